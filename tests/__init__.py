@@ -1,0 +1,1 @@
+"""ako-sim's test suite: unit, integration and contract tests."""
