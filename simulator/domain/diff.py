@@ -1,16 +1,149 @@
 """Desired vs observed Avi objects -> the minimum ordered list of controller calls.
 
-Compares only the fields the desired payload sets (recursively), with refs normalised to
-(type, name) on both sides, so controller defaults and URL refs never cause an update.
-Pure: no I/O.
+Only the fields the desired payload sets are compared (recursively; lists element by element),
+so defaults the controller fills in never cause an update. Refs are normalised to (type, name) on
+both sides: ``/api/pool?name=p`` equals ``https://h/api/pool/pool-1#p``. A desired VsVip without
+``ip_address`` matches any allocated address. A changed preferred IP or VIP network cannot be an
+update (the controller refuses it), so the VsVip and the VS are re-created. Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.domain.model import DesiredState, Key, ObservedState, Operation, Settings
+from simulator.domain.desired import vip_of
+from simulator.domain.model import (
+    AviObject,
+    DesiredState,
+    Key,
+    ObservedState,
+    Operation,
+    Settings,
+)
+
+_REF = re.compile(
+    r"^(?:https?://[^/]+)?/api/(?P<type>[A-Za-z0-9_-]+)/?"
+    r"(?:\?(?P<query>[^#]*)|(?P<uuid>[^/?#]+)/?(?:#(?P<name>.*))?)$"
+)
+
+_EMPTY: tuple[Any, ...] = ([], {}, None)
+
+
+def normalise_ref(value: str) -> str | tuple[str, str]:
+    """``(type, name)`` for a ref (name query or URL with ``#name``); other strings unchanged."""
+    if "/api/" not in value:
+        return value
+    m = _REF.match(value)
+    if m is None:
+        return value
+    avi_type = m.group("type")
+    query = m.group("query")
+    if query is not None:
+        for part in query.split("&"):
+            if part.startswith("name="):
+                return (avi_type, part[len("name=") :])
+        return value
+    name = m.group("name")
+    if name:
+        return (avi_type, name)
+    return (avi_type, "uuid:" + (m.group("uuid") or ""))
+
+
+def matches(desired: Any, observed: Any) -> bool:
+    """True when ``observed`` holds every field of ``desired`` with an equal value."""
+    if isinstance(desired, Mapping):
+        if not isinstance(observed, Mapping):
+            return False
+        for k, v in desired.items():
+            if k not in observed:
+                if any(v == e and type(v) is type(e) for e in _EMPTY):
+                    continue
+                return False
+            if not matches(v, observed[k]):
+                return False
+        return True
+    if isinstance(desired, list | tuple):
+        if not isinstance(observed, list | tuple) or len(desired) != len(observed):
+            return False
+        return all(matches(d, o) for d, o in zip(desired, observed, strict=True))
+    if isinstance(desired, str):
+        return isinstance(observed, str) and normalise_ref(desired) == normalise_ref(observed)
+    if isinstance(desired, bool) or isinstance(observed, bool):
+        return isinstance(desired, bool) and isinstance(observed, bool) and desired == observed
+    return bool(desired == observed)
+
+
+def _first_vip(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    vips = obj.get("vip")
+    if isinstance(vips, list) and vips and isinstance(vips[0], Mapping):
+        return vips[0]
+    return {}
+
+
+def _same_ip(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a == b
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return a == b
+
+
+def _vip_must_be_recreated(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> bool:
+    want = _first_vip(desired)
+    have = _first_vip(observed)
+    want_ip = want.get("ip_address")
+    if isinstance(want_ip, Mapping) and not _same_ip(str(want_ip.get("addr")), vip_of(observed)):
+        return True
+    want_net = want.get("ipam_network_subnet")
+    if isinstance(want_net, Mapping) and "network_ref" in want_net:
+        have_net = have.get("ipam_network_subnet")
+        have_ref = have_net.get("network_ref") if isinstance(have_net, Mapping) else None
+        if not isinstance(have_ref, str) or not matches(want_net["network_ref"], have_ref):
+            return True
+    return False
+
+
+def _uuid(obj: Mapping[str, Any]) -> str | None:
+    uuid = obj.get("uuid")
+    return uuid if isinstance(uuid, str) else None
+
+
+def _vsvip_update_payload(desired: AviObject, observed: Mapping[str, Any]) -> dict[str, Any]:
+    """The desired VsVip, keeping the allocated address so a PUT never moves the VIP."""
+    payload = dict(desired.payload)
+    want = _first_vip(desired.payload)
+    have = _first_vip(observed)
+    if want and "ip_address" not in want and isinstance(have.get("ip_address"), Mapping):
+        addr = have["ip_address"]
+        vip = dict(want)
+        vip["ip_address"] = {"addr": addr.get("addr"), "type": addr.get("type", "V4")}
+        payload["vip"] = [vip, *list(payload.get("vip", []))[1:]]
+    return payload
+
+
+def _delete(avi_type: str, obj: Mapping[str, Any], name: str) -> Operation:
+    return Operation("delete", avi_type, name, None, _uuid(obj))
+
+
+def _sync(desired: AviObject, observed: Mapping[str, Any] | None, ops: list[Operation]) -> None:
+    if observed is None:
+        ops.append(Operation("create", desired.type, desired.name, desired.payload))
+    elif not matches(desired.payload, observed):
+        payload = (
+            _vsvip_update_payload(desired, observed)
+            if desired.type == "vsvip"
+            else dict(desired.payload)
+        )
+        ops.append(Operation("update", desired.type, desired.name, payload, _uuid(observed)))
+
+
+def _name(obj: Mapping[str, Any], fallback: str) -> str:
+    name = obj.get("name")
+    return name if isinstance(name, str) else fallback
 
 
 def plan(desired: DesiredState | None, observed: ObservedState) -> tuple[Operation, ...]:
@@ -18,11 +151,89 @@ def plan(desired: DesiredState | None, observed: ObservedState) -> tuple[Operati
 
     Creates/updates: VsVip, pools, L4PolicySet, VS; then deletes: VS, L4PolicySet, pools, VsVip.
     A changed preferred IP re-creates the VsVip: delete VS, delete VsVip, create VsVip, create VS.
-    ``observed`` must only hold objects owned by the key (see ``owned_key``).
+    ``observed`` must only hold objects owned by the key (see ``owned_key``): everything in it
+    that is not desired is deleted.
     """
-    raise NotImplementedError
+    obs_vs = observed.virtualservice
+    obs_l4 = observed.l4policyset
+    obs_vip = observed.vsvip
+    if desired is None:
+        ops: list[Operation] = []
+        if obs_vs is not None:
+            ops.append(_delete("virtualservice", obs_vs, _name(obs_vs, "")))
+        if obs_l4 is not None:
+            ops.append(_delete("l4policyset", obs_l4, _name(obs_l4, "")))
+        for name in sorted(observed.pools):
+            ops.append(_delete("pool", observed.pools[name], name))
+        if obs_vip is not None:
+            ops.append(_delete("vsvip", obs_vip, _name(obs_vip, "")))
+        return tuple(ops)
+
+    first: list[Operation] = []
+    main: list[Operation] = []
+    recreate = obs_vip is not None and _vip_must_be_recreated(desired.vsvip.payload, obs_vip)
+    if recreate and obs_vip is not None:
+        if obs_vs is not None:
+            first.append(
+                _delete("virtualservice", obs_vs, _name(obs_vs, desired.virtualservice.name))
+            )
+        first.append(_delete("vsvip", obs_vip, _name(obs_vip, desired.vsvip.name)))
+        _sync(desired.vsvip, None, main)
+    else:
+        _sync(desired.vsvip, obs_vip, main)
+    for pool in desired.pools:
+        _sync(pool, observed.pools.get(pool.name), main)
+    _sync(desired.l4policyset, obs_l4, main)
+    _sync(desired.virtualservice, None if recreate else obs_vs, main)
+    wanted = {p.name for p in desired.pools}
+    last = [
+        _delete("pool", observed.pools[name], name)
+        for name in sorted(observed.pools)
+        if name not in wanted
+    ]
+    return tuple(first + main + last)
+
+
+def _markers(obj: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    raw = obj.get("markers")
+    if not isinstance(raw, list):
+        return found
+    for m in raw:
+        if not isinstance(m, Mapping):
+            continue
+        key = m.get("key")
+        values = m.get("values")
+        if (
+            isinstance(key, str)
+            and isinstance(values, list)
+            and values
+            and isinstance(values[0], str)
+        ):
+            found.setdefault(key, values[0])
+    return found
 
 
 def owned_key(obj: Mapping[str, Any], settings: Settings) -> Key | None:
-    """The key an observed Avi object belongs to, from its markers, or None if not ours."""
-    raise NotImplementedError
+    """The key an observed Avi object belongs to, from its markers, or None if not ours.
+
+    ``clustername`` must equal the cluster name and ``created_by``, when the object has one
+    (the VsVip model has none), must be ``ako-<cluster>``. ``GatewayName`` gives a shared key,
+    else ``ServiceName`` a dedicated one.
+    """
+    if not isinstance(obj, Mapping):
+        return None
+    markers = _markers(obj)
+    if markers.get("clustername") != settings.cluster_name:
+        return None
+    created_by = obj.get("created_by")
+    if created_by is not None and created_by != settings.created_by:
+        return None
+    namespace = markers.get("Namespace")
+    if not namespace:
+        return None
+    if markers.get("GatewayName"):
+        return Key(namespace, markers["GatewayName"], True)
+    if markers.get("ServiceName"):
+        return Key(namespace, markers["ServiceName"], False)
+    return None
