@@ -37,6 +37,10 @@ REASON_L4RULE_NOT_USED = "L4RuleNotApplied"
 EMPTY_MAP: Mapping[str, str] = MappingProxyType({})
 
 
+def _empty_map() -> Mapping[str, str]:
+    return EMPTY_MAP
+
+
 # --- tolerant accessors for raw JSON --------------------------------------------------------
 
 
@@ -134,11 +138,11 @@ class ServiceView:
     uid: str = ""
     creation_timestamp: str = ""
     type: str = "ClusterIP"
-    annotations: Mapping[str, str] = field(default=EMPTY_MAP, hash=False)
+    annotations: Mapping[str, str] = field(default_factory=_empty_map, hash=False)
     load_balancer_class: str | None = None
     load_balancer_ip: str = ""
     ports: tuple[ServicePort, ...] = ()
-    selector: Mapping[str, str] = field(default=EMPTY_MAP, hash=False)
+    selector: Mapping[str, str] = field(default_factory=_empty_map, hash=False)
     deleting: bool = False
     external_traffic_policy: str = "Cluster"
 
