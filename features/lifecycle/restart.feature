@@ -1,0 +1,58 @@
+@lifecycle @restart
+Feature: The engine restarts without disturbing what it built
+  "Engine restart: adopts what it created (created_by), updates what differs, deletes orphans,
+  creates nothing twice; a converged restart makes zero writes" (behaviour.md section 8).
+
+  Background:
+    Given the example "shared-vip.yaml" is applied
+    And the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "100.64.196.61"
+    And I note the uuids of the controller objects
+
+  Scenario: A converged restart makes zero writes
+    Given I note the controller journal position
+    When the engine is restarted
+    Then the engine made no write to the controller since the noted position
+    And the controller objects have the same uuids as noted
+    And the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "100.64.196.61"
+
+  Scenario: A restart after the virtual service was deleted behind the engine's back re-creates it
+    When the virtualservice "cluster--default-shared-vip-key-1" is deleted on the controller
+    And the engine is restarted
+    Then the controller has exactly 1 virtual service
+    And the virtual service "cluster--default-shared-vip-key-1" has VIP "100.64.196.61"
+    And the virtual service "cluster--default-shared-vip-key-1" has services "80/TCP, 80/UDP (System-UDP-Fast-Path)"
+    And the vsvip "cluster--default-shared-vip-key-1" has the same uuid as noted
+
+  Scenario: A restart after a member was deleted while the engine was away
+    When the engine is stopped
+    And I delete the Service "sharedvip-avisvc-lb2"
+    And the engine is started
+    Then the virtual service "cluster--default-shared-vip-key-1" has services "80/TCP"
+    And the controller has no pool named "cluster--default-sharedvip-avisvc-lb2-shared-vip-key-1-UDP-80"
+    And the virtual service "cluster--default-shared-vip-key-1" has the same uuid as noted
+
+  Scenario: A restart after a pool was changed behind the engine's back puts it right
+    When the pool "cluster--default-sharedvip-avisvc-lb1-shared-vip-key-1-TCP-80" is changed on the controller with:
+      """
+      {"health_monitor_refs": ["/api/healthmonitor/?name=System-Ping"]}
+      """
+    And the engine is restarted
+    Then the pool "cluster--default-sharedvip-avisvc-lb1-shared-vip-key-1-TCP-80" has:
+      | field               | value      |
+      | health_monitor_refs | System-TCP |
+    And the controller objects have the same uuids as noted
+
+  Scenario: A restart deletes objects of this cluster that no Service wants
+    When the engine is stopped
+    And I delete the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2"
+    And the engine is started
+    Then no virtualservice exists on the controller
+    And no vsvip exists on the controller
+    And no pool exists on the controller
+    And no l4policyset exists on the controller
+
+  Scenario: A restart leaves objects of other owners alone
+    Given the controller has a pool "someone-elses-pool" created by "ako-other-cluster"
+    When the engine is restarted
+    Then the controller has a pool named "someone-elses-pool"
+    And the controller has exactly 3 pools
