@@ -1,0 +1,384 @@
+"""The Kubernetes transport: the official ``kubernetes`` client, speaking raw JSON.
+
+Lists and watches return plain dicts (``_preload_content=False`` plus ``json``; the client's model
+deserialisation is slow and lossy). Writes: Service status through the status subresource (merge
+patch), core/v1 Events (create, or patch to bump ``count``), and custom-resource status.
+
+Errors are mapped to :class:`KubeError` (with ``status``; ``status is None`` for transport
+failures) and :class:`Gone` (410). Nothing here retries or sleeps: the informers and the work
+queue decide what happens next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import urllib3
+
+log = logging.getLogger("ako_sim.kube")
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A watched resource type."""
+
+    name: str  # short name used in logs, metrics and /debug/state
+    group: str  # "" for core
+    version: str
+    plural: str
+    namespaced: bool
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def collection_path(self) -> str:
+        prefix = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        return f"{prefix}/{self.plural}"
+
+
+SERVICES = Resource("services", "", "v1", "services", True)
+ENDPOINTSLICES = Resource("endpointslices", "discovery.k8s.io", "v1", "endpointslices", True)
+NODES = Resource("nodes", "", "v1", "nodes", False)
+NAMESPACES = Resource("namespaces", "", "v1", "namespaces", False)
+AVIINFRASETTINGS = Resource(
+    "aviinfrasettings", "ako.vmware.com", "v1beta1", "aviinfrasettings", False
+)
+L4RULES = Resource("l4rules", "ako.vmware.com", "v1alpha2", "l4rules", True)
+WATCHED = (SERVICES, ENDPOINTSLICES, NODES, NAMESPACES, AVIINFRASETTINGS, L4RULES)
+
+
+class KubeError(Exception):
+    """A failed API call; ``status`` is the HTTP code, ``None`` for transport failures."""
+
+    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+    @property
+    def transient(self) -> bool:
+        return self.status is None or self.status >= 500 or self.status == 429
+
+
+class Gone(KubeError):
+    """410: the resourceVersion is too old; relist."""
+
+
+@dataclass(frozen=True)
+class ListResult:
+    items: list[dict[str, Any]]
+    resource_version: str
+
+
+class WatchStream(Protocol):
+    """Watch events as raw dicts ``{"type": ..., "object": {...}}``; ``close`` ends it early."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class KubeApi(Protocol):
+    """What the engine needs from an API server."""
+
+    def list_objects(self, resource: Resource) -> ListResult: ...
+
+    def watch(
+        self, resource: Resource, resource_version: str, timeout_seconds: int
+    ) -> WatchStream: ...
+
+    def server_resource_version(self) -> str: ...
+
+    def patch_service_status(
+        self, namespace: str, name: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def list_events(self) -> list[dict[str, Any]]: ...
+
+    def create_event(self, namespace: str, body: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def patch_event(self, namespace: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def patch_custom_status(
+        self, resource: Resource, namespace: str | None, name: str, status: Mapping[str, Any]
+    ) -> dict[str, Any]: ...
+
+
+def _error_from(exc: BaseException) -> KubeError:
+    from kubernetes.client.exceptions import ApiException
+
+    if isinstance(exc, ApiException):
+        status = int(exc.status) if exc.status else None
+        message = str(exc.reason or "")
+        reason = ""
+        body = exc.body
+        if isinstance(body, (bytes, bytearray)):
+            body = body.decode("utf-8", "replace")
+        if isinstance(body, str) and body:
+            try:
+                parsed = json.loads(body)
+                message = str(parsed.get("message") or message)
+                reason = str(parsed.get("reason") or "")
+            except (ValueError, AttributeError):
+                message = body[:300]
+        cls = Gone if status == 410 else KubeError
+        return cls(f"HTTP {status}: {message}", status=status, reason=reason)
+    return KubeError(f"{type(exc).__name__}: {exc}", status=None)
+
+
+class _RawWatch:
+    """Iterates the lines of a chunked watch response; ``close`` interrupts a blocked read."""
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        buffer = bytearray()
+        try:
+            for chunk in self._response.stream(amt=None, decode_content=False):
+                if self._closed.is_set():
+                    return
+                buffer.extend(chunk)
+                while True:
+                    newline = buffer.find(b"\n")
+                    if newline < 0:
+                        break
+                    line = bytes(buffer[:newline]).strip()
+                    del buffer[: newline + 1]
+                    if not line:
+                        continue
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        log.warning("ignoring a watch line that is not JSON: %.200r", line)
+                        continue
+                    if isinstance(event, dict):
+                        yield event
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if self._closed.is_set():
+                return
+            raise KubeError(f"watch interrupted: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        conn = getattr(self._response, "connection", None) or getattr(
+            self._response, "_connection", None
+        )
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._release()
+
+    def _release(self) -> None:
+        with contextlib.suppress(Exception):
+            self._response.close()
+        with contextlib.suppress(Exception):
+            self._response.release_conn()
+
+
+class KubeClient:
+    """:class:`KubeApi` on the official client, configured from a kubeconfig file."""
+
+    def __init__(self, kubeconfig: str | None = None, *, request_timeout: float = 10.0) -> None:
+        from kubernetes import client, config
+
+        configuration = client.Configuration()
+        try:
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig, client_configuration=configuration
+            )
+        except Exception as exc:
+            raise KubeError(f"cannot load kubeconfig {kubeconfig or '(default)'}: {exc}") from exc
+        configuration.connection_pool_maxsize = 32
+        configuration.retries = 0
+        self._configuration = configuration
+        self._api_client = client.ApiClient(configuration=configuration)
+        self._core = client.CoreV1Api(self._api_client)
+        self._discovery = client.DiscoveryV1Api(self._api_client)
+        self._custom = client.CustomObjectsApi(self._api_client)
+        self._timeout = request_timeout
+
+    @property
+    def host(self) -> str:
+        return str(self._configuration.host)
+
+    def close(self) -> None:
+        try:
+            self._api_client.close()  # type: ignore[no-untyped-call]
+        except Exception:  # pragma: no cover - best effort
+            log.debug("closing the kubernetes client failed", exc_info=True)
+
+    # -- list / watch ---------------------------------------------------------------------------
+    def _list_call(self, resource: Resource, **kwargs: Any) -> Any:
+        if resource is SERVICES or resource.name == "services":
+            return self._core.list_service_for_all_namespaces(**kwargs)
+        if resource.name == "endpointslices":
+            return self._discovery.list_endpoint_slice_for_all_namespaces(**kwargs)
+        if resource.name == "nodes":
+            return self._core.list_node(**kwargs)
+        if resource.name == "namespaces":
+            return self._core.list_namespace(**kwargs)
+        if resource.namespaced:
+            return self._custom.list_custom_object_for_all_namespaces(
+                resource.group, resource.version, resource.plural, **kwargs
+            )
+        return self._custom.list_cluster_custom_object(
+            resource.group, resource.version, resource.plural, **kwargs
+        )
+
+    def list_objects(self, resource: Resource) -> ListResult:
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        resource_version = ""
+        while True:
+            kwargs: dict[str, Any] = {"limit": 500, "_preload_content": False}
+            if token:
+                kwargs["_continue"] = token
+            body = self._read_json(self._call(self._list_call, resource, **kwargs))
+            for item in body.get("items") or []:
+                if isinstance(item, dict):
+                    item.setdefault("kind", _kind_of(resource))
+                    item.setdefault("apiVersion", resource.api_version)
+                    items.append(item)
+            metadata = body.get("metadata") or {}
+            resource_version = str(metadata.get("resourceVersion") or resource_version)
+            token = metadata.get("continue") or None
+            if not token:
+                return ListResult(items, resource_version)
+
+    def watch(self, resource: Resource, resource_version: str, timeout_seconds: int) -> WatchStream:
+        response = self._call(
+            self._list_call,
+            resource,
+            watch=True,
+            allow_watch_bookmarks=True,
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+            _preload_content=False,
+            _request_timeout=(self._timeout, timeout_seconds + 30),
+        )
+        return _RawWatch(response)
+
+    def server_resource_version(self) -> str:
+        body = self._read_json(
+            self._call(self._core.list_namespace, limit=1, _preload_content=False)
+        )
+        return str((body.get("metadata") or {}).get("resourceVersion") or "")
+
+    # -- writes ---------------------------------------------------------------------------------
+    def patch_service_status(
+        self, namespace: str, name: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        response = self._call(
+            self._core.patch_namespaced_service_status,
+            name,
+            namespace,
+            dict(body),
+            _content_type=MERGE_PATCH,
+            _preload_content=False,
+        )
+        return self._read_json(response)
+
+    def list_events(self) -> list[dict[str, Any]]:
+        body = self._read_json(
+            self._call(self._core.list_event_for_all_namespaces, _preload_content=False)
+        )
+        return [item for item in body.get("items") or [] if isinstance(item, dict)]
+
+    def create_event(self, namespace: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        response = self._call(
+            self._core.create_namespaced_event, namespace, dict(body), _preload_content=False
+        )
+        return self._read_json(response)
+
+    def patch_event(self, namespace: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        response = self._call(
+            self._core.patch_namespaced_event,
+            name,
+            namespace,
+            dict(body),
+            _content_type=MERGE_PATCH,
+            _preload_content=False,
+        )
+        return self._read_json(response)
+
+    def patch_custom_status(
+        self, resource: Resource, namespace: str | None, name: str, status: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        body = {"status": dict(status)}
+        if resource.namespaced:
+            response = self._call(
+                self._custom.patch_namespaced_custom_object_status,
+                resource.group,
+                resource.version,
+                namespace or "",
+                resource.plural,
+                name,
+                body,
+                _content_type=MERGE_PATCH,
+                _preload_content=False,
+            )
+        else:
+            response = self._call(
+                self._custom.patch_cluster_custom_object_status,
+                resource.group,
+                resource.version,
+                resource.plural,
+                name,
+                body,
+                _content_type=MERGE_PATCH,
+                _preload_content=False,
+            )
+        return self._read_json(response)
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("_request_timeout", self._timeout)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise _error_from(exc) from exc
+
+    @staticmethod
+    def _read_json(response: Any) -> dict[str, Any]:
+        try:
+            data = response.data
+        except Exception as exc:
+            raise _error_from(exc) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                response.release_conn()
+        if not data:
+            return {}
+        try:
+            body = json.loads(data)
+        except ValueError as exc:
+            raise KubeError(f"the API server answered non-JSON: {data[:200]!r}") from exc
+        return body if isinstance(body, dict) else {}
+
+
+def _kind_of(resource: Resource) -> str:
+    return {
+        "services": "Service",
+        "endpointslices": "EndpointSlice",
+        "nodes": "Node",
+        "namespaces": "Namespace",
+        "aviinfrasettings": "AviInfraSetting",
+        "l4rules": "L4Rule",
+    }.get(resource.name, resource.plural)

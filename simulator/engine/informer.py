@@ -1,0 +1,280 @@
+"""Informers: list then watch one resource type, keep a cache of raw dicts, call a handler.
+
+Per resource: list (records the list's resourceVersion), then watch from it with bookmarks; a
+dropped or timed-out watch restarts from the last resourceVersion seen (object or bookmark); a 410
+relists and diffs the cache against the new list, emitting synthetic add/update/delete calls. The
+handler runs on the informer thread before the informer's resourceVersion moves on, so "caught up
+with the server" implies "every change handed to the handler". Handlers must be quick (they only
+enqueue keys). The cache hands out the stored dicts: callers must not mutate them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from simulator.adapters.kube import Gone, KubeApi, KubeError, Resource
+
+log = logging.getLogger("ako_sim.informer")
+
+Obj = dict[str, Any]
+Handler = Callable[[Resource, "Obj | None", "Obj | None"], None]  # (resource, old, new)
+IndexFunc = Callable[[Obj], Iterable[str]]
+
+
+def object_key(obj: Obj) -> str:
+    metadata = obj.get("metadata") or {}
+    namespace = metadata.get("namespace") or ""
+    name = metadata.get("name") or ""
+    return f"{namespace}/{name}" if namespace else str(name)
+
+
+def resource_version_of(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")
+
+
+def rv_at_least(current: str, target: str) -> bool:
+    """Whether resourceVersion ``current`` is not older than ``target`` (numeric when possible)."""
+    if not target:
+        return True
+    if not current:
+        return False
+    try:
+        return int(current) >= int(target)
+    except ValueError:
+        return current == target
+
+
+class Store:
+    """A thread-safe cache of raw objects by ``ns/name`` with named secondary indexes."""
+
+    def __init__(self, indexes: dict[str, IndexFunc] | None = None) -> None:
+        self._lock = threading.RLock()
+        self._items: dict[str, Obj] = {}
+        self._index_funcs = dict(indexes or {})
+        self._indexes: dict[str, dict[str, set[str]]] = {name: {} for name in self._index_funcs}
+
+    def get(self, key: str) -> Obj | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def values(self) -> list[Obj]:
+        with self._lock:
+            return list(self._items.values())
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return list(self._items)
+
+    def by_index(self, index: str, value: str) -> list[Obj]:
+        with self._lock:
+            keys = self._indexes[index].get(value, ())
+            return [self._items[k] for k in sorted(keys) if k in self._items]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def put(self, obj: Obj) -> Obj | None:
+        key = object_key(obj)
+        with self._lock:
+            old = self._items.get(key)
+            if old is not None:
+                self._unindex(key, old)
+            self._items[key] = obj
+            self._index(key, obj)
+            return old
+
+    def remove(self, key: str) -> Obj | None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._unindex(key, old)
+            return old
+
+    def _index(self, key: str, obj: Obj) -> None:
+        for name, func in self._index_funcs.items():
+            for value in func(obj):
+                self._indexes[name].setdefault(value, set()).add(key)
+
+    def _unindex(self, key: str, obj: Obj) -> None:
+        for name, func in self._index_funcs.items():
+            for value in func(obj):
+                keys = self._indexes[name].get(value)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self._indexes[name][value]
+
+
+class Informer:
+    """List+watch of one resource on a daemon thread."""
+
+    WATCH_TIMEOUT = 240  # seconds; the server ends the watch, we resume from the last RV
+    ERROR_BACKOFF_MAX = 2.0
+
+    def __init__(
+        self,
+        kube: KubeApi,
+        resource: Resource,
+        handler: Handler,
+        *,
+        indexes: dict[str, IndexFunc] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.kube = kube
+        self.resource = resource
+        self.store = Store(indexes)
+        self._handler = handler
+        self._stop = stop or threading.Event()
+        self._synced = threading.Event()
+        self._rv_lock = threading.Lock()
+        self._rv = ""
+        self._thread: threading.Thread | None = None
+        self._stream: Any = None
+        self._stream_lock = threading.Lock()
+        self.lists = 0
+        self.watches = 0
+        self.errors = 0
+        self.last_error = ""
+
+    # -- public ---------------------------------------------------------------------------------
+    @property
+    def resource_version(self) -> str:
+        with self._rv_lock:
+            return self._rv
+
+    @property
+    def synced(self) -> bool:
+        return self._synced.is_set()
+
+    def wait_synced(self, timeout: float) -> bool:
+        return self._synced.wait(timeout)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name=f"informer-{self.resource.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._stream_lock:
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- loop -----------------------------------------------------------------------------------
+    def _run(self) -> None:
+        need_list = True
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                if need_list:
+                    self._relist()
+                    need_list = False
+                self._watch_once()
+                failures = 0
+            except Gone:
+                log.info("%s: resourceVersion %s expired, relisting", self.resource.name, self._rv)
+                need_list = True
+            except KubeError as exc:
+                if self._stop.is_set():
+                    break
+                failures += 1
+                self.errors += 1
+                self.last_error = str(exc)
+                log.warning("%s: list/watch failed (%s); retrying", self.resource.name, exc)
+                if failures > 3:
+                    need_list = True
+                self._stop.wait(min(0.05 * (2 ** min(failures, 6)), self.ERROR_BACKOFF_MAX))
+            except Exception:  # a handler bug must not kill the informer
+                self.errors += 1
+                log.exception("%s: informer loop error", self.resource.name)
+                need_list = True
+                self._stop.wait(0.2)
+
+    def _relist(self) -> None:
+        result = self.kube.list_objects(self.resource)
+        self.lists += 1
+        fresh: dict[str, Obj] = {object_key(obj): obj for obj in result.items}
+        for key in self.store.names():
+            if key not in fresh:
+                old = self.store.remove(key)
+                if old is not None:
+                    self._handler(self.resource, old, None)
+        for key, obj in fresh.items():
+            old = self.store.get(key)
+            if old is not None and resource_version_of(old) == resource_version_of(obj):
+                continue
+            self.store.put(obj)
+            self._handler(self.resource, old, obj)
+        self._set_rv(result.resource_version)
+        self._synced.set()
+
+    def _watch_once(self) -> None:
+        stream = self.kube.watch(self.resource, self._rv, self.WATCH_TIMEOUT)
+        self.watches += 1
+        with self._stream_lock:
+            self._stream = stream
+        if self._stop.is_set():
+            stream.close()
+            return
+        try:
+            for event in stream:
+                if self._stop.is_set():
+                    return
+                self._apply(event)
+        finally:
+            with self._stream_lock:
+                self._stream = None
+            stream.close()
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        obj = event.get("object")
+        if not isinstance(obj, dict):
+            return
+        if kind == "ERROR":
+            code = obj.get("code")
+            if code == 410:
+                raise Gone(str(obj.get("message") or "expired"), status=410)
+            raise KubeError(f"watch error: {obj.get('message')}", status=code)
+        rv = resource_version_of(obj)
+        if kind == "BOOKMARK":
+            self._set_rv(rv)
+            return
+        key = object_key(obj)
+        if kind in ("ADDED", "MODIFIED"):
+            old = self.store.put(obj)
+            self._handler(self.resource, old, obj)
+        elif kind == "DELETED":
+            old = self.store.remove(key)
+            self._handler(self.resource, old if old is not None else obj, None)
+        self._set_rv(rv)
+
+    def _set_rv(self, rv: str) -> None:
+        if not rv:
+            return
+        with self._rv_lock:
+            try:
+                if self._rv and int(rv) < int(self._rv):
+                    return
+            except ValueError:
+                pass
+            self._rv = rv
+
+
+def wait_all_synced(informers: Iterable[Informer], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    for informer in informers:
+        if not informer.wait_synced(max(deadline - time.monotonic(), 0.0)):
+            return False
+    return True

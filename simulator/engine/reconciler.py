@@ -1,0 +1,366 @@
+"""``reconcile(key)``: make the controller and the Services' status match the cluster, once.
+
+One pass: read the informer caches -> ``grouping.resolve`` -> ``desired.build`` -> ``diff.plan``
+against the Avi cache -> apply the operations in order (stop at the first failure) -> write each
+Service's status (VIP from the VsVip, the ``ako.vmware.com/VipAssigned`` condition) and Events.
+Level-triggered and idempotent: a pass over a converged key makes no write at all.
+
+Failures raise :class:`RetryLater` (fast per-key backoff, or the slow lane for VIP allocation and
+permanent errors); the work queue schedules the retry. Nothing here sleeps. Transient controller
+errors leave the Services' status as it is (behaviour.md section 10).
+
+Queue keys handled here: ``shared:ns/k`` and ``dedicated:ns/svc`` (groups), ``service:ns/svc``
+(per-Service chores: the SharedVipIgnored warning and dropping a stale condition).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.adapters.avi import (
+    AviApi,
+    AviError,
+    Conflict,
+    NotFound,
+    PermanentError,
+    Precondition,
+    TransientError,
+    VipAllocationError,
+)
+from simulator.adapters.kube import KubeApi, KubeError
+from simulator.domain import desired as desired_mod
+from simulator.domain import diff, grouping
+from simulator.domain.model import (
+    DesiredState,
+    Key,
+    Operation,
+    Resolution,
+    ServiceView,
+    Settings,
+)
+from simulator.engine.avi_cache import AviCache
+from simulator.engine.cluster import ClusterState
+from simulator.engine.events import EventRecorder, ObjectRef
+from simulator.engine.status import (
+    REASON_SYNCED,
+    REASON_VIP_ALLOCATION_FAILED,
+    Wanted,
+    condition_changed,
+    current_condition,
+    current_ips,
+    status_patch,
+)
+
+log = logging.getLogger("ako_sim.reconciler")
+
+SERVICE_PREFIX = "service:"
+DELETE_ORDER = {"virtualservice": 0, "l4policyset": 1, "pool": 2, "vsvip": 3}
+
+
+class RetryLater(Exception):
+    """The key must be reconciled again later (``slow`` = the slow retry lane)."""
+
+    def __init__(self, message: str, *, slow: bool = False, error: str = "retry") -> None:
+        super().__init__(message)
+        self.slow = slow
+        self.error = error
+
+
+@dataclass
+class _Plan:
+    wanted: dict[str, Wanted]
+    warnings: dict[str, tuple[str, str]]  # svc -> (reason, message) for the Warning event
+
+
+class Reconciler:
+    """Reconciles one key at a time (the queue guarantees one worker per key)."""
+
+    def __init__(
+        self,
+        cluster: ClusterState,
+        avi: AviApi,
+        cache: AviCache,
+        kube: KubeApi,
+        recorder: EventRecorder,
+        settings: Settings,
+        *,
+        on_k8s_write: Callable[[str], None] | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.avi = avi
+        self.cache = cache
+        self.kube = kube
+        self.recorder = recorder
+        self.settings = settings
+        self._on_k8s_write = on_k8s_write
+        self._configured: dict[Key, set[str]] = {}
+
+    # -- entry point ----------------------------------------------------------------------------
+    def reconcile(self, key_text: str) -> None:
+        if key_text.startswith(SERVICE_PREFIX):
+            namespace, _, name = key_text[len(SERVICE_PREFIX) :].partition("/")
+            self.reconcile_service(namespace, name)
+            return
+        self.reconcile_key(Key.parse(key_text))
+
+    # -- groups ---------------------------------------------------------------------------------
+    def reconcile_key(self, key: Key) -> None:
+        settings = self.settings
+        views = self.cluster.service_views(key.namespace)
+        resolution = grouping.resolve(
+            key, views, self.cluster.infra_settings(), self.cluster.l4rules(), settings
+        )
+        if resolution.misconfiguration is not None:
+            log.error(resolution.misconfiguration.log)
+        slices = (
+            self.cluster.endpoint_slice_views(key.namespace, [m.name for m in resolution.members])
+            if resolution.members
+            else []
+        )
+        nodes = self.cluster.node_views() if settings.service_type == "NodePort" else []
+        desired = desired_mod.build(resolution, slices, nodes, settings)
+        observed, extras = self.cache.observed(key, desired)
+        previous = set(self._configured.get(key, set())) | self.cache.pool_services(key)
+        operations = diff.plan(desired, observed)
+
+        vip_failure: str | None = None
+        try:
+            for op in operations:
+                self._apply(op)
+            for obj_type, obj in sorted(extras, key=lambda item: DELETE_ORDER[item[0]]):
+                self._apply(
+                    Operation("delete", obj_type, str(obj.get("name")), None, str(obj.get("uuid")))
+                )
+        except VipAllocationError as exc:
+            vip_failure = exc.message
+            log.error(
+                "VIP allocation failed for %s (%s): %s",
+                naming_vs(key, settings),
+                key,
+                exc.message,
+            )
+
+        vip: str | None = None
+        if desired is not None and vip_failure is None:
+            vsvip = self.cache.get("vsvip", desired.vsvip.name)
+            vip = desired_mod.vip_of(vsvip) if vsvip is not None else None
+            if vip is None:
+                raise RetryLater(f"{key}: VsVip {desired.vsvip.name} has no address yet")
+
+        plan = self._status_plan(key, resolution, desired, vip, vip_failure)
+        self._left_members(key, resolution, previous, plan)
+        self._write_statuses(key, plan)
+        self.record_member_warnings(resolution)
+        if desired is not None and vip is not None:
+            self._configured[key] = set(desired.member_names)
+        else:
+            self._configured.pop(key, None)
+        if vip_failure is not None:
+            raise RetryLater(f"{key}: {vip_failure}", slow=True, error="VipAllocationError")
+
+    def forget(self, key: Key) -> None:
+        self._configured.pop(key, None)
+
+    # -- Avi operations -------------------------------------------------------------------------
+    def _apply(self, op: Operation) -> None:
+        try:
+            if op.action == "create":
+                created = self.avi.create(op.type, op.payload or {})
+                self.cache.put(op.type, created)
+            elif op.action == "update":
+                updated = self.avi.update(op.type, op.uuid or "", op.payload or {})
+                self.cache.put(op.type, updated)
+            else:
+                with contextlib.suppress(NotFound):
+                    self.avi.delete(op.type, op.uuid or "")
+                self.cache.remove(op.type, op.name)
+        except VipAllocationError:
+            raise
+        except Conflict as exc:
+            existing = self._refresh(op.type, op.name)
+            log.info("%s %s already exists (%s); adopting it", op.type, op.name, exc.message)
+            if existing is None:
+                raise RetryLater(f"409 for {op.type} {op.name}", error="Conflict") from exc
+            raise RetryLater(f"adopted {op.type} {op.name}", error="Conflict") from exc
+        except NotFound as exc:
+            self.cache.remove(op.type, op.name)
+            self._refresh(op.type, op.name)
+            raise RetryLater(f"{op.type} {op.name} vanished", error="NotFound") from exc
+        except Precondition as exc:
+            self._refresh(op.type, op.name)
+            raise RetryLater(f"412 for {op.type} {op.name}", error="Precondition") from exc
+        except TransientError as exc:
+            log.warning("%s %s %s failed: %s", op.action, op.type, op.name, exc.message)
+            raise RetryLater(exc.message, error="TransientError") from exc
+        except PermanentError as exc:
+            log.error(
+                "%s %s %s rejected by the controller (HTTP %s): %s",
+                op.action,
+                op.type,
+                op.name,
+                exc.status,
+                exc.message,
+            )
+            self._refresh(op.type, op.name)
+            raise RetryLater(exc.message, slow=True, error="PermanentError") from exc
+
+    def _refresh(self, obj_type: str, name: str) -> dict[str, Any] | None:
+        """Re-read one object from the controller into the cache (best effort)."""
+        try:
+            obj = self.avi.get_by_name(obj_type, name)
+        except AviError as exc:
+            log.warning("cannot re-read %s %s: %s", obj_type, name, exc.message)
+            return None
+        if obj is None:
+            self.cache.remove(obj_type, name)
+        else:
+            self.cache.put(obj_type, obj)
+        return obj
+
+    # -- status ---------------------------------------------------------------------------------
+    def _status_plan(
+        self,
+        key: Key,
+        resolution: Resolution,
+        desired: DesiredState | None,
+        vip: str | None,
+        vip_failure: str | None,
+    ) -> _Plan:
+        wanted: dict[str, Wanted] = {}
+        warnings: dict[str, tuple[str, str]] = {}
+        vs = naming_vs(key, self.settings)
+        misconfig = resolution.misconfiguration
+        if misconfig is not None:
+            for svc in resolution.candidates:
+                wanted[svc.name] = Wanted(None, False, misconfig.reason, misconfig.message)
+                warnings[svc.name] = (misconfig.reason, misconfig.message)
+            return _Plan(wanted, warnings)
+        for svc in resolution.members:
+            if vip_failure is not None:
+                message = f"VIP allocation failed for virtualservice {vs}: {vip_failure}"
+                wanted[svc.name] = Wanted(None, False, REASON_VIP_ALLOCATION_FAILED, message)
+                warnings[svc.name] = (REASON_VIP_ALLOCATION_FAILED, message)
+            elif desired is not None and vip is not None:
+                wanted[svc.name] = Wanted(
+                    vip, True, REASON_SYNCED, f"VIP {vip} assigned by virtualservice {vs}"
+                )
+        for exclusion in resolution.excluded:
+            name = exclusion.service.name
+            wanted[name] = Wanted(None, False, exclusion.reason, exclusion.message)
+            warnings[name] = (exclusion.reason, exclusion.message)
+        for warning in resolution.warnings:
+            name = warning.service.name
+            if name in wanted and wanted[name].condition_status:
+                continue  # informational warning on a configured member (recorded once)
+            wanted[name] = Wanted(None, False, warning.reason, warning.message)
+            warnings[name] = (warning.reason, warning.message)
+        return _Plan(wanted, warnings)
+
+    def _left_members(
+        self, key: Key, resolution: Resolution, previous: set[str], plan: _Plan
+    ) -> None:
+        claimants = {svc.name for svc in resolution.candidates}
+        for name in sorted(previous - claimants - set(plan.wanted)):
+            obj = self.cluster.service(key.namespace, name)
+            if obj is None:
+                continue
+            view = ServiceView.from_k8s(obj)
+            if grouping.keys_for_service(view, self.settings):
+                # it joined another key, whose reconcile writes its new status
+                self._event(obj, "Normal", "Removed", f"Removed virtualservice for {name}")
+                continue
+            plan.wanted[name] = Wanted(None, None)
+
+    def _write_statuses(self, key: Key, plan: _Plan) -> None:
+        vs = naming_vs(key, self.settings)
+        for svc_name in sorted(plan.wanted):
+            wanted = plan.wanted[svc_name]
+            obj = self.cluster.service(key.namespace, svc_name)
+            if obj is None:
+                continue
+            before_ips = current_ips(obj)
+            edge = condition_changed(obj, wanted)
+            self._write_status(obj, wanted)
+            if wanted.vip is not None and before_ips != [wanted.vip]:
+                self._event(obj, "Normal", "Synced", f"Added virtualservice {vs} for {svc_name}")
+                if before_ips:
+                    self._event(
+                        obj,
+                        "Normal",
+                        "VipChanged",
+                        f"VIP of virtualservice {vs} changed from {', '.join(before_ips)} "
+                        f"to {wanted.vip}",
+                    )
+            if wanted.vip is None and before_ips and not wanted.keep_ingress:
+                self._event(obj, "Normal", "Removed", f"Removed virtualservice for {svc_name}")
+            if svc_name in plan.warnings and edge:
+                reason, message = plan.warnings[svc_name]
+                self._event(obj, "Warning", reason, message)
+
+    def _write_status(self, obj: Mapping[str, Any], wanted: Wanted) -> None:
+        patch = status_patch(obj, wanted)
+        if patch is None:
+            return
+        metadata = obj.get("metadata") or {}
+        namespace, name = str(metadata.get("namespace")), str(metadata.get("name"))
+        try:
+            result = self.kube.patch_service_status(namespace, name, patch)
+        except KubeError as exc:
+            if exc.status == 404:
+                return
+            raise RetryLater(f"status of {namespace}/{name}: {exc}", error="KubeError") from exc
+        self._wrote("service_status")
+        if result:
+            self.cluster.note_service(result)
+
+    def _event(
+        self,
+        obj: Mapping[str, Any],
+        event_type: str,
+        reason: str,
+        message: str,
+        *,
+        once: bool = False,
+    ) -> None:
+        try:
+            self.recorder.record(ObjectRef.of(dict(obj)), event_type, reason, message, once=once)
+        except KubeError as exc:
+            log.warning(
+                "cannot record event %s on %s: %s", reason, ObjectRef.of(dict(obj)).name, exc
+            )
+
+    def _wrote(self, kind: str) -> None:
+        if self._on_k8s_write is not None:
+            self._on_k8s_write(kind)
+
+    # -- per-Service chores ---------------------------------------------------------------------
+    def reconcile_service(self, namespace: str, name: str) -> None:
+        obj = self.cluster.service(namespace, name)
+        if obj is None:
+            return
+        view = ServiceView.from_k8s(obj)
+        warning = grouping.ignored_annotation_warning(view)
+        if warning is not None:
+            self._event(obj, "Warning", warning.reason, warning.message, once=True)
+        if not grouping.keys_for_service(view, self.settings) and current_condition(obj):
+            self._write_status(obj, Wanted(None, None, keep_ingress=True))
+
+    def record_member_warnings(self, resolution: Resolution) -> None:
+        """Informational warnings on configured members (e.g. a rejected AviInfraSetting)."""
+        members = {svc.name for svc in resolution.members}
+        for warning in resolution.warnings:
+            if warning.service.name not in members:
+                continue
+            obj = self.cluster.service(warning.service.namespace, warning.service.name)
+            if obj is not None:
+                self._event(obj, "Warning", warning.reason, warning.message, once=True)
+
+
+def naming_vs(key: Key, settings: Settings) -> str:
+    from simulator.domain import naming
+
+    return naming.vs_name(key, settings)
