@@ -1,0 +1,135 @@
+"""The mock's own control API under ``/__mock__/`` (never under ``/api``).
+
+Authentication: HTTP Basic with the mock's user and password (always accepted here, whatever
+systemconfiguration says) or a logged-in session cookie; ``healthz`` needs none.
+
+Calls:
+
+- ``GET /__mock__/healthz``: 200 ``{"status": "ok"}``.
+- ``POST /__mock__/reset``: back to the seed (objects, IPAM), faults cleared, journal emptied;
+  login sessions survive, so clients keep working across a reset.
+- ``GET /__mock__/state``: every object in stored form (refs are ``/api/<type>/<uuid>``),
+  systemconfiguration and the system-default uuids. ``PUT /__mock__/state`` replaces everything
+  with such a document (400 and no change when it is invalid). ``--seed-file`` takes the same.
+- ``GET /__mock__/journal[?since=N]``: ``[{seq, time, method, path, tenant, status}]`` of the
+  API requests (``/api``, ``/login``, ``/logout``) with seq > N; seq keeps growing across resets.
+- ``POST /__mock__/faults``: add ``{method, path, status, body, delay_ms, times, after}``
+  (see ``faults.py``); 201 with the rule and its ``id``. ``GET /__mock__/faults`` lists rules
+  with their ``seen`` / ``hits`` counters; ``DELETE /__mock__/faults[/<id>]`` removes all / one.
+- ``POST /__mock__/sessions/expire``: force expiry of every login session (or of
+  ``{"session_id": ...}``), so the next API call gets 401 ``CSRF token missing or incorrect.``
+  and clients must log in again (avisdk does so by itself); returns ``{"expired": n}``.
+  ``GET /__mock__/sessions`` returns ``{"count": n}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from mock_avi import errors
+from mock_avi.backend import Backend, backend_of
+from mock_avi.errors import BadRequest, NotFound, Unauthorized
+from mock_avi.routes import json_response
+from mock_avi.sessions import SESSION_COOKIES, basic_credentials
+
+bp = Blueprint("mock_control", __name__, url_prefix="/__mock__")
+
+
+def _backend() -> Backend:
+    return backend_of(current_app)
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint == "mock_control.healthz":
+        return
+    backend = _backend()
+    creds = basic_credentials(request.headers.get("Authorization"))
+    if creds is not None:
+        if backend.sessions.check_password(*creds):
+            return
+        raise Unauthorized(errors.BAD_CREDENTIALS)
+    ids = [sid for name in SESSION_COOKIES for sid in request.cookies.getlist(name)]
+    if backend.sessions.lookup(ids) is None:
+        raise Unauthorized(errors.CSRF_FAILED)
+
+
+def _json() -> Any:
+    body = request.get_json(force=True, silent=True)
+    if body is None and request.get_data().strip():
+        raise BadRequest(errors.MALFORMED_JSON.format(detail="not JSON"))
+    return body
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return json_response({"status": "ok"})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    _backend().reset()
+    return json_response({"status": "reset"})
+
+
+@bp.get("/state")
+def get_state() -> Response:
+    return json_response(_backend().store.dump())
+
+
+@bp.put("/state")
+def put_state() -> Response:
+    body = _json()
+    if not isinstance(body, dict):
+        raise BadRequest(errors.NOT_AN_OBJECT)
+    store = _backend().store
+    store.load(body)
+    return json_response({"status": "loaded", "objects": len(store.records)})
+
+
+@bp.get("/journal")
+def journal() -> Response:
+    raw = request.args.get("since", "0")
+    try:
+        since = int(raw)
+    except ValueError:
+        raise BadRequest(errors.BAD_FILTER.format(param="since", value=raw)) from None
+    return json_response(_backend().journal.since(since))
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    rule = _backend().faults.add(_json() or {})
+    return json_response(rule.to_json(), 201)
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return json_response(_backend().faults.list())
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    _backend().faults.remove()
+    return Response(status=204)
+
+
+@bp.delete("/faults/<int:rule_id>")
+def delete_fault(rule_id: int) -> Response:
+    if not _backend().faults.remove(rule_id):
+        raise NotFound(f"Fault rule {rule_id} not found")
+    return Response(status=204)
+
+
+@bp.post("/sessions/expire")
+def expire_sessions() -> Response:
+    body = _json() or {}
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    return json_response({"expired": _backend().sessions.expire(session_id)})
+
+
+@bp.get("/sessions")
+def sessions() -> Response:
+    return json_response({"count": _backend().sessions.count()})

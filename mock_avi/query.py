@@ -1,0 +1,183 @@
+"""Collection GETs: filters, paging and the ``{count, results, next}`` envelope.
+
+The narrowest filter picks the candidates through an index (``name`` by the name index,
+``refers_to`` by the reverse-reference index, ``uuid.in`` / ``referred_by`` by uuid); the others
+are applied in one linear pass. Works on a snapshot taken under the store lock and renders
+outside it. No writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from mock_avi import errors
+from mock_avi.errors import BadRequest
+from mock_avi.refs import split_stored
+from mock_avi.render import inventory, render
+from mock_avi.store import Record, Store
+
+MAX_PAGE_SIZE = 200
+Filter = Callable[[Record], bool]
+
+
+def truthy(args: Mapping[str, str], key: str) -> bool:
+    """``include_name`` style flags: present means true unless it says false."""
+    if key not in args:
+        return False
+    return args[key].lower() not in ("false", "0", "no")
+
+
+def _obj_ref(store: Store, param: str, value: str) -> Record | None:
+    """``refers_to`` / ``referred_by`` values: ``<type>:<uuid>`` or a bare uuid."""
+    uuid = value.split(":", 1)[1] if ":" in value else value
+    if not uuid:
+        raise BadRequest(errors.BAD_FILTER.format(param=param, value=value))
+    return store.records.get(uuid)
+
+
+def _int(args: Mapping[str, str], key: str, default: int, message: str) -> int:
+    raw = args.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(message) from None
+
+
+def _marker_filter(key: str, value: str | None) -> Filter:
+    def check(rec: Record) -> bool:
+        for marker in rec.body.get("markers", []) or []:
+            if marker.get("key") == key and (value is None or value in marker.get("values", [])):
+                return True
+        return False
+
+    return check
+
+
+def _search_filter(expr: str, insensitive: bool) -> Filter:
+    inner = expr.strip().removeprefix("(").removesuffix(")")
+    if "," not in inner:
+        raise BadRequest(errors.BAD_FILTER.format(param="search", value=expr))
+    fld, needle = (s.strip() for s in inner.split(",", 1))
+
+    def check(rec: Record) -> bool:
+        value = rec.body.get(fld)
+        text = str(value) if value is not None else ""
+        return needle.lower() in text.lower() if insensitive else needle in text
+
+    return check
+
+
+def select(store: Store, obj_type: str, ctx: str, args: Mapping[str, str]) -> list[Record]:
+    """Records of ``obj_type`` visible in ``ctx`` that match every filter in ``args``."""
+    filters: list[Filter] = []
+    candidates: list[Record] | None = None
+    if "name" in args:
+        candidates = [r for r in store.named(obj_type, args["name"], ctx) if r.type == obj_type]
+    if "refers_to" in args:
+        target = _obj_ref(store, "refers_to", args["refers_to"])
+        users = {r.uuid for r in store.referrer_records(target.uuid)} if target else set()
+        if candidates is None:
+            candidates = (
+                [r for r in store.referrer_records(target.uuid) if r.type == obj_type]
+                if target
+                else []
+            )
+        else:
+            filters.append(lambda r: r.uuid in users)
+    if "referred_by" in args:
+        source = _obj_ref(store, "referred_by", args["referred_by"])
+        used = set(source.targets) if source else set()
+        filters.append(lambda r: r.uuid in used)
+    if "uuid.in" in args:
+        wanted = [u for u in args["uuid.in"].split(",") if u]
+        wanted_set = set(wanted)
+        if candidates is None:
+            candidates = [
+                store.records[u]
+                for u in dict.fromkeys(wanted)
+                if u in store.records and store.records[u].type == obj_type
+            ]
+        else:
+            filters.append(lambda r: r.uuid in wanted_set)
+    if candidates is None:
+        candidates = list(store.of_type(obj_type, ctx))
+    else:
+        candidates = [r for r in candidates if store.visible(r, ctx)]
+
+    if "name.in" in args:
+        names = set(args["name.in"].split(","))
+        filters.append(lambda r: r.name in names)
+    if "name.contains" in args:
+        part = args["name.contains"]
+        filters.append(lambda r: part in r.name)
+    if "name.icontains" in args:
+        ipart = args["name.icontains"].lower()
+        filters.append(lambda r: ipart in r.name.lower())
+    if "created_by" in args:
+        creator = args["created_by"]
+        filters.append(lambda r: r.body.get("created_by") == creator)
+    if "cloud_ref.name" in args:
+        cloud_name = args["cloud_ref.name"]
+        filters.append(lambda r: r.cloud is not None and store.name_of(r.cloud) == cloud_name)
+    for key in ("cloud_ref.uuid", "cloud_uuid"):
+        if key in args:
+            cloud_uuid = args[key]
+            filters.append(lambda r, c=cloud_uuid: r.cloud == c)  # type: ignore[misc]
+    if "label_key" in args:
+        filters.append(_marker_filter(args["label_key"], args.get("label_value")))
+    if "search" in args:
+        filters.append(_search_filter(args["search"], insensitive=False))
+    if "isearch" in args:
+        filters.append(_search_filter(args["isearch"], insensitive=True))
+    if filters:
+        candidates = [r for r in candidates if all(f(r) for f in filters)]
+    sort = args.get("sort")
+    if sort:
+        field = sort.lstrip("-")
+        candidates.sort(key=lambda r: str(r.body.get(field, "")), reverse=sort.startswith("-"))
+    return candidates
+
+
+def page_of(
+    store: Store,
+    obj_type: str,
+    ctx: str,
+    args: Mapping[str, str],
+    base: str,
+    path: str,
+    default_page_size: int,
+) -> dict[str, Any]:
+    """The JSON body of ``GET /api/<type>?...``."""
+    page_size = _int(args, "page_size", default_page_size, errors.BAD_PAGE_SIZE)
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise BadRequest(errors.BAD_PAGE_SIZE)
+    page = _int(args, "page", 1, errors.BAD_PAGE)
+    if page < 1:
+        raise BadRequest(errors.BAD_PAGE)
+    source = "virtualservice" if obj_type == "virtualservice-inventory" else obj_type
+    with store.lock:
+        matched = select(store, source, ctx, args)
+    count = len(matched)
+    chunk = matched[(page - 1) * page_size : page * page_size]
+    include_name = truthy(args, "include_name")
+    fields = [f for f in args["fields"].split(",") if f] if args.get("fields") else None
+    skip_default = truthy(args, "skip_default")
+    if obj_type == "virtualservice-inventory":
+        results = [inventory(store, r, base, include_name) for r in chunk]
+    else:
+        results = [render(store, r, base, include_name, fields, skip_default) for r in chunk]
+    body: dict[str, Any] = {"count": count, "results": results}
+    if page * page_size < count:
+        query = dict(args)
+        query["page"] = str(page + 1)
+        query["page_size"] = str(page_size)
+        body["next"] = f"{base}{path}?{urlencode(query)}"
+    return body
+
+
+def parse_typed_ref(value: str) -> tuple[str, str]:
+    return split_stored(value)

@@ -1,0 +1,100 @@
+"""Reference strings: parsing the forms clients send and rendering the form the API returns.
+
+Accepted on write: ``https://host/api/pool/pool-1#p1``, ``/api/pool/pool-1``,
+``/api/pool?name=p1`` (also ``/api/pool/?name=p1&cloud=c&tenant=t``) and a bare uuid. Stored
+form is always the host-less path ``/api/<type>/<uuid>``; rendered form is
+``<base>/api/<type>/<uuid>`` plus ``#<name>`` when asked. Pure string work, no store access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class ParsedRef:
+    type: str | None
+    uuid: str | None
+    name: str | None = None
+    cloud: str | None = None
+    tenant: str | None = None
+
+
+def parse_ref(value: str) -> ParsedRef | None:
+    """Split a reference into its parts; ``None`` when it is not a reference at all."""
+    value = value.strip()
+    if not value:
+        return None
+    if "/" not in value and "?" not in value:
+        return ParsedRef(None, value.split("#", 1)[0])
+    parts = urlsplit(value)
+    path = parts.path
+    idx = path.find("/api/")
+    if idx < 0:
+        return None
+    segments = [s for s in path[idx + 5 :].split("/") if s]
+    if not segments:
+        return None
+    obj_type = segments[0]
+    if len(segments) >= 2:
+        return ParsedRef(obj_type, segments[1])
+    query = parse_qs(parts.query, keep_blank_values=True)
+    names = query.get("name")
+    if not names:
+        return None
+    return ParsedRef(
+        obj_type,
+        None,
+        name=names[0],
+        cloud=(query.get("cloud") or [None])[0],
+        tenant=(query.get("tenant") or [None])[0],
+    )
+
+
+def stored(obj_type: str, uuid: str) -> str:
+    return f"/api/{obj_type}/{uuid}"
+
+
+def is_ref_key(key: str) -> bool:
+    return key.endswith("_ref") or key.endswith("_refs")
+
+
+def map_refs(value: Any, fn: Callable[[str, str], str], key: str = "") -> Any:
+    """Return a copy of ``value`` with every ``*_ref`` / ``*_refs`` string passed through ``fn``.
+
+    ``fn(field_name, ref)`` returns the replacement string.
+    """
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if k.endswith("_ref") and isinstance(v, str):
+                out[k] = fn(k, v)
+            elif k.endswith("_refs") and isinstance(v, list):
+                out[k] = [fn(k, r) if isinstance(r, str) else r for r in v]
+            else:
+                out[k] = map_refs(v, fn, k)
+        return out
+    if isinstance(value, list):
+        return [map_refs(v, fn, key) for v in value]
+    return value
+
+
+def iter_refs(value: Any) -> list[str]:
+    """Every stored reference inside ``value`` (duplicates kept)."""
+    found: list[str] = []
+
+    def collect(_key: str, ref: str) -> str:
+        found.append(ref)
+        return ref
+
+    map_refs(value, collect)
+    return found
+
+
+def split_stored(ref: str) -> tuple[str, str]:
+    """``/api/pool/pool-1`` -> (``pool``, ``pool-1``)."""
+    _, _, obj_type, uuid = ref.split("/", 3)
+    return obj_type, uuid

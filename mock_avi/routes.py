@@ -1,0 +1,376 @@
+"""HTTP layer of the Avi API: ``/login``, ``/logout`` and ``/api/...``.
+
+Only request parsing, authentication, dispatch and response shaping live here; state changes
+go through ``Backend.store``. Every ``AviError`` becomes ``{"error": ...}`` in
+``error_response`` (the one place). Fault rules and the journal wrap every API request via
+``before_request`` / ``after_request`` hooks.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from mock_avi import errors
+from mock_avi.backend import Backend, backend_of
+from mock_avi.errors import AviError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
+from mock_avi.models import INVENTORY_TYPES, TYPES
+from mock_avi.query import page_of, truthy
+from mock_avi.render import inventory, render, render_singleton
+from mock_avi.sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE_NAME,
+    SESSION_COOKIES,
+    basic_credentials,
+)
+
+bp = Blueprint("avi_api", __name__)
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+UNAUTHENTICATED = ("cluster/status", "initial-data")
+CSRF_MAX_AGE = 31449600
+SESSION_MAX_AGE = 86400
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, separators=(",", ":"))
+    return Response(text, status=status, headers=headers, content_type="application/json")
+
+
+def error_response(exc: AviError) -> Response:
+    return json_response(exc.body(), exc.status)
+
+
+def _backend() -> Backend:
+    return backend_of(current_app)
+
+
+def _base() -> str:
+    return request.host_url.rstrip("/")
+
+
+def _is_api_path(path: str) -> bool:
+    return path.startswith("/api/") or path in ("/api", "/login", "/logout")
+
+
+def _header_tenant() -> str:
+    return (
+        request.headers.get("X-Avi-Tenant-UUID") or request.headers.get("X-Avi-Tenant") or "admin"
+    )
+
+
+def _version_headers() -> dict[str, str]:
+    version = request.headers.get("X-Avi-Version") or _backend().config.version
+    return {"AVI_API_VERSION": version.replace(".", "_")}
+
+
+# ----- hooks: faults before, journal after ----------------------------------------------------
+def before_api_request() -> Response | None:
+    if not _is_api_path(request.path):
+        return None
+    g.api_started = time.monotonic()
+    hit = _backend().faults.match(request.method, request.path)
+    if hit is None:
+        return None
+    if hit.delay_ms:
+        time.sleep(hit.delay_ms / 1000.0)
+    if hit.status is None:
+        return None
+    if isinstance(hit.body, str):
+        return Response(hit.body, status=hit.status, content_type="application/json")
+    return json_response(hit.body, hit.status)
+
+
+def after_api_request(response: Response) -> Response:
+    if _is_api_path(request.path):
+        _backend().journal.record(
+            request.method, request.full_path.rstrip("?"), _header_tenant(), response.status_code
+        )
+    return response
+
+
+# ----- authentication -------------------------------------------------------------------------
+def authenticate(write: bool) -> None:
+    """Basic credentials (when allowed) or a live session (+ CSRF token on writes); else 401."""
+    backend = _backend()
+    creds = basic_credentials(request.headers.get("Authorization"))
+    if creds is not None:
+        if not backend.basic_auth_allowed():
+            raise Unauthorized(errors.BASIC_DISABLED)
+        if not backend.sessions.check_password(*creds):
+            raise Unauthorized(errors.BAD_CREDENTIALS)
+        return
+    ids: list[str] = []
+    for name in SESSION_COOKIES:
+        ids.extend(request.cookies.getlist(name))
+    session = backend.sessions.lookup(ids)
+    if session is None:
+        raise Unauthorized(errors.CSRF_FAILED)
+    if write and request.headers.get("X-CSRFToken") != session.csrf:
+        raise Unauthorized(errors.CSRF_FAILED)
+
+
+# ----- login / logout -------------------------------------------------------------------------
+def _login_fields() -> dict[str, Any]:
+    raw = request.get_data(cache=True)
+    if request.is_json or raw.lstrip().startswith(b"{"):
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError as exc:
+            raise BadRequest(errors.MALFORMED_JSON.format(detail=exc)) from None
+        if not isinstance(data, dict):
+            raise BadRequest(errors.NOT_AN_OBJECT)
+        return data
+    return dict(request.form.items())
+
+
+@bp.post("/login")
+def login() -> Response:
+    backend = _backend()
+    fields = _login_fields()
+    session = backend.sessions.login(fields.get("username"), fields.get("password"))
+    config = backend.config
+    base = _base()
+    body = {
+        "version": version_body(backend),
+        "user": {
+            "username": session.user,
+            "name": session.user,
+            "is_superuser": True,
+            "local": True,
+            "uuid": "user-1",
+            "default_tenant_ref": f"{base}/api/tenant/admin",
+        },
+        "tenants": [{"url": f"{base}/api/tenant/admin", "uuid": "admin", "name": "admin"}],
+        "system_config": {"url": f"{base}/api/systemconfiguration", "uuid": "default"},
+        "controller": {"api_idle_timeout": int(config.session_idle_timeout // 60)},
+        "user_initialized": True,
+        "session_cookie_name": SESSION_COOKIE_NAME,
+    }
+    response = json_response(body, 200, _version_headers())
+    secure = request.scheme == "https"
+    response.set_cookie(
+        CSRF_COOKIE, session.csrf, max_age=CSRF_MAX_AGE, path="/", secure=secure, samesite="Lax"
+    )
+    for name in SESSION_COOKIES:
+        response.set_cookie(
+            name,
+            session.id,
+            max_age=SESSION_MAX_AGE,
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    sessions = _backend().sessions
+    for name in SESSION_COOKIES:
+        for sid in request.cookies.getlist(name):
+            sessions.logout(sid)
+    response = json_response({}, 200)
+    for name in (*SESSION_COOKIES, CSRF_COOKIE):
+        response.delete_cookie(name, path="/")
+    return response
+
+
+def version_body(backend: Backend) -> dict[str, Any]:
+    config = backend.config
+    return {
+        "Version": config.version,
+        "build": config.build,
+        "Tag": f"{config.version}-{config.build}",
+        "min_version": "15.2",
+        "Product": "controller",
+        "ProductName": "NSX Advanced Load Balancer (ako-sim mock)",
+        "Date": "2024-01-01T00:00:00+00:00",
+    }
+
+
+# ----- /api -----------------------------------------------------------------------------------
+def _json_body() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise BadRequest(errors.NOT_AN_OBJECT)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(errors.MALFORMED_JSON.format(detail=exc)) from None
+
+
+def _object_body() -> dict[str, Any]:
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise BadRequest(errors.NOT_AN_OBJECT)
+    return body
+
+
+def _args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items()}
+
+
+@bp.route("/api", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], strict_slashes=False)
+def api_root() -> Response:
+    raise NotFound(errors.UNKNOWN_TYPE.format(type=""))
+
+
+@bp.route("/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def api(rest: str) -> Response:
+    parts = [p for p in rest.split("/") if p]
+    if not parts:
+        raise NotFound(errors.UNKNOWN_TYPE.format(type=""))
+    joined = "/".join(parts)
+    backend = _backend()
+    if joined in UNAUTHENTICATED and request.method == "GET":
+        return _special_public(backend, joined)
+    authenticate(request.method in WRITE_METHODS)
+    special = _special_private(backend, joined)
+    if special is not None:
+        return special
+    obj_type = parts[0]
+    if obj_type not in TYPES and obj_type not in INVENTORY_TYPES:
+        raise NotFound(errors.UNKNOWN_TYPE.format(type=obj_type))
+    store = backend.store
+    ctx = store.tenant_context(
+        request.headers.get("X-Avi-Tenant"), request.headers.get("X-Avi-Tenant-UUID")
+    )
+    uuid = parts[1] if len(parts) > 1 else None
+    extra = parts[2:]
+    base = _base()
+    args = _args()
+    method = request.method
+    if obj_type in INVENTORY_TYPES:
+        if method != "GET" or extra:
+            raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
+        if uuid is None:
+            return _list(backend, obj_type, ctx, args, base)
+        vs = store.get("virtualservice", uuid, ctx)
+        return json_response(inventory(store, vs, base, truthy(args, "include_name")))
+    if extra:
+        if obj_type == "virtualservice" and extra == ["runtime"] and method == "GET" and uuid:
+            vs = store.get("virtualservice", uuid, ctx)
+            return json_response(inventory(store, vs, base)["runtime"])
+        raise NotFound(errors.NOT_FOUND.format(model=TYPES[obj_type].model))
+    if uuid is None:
+        if method == "GET":
+            return _list(backend, obj_type, ctx, args, base)
+        if method == "POST":
+            rec = store.create(obj_type, _object_body(), ctx, request.headers.get("Slug"))
+            out = render(store, rec, base, include_name=True)
+            return json_response(out, 201, {"Location": out["url"], **_version_headers()})
+        raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
+    if method == "GET":
+        rec = store.get(obj_type, uuid, ctx)
+        fields = [f for f in args["fields"].split(",") if f] if args.get("fields") else None
+        return json_response(
+            render(
+                store, rec, base, truthy(args, "include_name"), fields, truthy(args, "skip_default")
+            )
+        )
+    if method == "PUT":
+        rec = store.replace(obj_type, uuid, _object_body(), ctx)
+        return json_response(render(store, rec, base, include_name=True))
+    if method == "PATCH":
+        rec = store.patch(obj_type, uuid, _json_body(), ctx)
+        return json_response(render(store, rec, base, include_name=True))
+    if method == "DELETE":
+        store.delete(obj_type, uuid, ctx)
+        return Response(status=204)
+    raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
+
+
+def _list(backend: Backend, obj_type: str, ctx: str, args: dict[str, str], base: str) -> Response:
+    body = page_of(
+        backend.store,
+        obj_type,
+        ctx,
+        args,
+        base,
+        request.path,
+        backend.config.default_page_size,
+    )
+    return json_response(body)
+
+
+def _special_public(backend: Backend, path: str) -> Response:
+    if path == "cluster/status":
+        return json_response(
+            {
+                "cluster_state": {"state": "CLUSTER_UP_NO_HA", "progress": 100},
+                "node_states": [{"name": "127.0.0.1", "state": "CLUSTER_ACTIVE", "role": "LEADER"}],
+            }
+        )
+    return json_response(
+        {
+            "version": version_body(backend),
+            "current_time": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "user_initial_setup": False,
+            "setup_failed": False,
+            "sso": False,
+            "banner": "",
+        },
+        headers=_version_headers(),
+    )
+
+
+def _special_private(backend: Backend, path: str) -> Response | None:
+    base = _base()
+    method = request.method
+    if path == "cluster/version" and method == "GET":
+        return json_response(version_body(backend))
+    if path == "cluster/runtime" and method == "GET":
+        return json_response(
+            {
+                "cluster_state": {"state": "CLUSTER_UP_NO_HA", "progress": 100},
+                "node_states": [
+                    {"name": "127.0.0.1", "state": "CLUSTER_ACTIVE", "role": "CLUSTER_LEADER"}
+                ],
+                "node_info": {"cluster_uuid": "cluster-0", "ip": {"addr": "127.0.0.1"}},
+            }
+        )
+    if path == "cluster" and method == "GET":
+        return json_response(
+            {"url": f"{base}/api/cluster", "uuid": "cluster-0", "name": "cluster-0-1"}
+        )
+    if path == "systemconfiguration":
+        store = backend.store
+        if method == "GET":
+            with store.lock:
+                return json_response(render_singleton(store.sysconfig, base, path))
+        if method in ("PUT", "PATCH"):
+            body = _object_body()
+            body.pop("url", None)
+            with store.lock:
+                if method == "PUT":
+                    store.sysconfig = {"uuid": "default", **body}
+                else:
+                    store.sysconfig.update(body.get("replace", body))
+                return json_response(render_singleton(store.sysconfig, base, path))
+        raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=path))
+    return None
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.before_request(before_api_request)
+    app.after_request(after_api_request)
+
+    @app.errorhandler(AviError)
+    def _avi_error(exc: AviError) -> Response:
+        return error_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        return json_response({"error": exc.description or exc.name}, exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        current_app.logger.exception("unexpected error in mock_avi")
+        return json_response({"error": f"Internal error in mock: {exc!r}"}, 500)

@@ -1,0 +1,438 @@
+"""The mock controller's state: objects, tenants, references, indexes and the write pipeline.
+
+One re-entrant lock guards everything. Lookups by uuid and by (type, name) are dict hits; a
+reverse-reference index answers "who refers to X" (delete protection, ``refers_to``) without a
+scan; the IPAM index maps addresses to their VsVip. Committed record bodies are never mutated
+(writes swap in a new ``Record``), so responses can be rendered outside the lock.
+A write either commits completely or raises ``AviError`` before touching any index.
+This module knows nothing about HTTP.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid as uuidlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_avi import errors, ipam, patching, rules
+from mock_avi.errors import (
+    AviError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    PreconditionFailed,
+    not_found,
+    ref_not_found,
+)
+from mock_avi.models import READ_ONLY_FIELDS, REF_TARGETS, TYPES, TypeSpec
+from mock_avi.refs import iter_refs, map_refs, parse_ref, split_stored, stored
+from mock_avi.schema import apply_defaults, validate
+
+ALL_TENANTS = "*"
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Record:
+    type: str
+    uuid: str
+    tenant: str
+    name: str
+    cloud: str | None
+    body: Mapping[str, Any]
+    targets: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class Prepared:
+    spec: TypeSpec
+    uuid: str
+    tenant: str
+    cloud: str | None
+    body: dict[str, Any]
+    targets: frozenset[str]
+    vips: dict[str, str] = field(default_factory=dict)
+
+
+def _model(obj_type: str) -> str:
+    spec = TYPES.get(obj_type)
+    return spec.model if spec else obj_type
+
+
+class Store:
+    """All objects of one mock controller."""
+
+    def __init__(self, seed: int | None = 0, check_last_modified: bool = True) -> None:
+        self.lock = threading.RLock()
+        self.seed = seed
+        self.check_last_modified = check_last_modified
+        self._rng = random.Random(seed)
+        self.records: dict[str, Record] = {}
+        self.by_type: dict[str, dict[str, Record]] = {t: {} for t in TYPES}
+        self.by_name: dict[tuple[str, str], dict[str, Record]] = {}
+        self.referrers: dict[str, set[str]] = {}
+        self.vips: dict[str, str] = {}
+        self.system_defaults: set[str] = set()
+        self.sysconfig: dict[str, Any] = {}
+        self._last_modified = 0
+
+    # ----- identity -------------------------------------------------------------------------
+    def new_uuid(self, obj_type: str) -> str:
+        while True:
+            value = uuidlib.UUID(int=self._rng.getrandbits(128), version=4)
+            candidate = f"{obj_type}-{value}"
+            if candidate not in self.records:
+                return candidate
+
+    def stamp(self) -> str:
+        now = time.time_ns() // 1000
+        self._last_modified = max(now, self._last_modified + 1)
+        return str(self._last_modified)
+
+    # ----- tenants and visibility -----------------------------------------------------------
+    def tenant_context(self, name: str | None, tenant_uuid: str | None) -> str:
+        """The tenant uuid a request acts in (``*`` for all); 403 when it does not exist."""
+        with self.lock:
+            if tenant_uuid:
+                if tenant_uuid == ALL_TENANTS:
+                    return ALL_TENANTS
+                rec = self.records.get(tenant_uuid)
+                if rec is None or rec.type != "tenant":
+                    raise Forbidden(errors.TENANT_MISSING.format(tenant=tenant_uuid))
+                return rec.uuid
+            name = name or ADMIN
+            if name == ALL_TENANTS:
+                return ALL_TENANTS
+            for rec in self.by_name.get(("tenant", name), {}).values():
+                return rec.uuid
+            raise Forbidden(errors.TENANT_MISSING.format(tenant=name))
+
+    @staticmethod
+    def visible(rec: Record, ctx: str) -> bool:
+        return ctx == ALL_TENANTS or rec.tenant == ctx or rec.tenant == ADMIN
+
+    def get(self, obj_type: str, uuid: str, ctx: str) -> Record:
+        rec = self.records.get(uuid)
+        if rec is None or rec.type != obj_type or not self.visible(rec, ctx):
+            raise not_found(_model(obj_type))
+        return rec
+
+    def writable(self, obj_type: str, uuid: str, ctx: str) -> Record:
+        rec = self.get(obj_type, uuid, ctx)
+        if ctx not in (ALL_TENANTS, rec.tenant):
+            raise not_found(_model(obj_type))
+        return rec
+
+    def named(self, obj_type: str, name: str, ctx: str) -> list[Record]:
+        """Visible records of a type with an exact name, the context tenant's first."""
+        found = [r for r in self.by_name.get((obj_type, name), {}).values() if self.visible(r, ctx)]
+        if len(found) > 1:
+            found.sort(key=lambda r: r.tenant != ctx)
+        return found
+
+    def name_of(self, uuid: str) -> str | None:
+        rec = self.records.get(uuid)
+        return rec.name if rec else None
+
+    # ----- reference resolution -------------------------------------------------------------
+    def resolve(self, field_name: str, ref: str, ctx: str, cloud: str | None) -> str:
+        """Any accepted reference form -> stored ``/api/<type>/<uuid>``; 400 when it misses."""
+        expected = REF_TARGETS.get(field_name)
+        parsed = parse_ref(ref)
+        model = _model(expected or (parsed.type if parsed and parsed.type else "Object"))
+        if parsed is None or (expected and parsed.type and parsed.type != expected):
+            raise ref_not_found(model)
+        obj_type = parsed.type or expected
+        if parsed.uuid is not None:
+            rec = self.records.get(parsed.uuid)
+            if rec is None or (obj_type and rec.type != obj_type) or not self.visible(rec, ctx):
+                raise ref_not_found(model)
+            return stored(rec.type, rec.uuid)
+        assert obj_type is not None and parsed.name is not None
+        if obj_type not in TYPES:
+            raise ref_not_found(model)
+        candidates = self.named(obj_type, parsed.name, ctx)
+        if parsed.tenant is not None:
+            candidates = [r for r in candidates if self._tenant_name(r.tenant) == parsed.tenant]
+        if parsed.cloud is not None:
+            candidates = [r for r in candidates if self.name_of(r.cloud or "") == parsed.cloud]
+        if not candidates:
+            raise ref_not_found(model)
+        if len(candidates) > 1 and cloud is not None:
+            candidates.sort(key=lambda r: r.cloud != cloud)
+        return stored(obj_type, candidates[0].uuid)
+
+    def _tenant_name(self, tenant_uuid: str) -> str | None:
+        return self.name_of(tenant_uuid)
+
+    # ----- the write pipeline ---------------------------------------------------------------
+    def prepare(
+        self,
+        obj_type: str,
+        body: Mapping[str, Any],
+        ctx: str,
+        existing: Record | None = None,
+        forced_uuid: str | None = None,
+        keep_stamp: bool = False,
+    ) -> Prepared:
+        """Validate, fill defaults, resolve refs and run per-type rules; changes nothing."""
+        spec = TYPES[obj_type]
+        stale = body.get("_last_modified")
+        clean = validate(spec.spec, dict(body), "", spec.model)
+        for key in READ_ONLY_FIELDS:
+            clean.pop(key, None)
+        if (
+            existing is not None
+            and stale is not None
+            and self.check_last_modified
+            and (not keep_stamp and stale != existing.body.get("_last_modified"))
+        ):
+            raise PreconditionFailed(errors.NEED_RELOAD.format(model=spec.model))
+
+        tenant = self._tenant_for(spec, clean, ctx, existing)
+        apply_defaults(spec.spec, clean)
+        cloud: str | None = None
+        if "cloud_ref" in clean:
+            cloud = split_stored(self.resolve("cloud_ref", clean["cloud_ref"], tenant, None))[1]
+        targets: set[str] = set()
+
+        def resolve(key: str, ref: str) -> str:
+            out = self.resolve(key, ref, tenant, cloud)
+            targets.add(split_stored(out)[1])
+            return out
+
+        resolved: dict[str, Any] = map_refs(clean, resolve)
+        if spec.has_tenant:
+            resolved["tenant_ref"] = stored("tenant", tenant)
+            targets.add(tenant)
+        uuid = existing.uuid if existing else (forced_uuid or self.new_uuid(obj_type))
+        targets.discard(uuid)
+        prepared = Prepared(spec, uuid, tenant, cloud, resolved, frozenset(targets))
+        if obj_type == "vsvip":
+            prepared.vips = ipam.plan(self, prepared, existing)
+        elif obj_type == "virtualservice":
+            rules.check_ports(self, prepared)
+        elif obj_type == "pool":
+            rules.fill_pool(prepared.body)
+        self._check_duplicate(prepared)
+        stamp = body.get("_last_modified") if keep_stamp else None
+        ordered = {"uuid": uuid, "name": resolved["name"]}
+        ordered.update((k, v) for k, v in resolved.items() if k not in ordered)
+        ordered["_last_modified"] = stamp if isinstance(stamp, str) else self.stamp()
+        prepared.body = ordered
+        return prepared
+
+    def _tenant_for(
+        self, spec: TypeSpec, clean: dict[str, Any], ctx: str, existing: Record | None
+    ) -> str:
+        if not spec.has_tenant:
+            return ADMIN
+        ctx_for_ref = existing.tenant if existing is not None else ctx
+        ref = clean.pop("tenant_ref", None)
+        if ref is None:
+            return ctx_for_ref if ctx_for_ref != ALL_TENANTS else ADMIN
+        wanted = split_stored(self.resolve("tenant_ref", ref, ALL_TENANTS, None))[1]
+        if ctx_for_ref not in (ALL_TENANTS, wanted):
+            raise BadRequest(errors.TENANT_MISMATCH.format(ref=ref))
+        return wanted
+
+    def _check_duplicate(self, p: Prepared) -> None:
+        name = p.body["name"]
+        for rec in self.by_name.get((p.spec.type, name), {}).values():
+            if rec.uuid != p.uuid and rec.tenant == p.tenant and rec.cloud == p.cloud:
+                raise Conflict(
+                    errors.ALREADY_EXISTS.format(model=p.spec.model, name=name), obj_name=name
+                )
+
+    def commit(self, p: Prepared) -> Record:
+        """Store a prepared object (new or replacing the one with the same uuid)."""
+        old = self.records.get(p.uuid)
+        if old is not None:
+            self._unindex(old)
+        rec = Record(p.spec.type, p.uuid, p.tenant, p.body["name"], p.cloud, p.body, p.targets)
+        self.records[rec.uuid] = rec
+        self.by_type[rec.type][rec.uuid] = rec
+        self.by_name.setdefault((rec.type, rec.name), {})[rec.uuid] = rec
+        for target in rec.targets:
+            self.referrers.setdefault(target, set()).add(rec.uuid)
+        for addr in p.vips:
+            self.vips[addr] = rec.uuid
+        return rec
+
+    def _unindex(self, rec: Record) -> None:
+        del self.records[rec.uuid]
+        del self.by_type[rec.type][rec.uuid]
+        names = self.by_name[(rec.type, rec.name)]
+        del names[rec.uuid]
+        if not names:
+            del self.by_name[(rec.type, rec.name)]
+        for target in rec.targets:
+            refs = self.referrers.get(target)
+            if refs is not None:
+                refs.discard(rec.uuid)
+                if not refs:
+                    del self.referrers[target]
+        if rec.type == "vsvip":
+            for addr in ipam.addresses(rec.body):
+                if self.vips.get(addr) == rec.uuid:
+                    del self.vips[addr]
+
+    # ----- public write operations ----------------------------------------------------------
+    def create(
+        self, obj_type: str, body: Mapping[str, Any], ctx: str, forced_uuid: str | None = None
+    ) -> Record:
+        with self.lock:
+            if forced_uuid is not None and forced_uuid in self.records:
+                raise Conflict(
+                    errors.DUPLICATE_UUID.format(model=_model(obj_type), uuid=forced_uuid)
+                )
+            return self.commit(self.prepare(obj_type, body, ctx, forced_uuid=forced_uuid))
+
+    def replace(self, obj_type: str, uuid: str, body: Mapping[str, Any], ctx: str) -> Record:
+        with self.lock:
+            existing = self.writable(obj_type, uuid, ctx)
+            return self.commit(self.prepare(obj_type, body, ctx, existing=existing))
+
+    def patch(self, obj_type: str, uuid: str, payload: Any, ctx: str) -> Record:
+        with self.lock:
+            existing = self.writable(obj_type, uuid, ctx)
+            current = {k: v for k, v in existing.body.items() if k != "_last_modified"}
+
+            def normalise(part: Any) -> Any:
+                return map_refs(
+                    part, lambda k, r: self.resolve(k, r, existing.tenant, existing.cloud)
+                )
+
+            body = patching.apply(_deep(current), payload, normalise)
+            body.pop("_last_modified", None)
+            return self.commit(self.prepare(obj_type, body, ctx, existing=existing))
+
+    def delete(self, obj_type: str, uuid: str, ctx: str) -> None:
+        with self.lock:
+            rec = self.writable(obj_type, uuid, ctx)
+            if rec.uuid in self.system_defaults:
+                raise Forbidden(errors.SYSTEM_DEFAULT, obj_name=rec.name)
+            users = sorted(
+                f"{_model(u.type)} {u.name}"
+                for u in (self.records[x] for x in self.referrers.get(rec.uuid, ()))
+            )
+            if users:
+                shown = users if len(users) <= 50 else [*users[:50], "..."]
+                raise Forbidden(errors.REFERRED_BY.format(referrers=shown), obj_name=rec.name)
+            self._unindex(rec)
+
+    # ----- state snapshots ------------------------------------------------------------------
+    def dump(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "objects": {
+                    t: [dict(r.body) for r in recs.values()] for t, recs in self.by_type.items()
+                },
+                "systemconfiguration": _deep(self.sysconfig),
+                "system_defaults": sorted(self.system_defaults),
+            }
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        """Replace everything with ``state`` (the ``dump`` format); 400 and no change if bad."""
+        fresh = Store(self.seed, self.check_last_modified)
+        fresh._fill(state)
+        with self.lock:
+            self.records = fresh.records
+            self.by_type = fresh.by_type
+            self.by_name = fresh.by_name
+            self.referrers = fresh.referrers
+            self.vips = fresh.vips
+            self.system_defaults = fresh.system_defaults
+            self.sysconfig = fresh.sysconfig
+            self._rng = fresh._rng
+            self._last_modified = max(self._last_modified, fresh._last_modified)
+
+    def _fill(self, state: Mapping[str, Any]) -> None:
+        if not isinstance(state, Mapping):
+            raise BadRequest(errors.NOT_AN_OBJECT)
+        objects = state.get("objects", {})
+        if not isinstance(objects, Mapping):
+            raise BadRequest(errors.BAD_FILTER.format(param="objects", value=type(objects)))
+        unknown = [t for t in objects if t not in TYPES]
+        if unknown:
+            raise BadRequest(errors.UNKNOWN_TYPE.format(type=unknown[0]))
+        pending: list[tuple[str, dict[str, Any]]] = []
+        # Pass 1: placeholders, so that references in any order resolve.
+        for obj_type in TYPES:
+            for raw in objects.get(obj_type, []) or []:
+                if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                    raise BadRequest(errors.FIELD_REQUIRED.format(field=f"{obj_type}.name"))
+                uuid = raw.get("uuid") or self.new_uuid(obj_type)
+                if uuid in self.records:
+                    raise Conflict(errors.DUPLICATE_UUID.format(model=_model(obj_type), uuid=uuid))
+                placeholder = Record(obj_type, uuid, ADMIN, raw["name"], None, {})
+                self.records[uuid] = placeholder
+                self.by_type[obj_type][uuid] = placeholder
+                self.by_name.setdefault((obj_type, raw["name"]), {})[uuid] = placeholder
+                pending.append((uuid, raw))
+        # Tenants of every object, from tenant_ref (tenants themselves are in admin).
+        tenants: dict[str, str] = {}
+        for uuid, raw in pending:
+            ref = raw.get("tenant_ref")
+            tenants[uuid] = (
+                split_stored(self.resolve("tenant_ref", ref, ALL_TENANTS, None))[1]
+                if isinstance(ref, str) and self.records[uuid].type != "tenant"
+                else ADMIN
+            )
+        for uuid, _raw in pending:
+            old = self.records[uuid]
+            self.records[uuid] = Record(old.type, uuid, tenants[uuid], old.name, None, {})
+            self.by_type[old.type][uuid] = self.records[uuid]
+            self.by_name[(old.type, old.name)][uuid] = self.records[uuid]
+        # Pass 2: the full write pipeline, object by object.
+        for uuid, raw in pending:
+            rec = self.records[uuid]
+            body = {k: v for k, v in raw.items() if k != "uuid"}
+            prepared = self.prepare(rec.type, body, rec.tenant, forced_uuid=uuid, keep_stamp=True)
+            self._unindex_placeholder(rec)
+            self.commit(prepared)
+        defaults = state.get("system_defaults", [])
+        self.system_defaults = {u for u in defaults if u in self.records}
+        sysconfig = state.get("systemconfiguration", {})
+        self.sysconfig = _deep(sysconfig) if isinstance(sysconfig, Mapping) else {}
+
+    def _unindex_placeholder(self, rec: Record) -> None:
+        if not rec.body:
+            del self.records[rec.uuid]
+            del self.by_type[rec.type][rec.uuid]
+            names = self.by_name[(rec.type, rec.name)]
+            del names[rec.uuid]
+            if not names:
+                del self.by_name[(rec.type, rec.name)]
+
+    # ----- helpers for readers --------------------------------------------------------------
+    def of_type(self, obj_type: str, ctx: str) -> Iterable[Record]:
+        recs = self.by_type[obj_type].values()
+        if ctx == ALL_TENANTS:
+            return list(recs)
+        return [r for r in recs if r.tenant == ctx or r.tenant == ADMIN]
+
+    def referrer_records(self, uuid: str) -> list[Record]:
+        return [self.records[u] for u in self.referrers.get(uuid, ())]
+
+    def targets_of(self, rec: Record) -> list[Record]:
+        return [self.records[u] for u in rec.targets if u in self.records]
+
+
+def _deep(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep(v) for v in value]
+    return value
+
+
+def stored_refs(body: Mapping[str, Any]) -> list[str]:
+    return iter_refs(body)
+
+
+__all__ = ["ADMIN", "ALL_TENANTS", "AviError", "Prepared", "Record", "Store"]
