@@ -14,7 +14,7 @@ the precedence is AKO's (spec, annotation, then L4Rule).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from simulator.domain import naming
 from simulator.domain.model import (
@@ -84,7 +84,36 @@ def ignored_annotation_warning(svc: ServiceView) -> ServiceWarning | None:
 
 
 def _claims(svc: ServiceView, key: Key, settings: Settings) -> bool:
-    return svc.namespace == key.namespace and key in keys_for_service(svc, settings)
+    """``keys_for_service(svc) == (key,)``, cheaply (resolve calls it for a whole namespace)."""
+    if svc.namespace != key.namespace or svc.type != "LoadBalancer" or svc.deleting:
+        return False
+    raw = svc.annotations.get(SHARED_VIP_ANNOTATION)
+    if key.shared:
+        return raw == key.name and bool(raw.strip())
+    return (raw is None or not raw.strip()) and svc.name == key.name and _is_ours(svc, settings)
+
+
+def services_by_key(
+    services: Iterable[ServiceView], settings: Settings
+) -> dict[Key, tuple[ServiceView, ...]]:
+    """Index Services by the key they belong to now (one pass; for narrowing ``resolve``)."""
+    index: dict[Key, list[ServiceView]] = {}
+    for svc in services:
+        for key in keys_for_service(svc, settings):
+            index.setdefault(key, []).append(svc)
+    return {key: tuple(found) for key, found in index.items()}
+
+
+def relevant_services(
+    index: Mapping[Key, Sequence[ServiceView]], key: Key
+) -> tuple[ServiceView, ...]:
+    """The Services ``resolve(key, ...)`` needs: those of ``key`` and of ``twin(key)``."""
+    return (*index.get(key, ()), *index.get(twin(key), ()))
+
+
+def twin(key: Key) -> Key:
+    """The other kind of key with the same Avi names (a group named like a dedicated Service)."""
+    return Key(key.namespace, key.name, not key.shared)
 
 
 def _valid_ip(text: str) -> bool:
@@ -232,7 +261,7 @@ def _name_conflict_winner(
     settings: Settings,
 ) -> ServiceView | None:
     """The older claimant of this key's VS name under the other kind of key, if it wins."""
-    other = Key(key.namespace, key.name, not key.shared)
+    other = twin(key)
     rivals = sorted_services([s for s in namespace_services if _claims(s, other, settings)])
     if not rivals:
         return None
@@ -294,6 +323,9 @@ def resolve(
 
     Services of other namespaces in ``services_in_namespace`` are ignored. The result's
     ``members`` are the Services to configure in join order (creationTimestamp, then name).
+    Cost is linear in ``services_in_namespace``: a caller that indexes Services by key may pass
+    only those whose key is ``key`` or ``twin(key)`` (needed for the NameConflict rule), e.g.
+    ``relevant_services(services_by_key(all_services, settings), key)``; the result is the same.
     """
     candidates = sorted_services([s for s in services_in_namespace if _claims(s, key, settings)])
     if not candidates:

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from simulator.domain.grouping import (
     ignored_annotation_warning,
     keys_for_service,
+    relevant_services,
     resolve,
+    services_by_key,
+    twin,
 )
 from simulator.domain.model import (
     InfraSettingView,
@@ -523,3 +526,26 @@ def test_a_configured_group_never_holds_two_preferred_ips_or_a_port_twice(
     assert r.members == tuple(sorted(r.members, key=lambda s: s.order))
     # the result does not depend on the order the Services were listed in
     assert res(K1, *services) == r
+
+
+def test_narrowed_input_resolves_the_same() -> None:
+    services = [
+        sv("web", ts=ts(1)),
+        sv("m1", key="web", ts=ts(2), ports=[("", 81, "TCP")]),
+        sv("m2", key="k1", ts=ts(3)),
+        sv("m3", key="k1", ts=ts(4), ports=[("", 80, "UDP")]),
+        sv("x", key="k1", ns="blue"),
+        sv("c", type_="ClusterIP"),
+    ]
+    index = services_by_key(services, S)
+    assert set(index) == {
+        Key("default", "web", False),
+        Key("default", "web", True),
+        K1,
+        Key("blue", "k1", True),
+    }
+    assert twin(K1) == Key("default", "k1", False)
+    for key in index:
+        assert resolve(key, relevant_services(index, key), {}, {}, S) == resolve(
+            key, services, {}, {}, S
+        )
