@@ -377,10 +377,22 @@ def resolve(
 
     member_ip = next((s.preferred_ip for s in members if s.preferred_ip is not None), None)
     rule_ip = rule.load_balancer_ip if rule is not None else None
+    if rule is not None and rule_ip is not None and not _valid_ip(rule_ip):
+        return Resolution(
+            key,
+            misconfiguration=Misconfiguration(
+                "invalid-ip",
+                f"L4Rule {rule.namespace}/{rule.name} loadBalancerIP {rule_ip} is not a valid "
+                f"IP address; {key} is not configured",
+                f"loadBalancerIP {rule_ip!r} of L4Rule {rule.namespace}/{rule.name} "
+                "is not an IP address",
+            ),
+            candidates=candidates,
+        )
     # shared: an L4Rule's IP overrides the members' (section 4); dedicated: AKO's precedence.
     preferred = (rule_ip or member_ip) if key.shared else (member_ip or rule_ip)
     if preferred is not None:
-        preferred = str(ipaddress.ip_address(preferred)) if _valid_ip(preferred) else None
+        preferred = str(ipaddress.ip_address(preferred))
 
     return Resolution(
         key,

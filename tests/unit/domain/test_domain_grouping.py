@@ -549,3 +549,11 @@ def test_narrowed_input_resolves_the_same() -> None:
         assert resolve(key, relevant_services(index, key), {}, {}, S) == resolve(
             key, services, {}, {}, S
         )
+
+
+def test_invalid_l4rule_ip_misconfigures_the_key() -> None:
+    rule = L4RuleView("default", "r", accepted=True, load_balancer_ip="nope")
+    r = res(K1, sv("a", key="k1", l4rule="r"), l4rules={("default", "r"): rule})
+    assert r.members == ()
+    assert r.misconfiguration is not None and r.misconfiguration.kind == "invalid-ip"
+    assert "L4Rule default/r" in r.misconfiguration.log
