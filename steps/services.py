@@ -1,0 +1,212 @@
+"""Then steps on what Kubernetes users see: ``kubectl get svc`` tables (from the real kubectl
+binary), EXTERNAL-IP, Events, the ``ako.vmware.com/VipAssigned`` condition, CRD status.
+
+Every check waits for the engine to settle, then polls until it holds or the deadline passes
+(see ``steps.expect``). Checks are also registered as Given steps, to use them as preconditions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, parsers, then
+
+from steps.drivers.engine import EngineDriver
+from steps.drivers.kube import Kubectl, KubeDriver
+from steps.drivers.tables import (
+    compare_tables,
+    datatable_rows,
+    glob_match,
+    parse_columns,
+    render_rows,
+    split_list,
+)
+from steps.expect import expect
+
+NS = r'(?: in namespace "(?P<namespace>[^"]+)")?'
+
+
+def _ns(namespace: str | None) -> str:
+    return namespace or "default"
+
+
+def _check_kubectl_table(
+    engine: EngineDriver, kubectl: Kubectl, namespace: str | None, datatable: list[list[str]]
+) -> None:
+    expected = datatable_rows(datatable)
+
+    def check() -> None:
+        output = kubectl.get_services(namespace)
+        actual = parse_columns(output)
+        problems = compare_tables(expected, actual)
+        assert not problems, (
+            "kubectl get svc differs from the scenario:\n  - "
+            + "\n  - ".join(problems)
+            + "\nexpected:\n"
+            + render_rows(
+                list(expected[0].keys()) if expected else [], [list(r.values()) for r in expected]
+            )
+            + "\nkubectl printed:\n"
+            + output
+        )
+
+    expect(engine, check)
+
+
+@then("kubectl get svc shows:")
+def kubectl_table_default(
+    engine: EngineDriver, kubectl: Kubectl, datatable: list[list[str]]
+) -> None:
+    _check_kubectl_table(engine, kubectl, "default", datatable)
+
+
+@then(parsers.parse("kubectl get svc -n {namespace} shows:"))
+def kubectl_table_namespace(
+    engine: EngineDriver, kubectl: Kubectl, namespace: str, datatable: list[list[str]]
+) -> None:
+    _check_kubectl_table(engine, kubectl, namespace, datatable)
+
+
+@then("kubectl get svc -A shows:")
+def kubectl_table_all(engine: EngineDriver, kubectl: Kubectl, datatable: list[list[str]]) -> None:
+    _check_kubectl_table(engine, kubectl, None, datatable)
+
+
+_SHOWS = rf'the Services? "(?P<names>[^"]+)"{NS} shows? EXTERNAL-IP "(?P<external_ip>[^"]*)"'
+
+
+@given(parsers.re(_SHOWS))
+@then(parsers.re(_SHOWS))
+def services_show_external_ip(
+    engine: EngineDriver, kubectl: Kubectl, names: str, namespace: str | None, external_ip: str
+) -> None:
+    """EXTERNAL-IP as the real kubectl prints it (``<pending>`` when there is none)."""
+    wanted = split_list(names)
+
+    def check() -> None:
+        output = kubectl.get_services(_ns(namespace))
+        rows = {row.get("NAME", ""): row for row in parse_columns(output).as_dicts()}
+        wrong = {
+            name: rows[name].get("EXTERNAL-IP") if name in rows else "(no such Service)"
+            for name in wanted
+            if name not in rows or not glob_match(external_ip, rows[name].get("EXTERNAL-IP", ""))
+        }
+        assert not wrong, (
+            f"expected EXTERNAL-IP {external_ip!r} for {wanted}, kubectl shows {wrong}\n{output}"
+        )
+
+    expect(engine, check)
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    head = f"{event.get('type')} {event.get('reason')}"
+    return f"{head}: {event.get('message')} (x{event.get('count', 1)})"
+
+
+_HAS_EVENT = (
+    rf'the Service "(?P<name>[^"]+)"{NS} has an? (?P<event_type>Normal|Warning) Event'
+    r'(?: "(?P<reason>[^"]+)")?(?: mentioning "(?P<fragment>[^"]*)")?'
+)
+
+
+@given(parsers.re(_HAS_EVENT))
+@then(parsers.re(_HAS_EVENT))
+def service_has_event(
+    engine: EngineDriver,
+    kube: KubeDriver,
+    name: str,
+    namespace: str | None,
+    event_type: str,
+    reason: str | None,
+    fragment: str | None,
+) -> None:
+    def check() -> None:
+        events = kube.events_for(name, _ns(namespace))
+        matching = [
+            e
+            for e in events
+            if e.get("type") == event_type
+            and (reason is None or e.get("reason") == reason)
+            and (fragment is None or fragment in str(e.get("message", "")))
+        ]
+        wanted = f"{event_type} Event" + (f" {reason}" if reason else "")
+        wanted += f" mentioning {fragment!r}" if fragment else ""
+        assert matching, f"Service {_ns(namespace)}/{name} has no {wanted}; its Events:\n  " + (
+            "\n  ".join(_event_line(e) for e in events) or "(none)"
+        )
+
+    expect(engine, check)
+
+
+@then(parsers.re(rf'the Service "(?P<name>[^"]+)"{NS} has no Event "(?P<reason>[^"]+)"'))
+def service_has_no_event(
+    engine: EngineDriver, kube: KubeDriver, name: str, namespace: str | None, reason: str
+) -> None:
+    engine.wait_settled()
+    events = kube.events_for(name, _ns(namespace))
+    found = [e for e in events if e.get("reason") == reason]
+    assert not found, f"Service {name} has unexpected Events:\n  " + "\n  ".join(
+        _event_line(e) for e in found
+    )
+
+
+_CONDITION = (
+    rf'the Service "(?P<name>[^"]+)"{NS} has condition "(?P<cond_type>[^"]+)" "(?P<status>[^"]+)"'
+    r'(?: mentioning "(?P<fragment>[^"]*)")?'
+)
+
+
+@given(parsers.re(_CONDITION))
+@then(parsers.re(_CONDITION))
+def service_has_condition(
+    engine: EngineDriver,
+    kube: KubeDriver,
+    name: str,
+    namespace: str | None,
+    cond_type: str,
+    status: str,
+    fragment: str | None,
+) -> None:
+    def check() -> None:
+        service = kube.service(name, _ns(namespace))
+        conditions = service.get("status", {}).get("conditions") or []
+        found = [c for c in conditions if c.get("type") == cond_type]
+        assert found, f"Service {name} has no condition {cond_type}; conditions: {conditions}"
+        condition = found[0]
+        assert condition.get("status") == status, (
+            f"Service {name} condition {cond_type} is {condition.get('status')}, "
+            f"expected {status}: {condition}"
+        )
+        if fragment is not None:
+            assert fragment in str(condition.get("message", "")), (
+                f"condition {cond_type} of {name} does not mention {fragment!r}: "
+                f"{condition.get('message')!r}"
+            )
+
+    expect(engine, check)
+
+
+_CRD_STATUS = (
+    r'the (?P<kind>AviInfraSetting|L4Rule) "(?P<name>[^"]+)"'
+    r'(?: in namespace "(?P<namespace>[^"]+)")?'
+    r' has status "(?P<status>[^"]+)"'
+)
+_CRD_VERSIONS = {"AviInfraSetting": "ako.vmware.com/v1beta1", "L4Rule": "ako.vmware.com/v1alpha2"}
+
+
+@given(parsers.re(_CRD_STATUS))
+@then(parsers.re(_CRD_STATUS))
+def crd_has_status(
+    engine: EngineDriver, kube: KubeDriver, kind: str, name: str, namespace: str | None, status: str
+) -> None:
+    scope = None if kind == "AviInfraSetting" else _ns(namespace)
+
+    def check() -> None:
+        obj = kube.get(_CRD_VERSIONS[kind], kind, name, scope)
+        assert obj is not None, f"{kind} {name} does not exist"
+        got = (obj.get("status") or {}).get("status")
+        assert got == status, (
+            f"{kind} {name} has status {got!r}, expected {status!r}: {obj.get('status')}"
+        )
+
+    expect(engine, check)
