@@ -1,0 +1,1 @@
+"""Built-in controllers the simulation needs: EndpointSlices from Pods, namespace deletion."""

@@ -1,0 +1,185 @@
+"""The EndpointSlice controller: keeps ``discovery.k8s.io/v1`` slices in step with the Pods that
+match each Service's selector.
+
+One slice per (address type, resolved port set), labelled ``kubernetes.io/service-name`` and
+managed-by the endpointslice controller; endpoints carry the pod IP, ``conditions.ready`` from
+the Pod's Ready condition, ``targetRef`` and ``nodeName``; ports are the Service ports with the
+targetPort resolved (named targetPorts through the pod's containerPorts). Runs synchronously
+after writes, through the API object; never touches slices it does not manage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from mock_k8s.errors import ApiError
+from mock_k8s.selectors import selector_matches
+from mock_k8s.watch import Change
+
+SLICE_KEY = "endpointslices.discovery.k8s.io"
+MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
+CONTROLLER = "endpointslice-controller.k8s.io"
+SERVICE_NAME = "kubernetes.io/service-name"
+
+
+def _pod_ready(pod: dict[str, Any]) -> bool:
+    for c in (pod.get("status") or {}).get("conditions") or []:
+        if isinstance(c, dict) and c.get("type") == "Ready":
+            return c.get("status") == "True"
+    return False
+
+
+def _resolve_port(svc_port: dict[str, Any], pod: dict[str, Any]) -> int | None:
+    target = svc_port.get("targetPort", svc_port.get("port"))
+    if isinstance(target, int):
+        return target
+    proto = svc_port.get("protocol", "TCP")
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        for p in c.get("ports") or [] if isinstance(c, dict) else []:
+            if (
+                isinstance(p, dict)
+                and p.get("name") == target
+                and p.get("protocol", "TCP") == proto
+            ):
+                port = p.get("containerPort")
+                return port if isinstance(port, int) else None
+    return None
+
+
+class EndpointSliceController:
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def handle(self, changes: list[Change]) -> None:
+        todo: set[tuple[str, str]] = set()
+        for ch in changes:
+            meta = ch.obj.get("metadata", {})
+            ns = meta.get("namespace", "")
+            if ch.key == "services":
+                todo.add((ns, meta["name"]))
+            elif ch.key == "pods":
+                labels_new = meta.get("labels") or {}
+                labels_old = ((ch.old or {}).get("metadata") or {}).get("labels") or {}
+                for svc in self.api.store.objects("services", ns):
+                    sel = (svc.get("spec") or {}).get("selector")
+                    if selector_matches(sel, labels_new) or selector_matches(sel, labels_old):
+                        todo.add((ns, svc["metadata"]["name"]))
+        for ns, name in sorted(todo):
+            self.sync(ns, name)
+
+    def _slice_type(self) -> Any:
+        return self.api.registry.lookup("discovery.k8s.io", "v1", "endpointslices")
+
+    def sync(self, namespace: str, name: str) -> None:
+        rt = self._slice_type()
+        existing = {
+            s["metadata"]["name"]: s
+            for s in self.api.store.objects(SLICE_KEY, namespace)
+            if (s["metadata"].get("labels") or {}).get(SERVICE_NAME) == name
+            and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == CONTROLLER
+        }
+        desired = self._desired(namespace, name)
+        for slice_name, body in desired.items():
+            try:
+                if slice_name in existing:
+                    current = existing[slice_name]
+                    new = dict(current)
+                    new["metadata"] = {**current["metadata"], "labels": body["metadata"]["labels"]}
+                    new["metadata"]["ownerReferences"] = body["metadata"]["ownerReferences"]
+                    for f in ("addressType", "endpoints", "ports"):
+                        new[f] = body[f]
+                    self.api.update(rt, namespace, slice_name, new, expect_rv=False)
+                else:
+                    self.api.create(rt, namespace, body)
+            except ApiError:
+                continue  # e.g. the namespace is terminating
+        for slice_name in existing:
+            if slice_name not in desired:
+                try:
+                    self.api.delete(rt, namespace, slice_name)
+                except ApiError:
+                    continue
+
+    def _desired(self, namespace: str, name: str) -> dict[str, dict[str, Any]]:
+        svc = self.api.store.get("services", namespace, name)
+        if svc is None or svc["metadata"].get("deletionTimestamp"):
+            return {}
+        spec = svc.get("spec") or {}
+        selector = spec.get("selector")
+        if not selector or spec.get("type") == "ExternalName":
+            return {}
+        groups: dict[tuple[str, tuple[tuple[str, str, int], ...]], list[dict[str, Any]]] = {}
+        for pod in self.api.store.objects("pods", namespace):
+            meta = pod["metadata"]
+            if not selector_matches(selector, meta.get("labels") or {}):
+                continue
+            if meta.get("deletionTimestamp"):
+                continue
+            ip = (pod.get("status") or {}).get("podIP")
+            if not ip:
+                continue
+            ports: list[tuple[str, str, int]] = []
+            for sp in spec.get("ports") or []:
+                resolved = _resolve_port(sp, pod)
+                if resolved is not None:
+                    ports.append((sp.get("name", ""), sp.get("protocol", "TCP"), resolved))
+            addr_type = "IPv6" if ":" in str(ip) else "IPv4"
+            ready = _pod_ready(pod)
+            endpoint: dict[str, Any] = {
+                "addresses": [ip],
+                "conditions": {"ready": ready, "serving": ready, "terminating": False},
+                "targetRef": {
+                    "kind": "Pod",
+                    "namespace": namespace,
+                    "name": meta["name"],
+                    "uid": meta.get("uid", ""),
+                },
+            }
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node:
+                endpoint["nodeName"] = node
+            groups.setdefault((addr_type, tuple(ports)), []).append(endpoint)
+        if not groups:
+            # a Service with a selector and no ready pods still gets one empty slice
+            ports0 = tuple(
+                (sp.get("name", ""), sp.get("protocol", "TCP"), 0) for sp in spec.get("ports") or []
+            )
+            groups[("IPv4", ports0)] = []
+        labels = dict(svc["metadata"].get("labels") or {})
+        labels[SERVICE_NAME] = name
+        labels[MANAGED_BY] = CONTROLLER
+        out: dict[str, dict[str, Any]] = {}
+        for (addr_type, ports), endpoints in sorted(groups.items()):
+            digest = hashlib.sha1(f"{name}/{addr_type}/{ports}".encode()).hexdigest()
+            suffix = "".join("bcdfghjklmnpqrstvwxz2456789"[int(c, 16)] for c in digest[:5])
+            slice_name = f"{name}-{suffix}"
+            out[slice_name] = {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "name": slice_name,
+                    "namespace": namespace,
+                    "labels": labels,
+                    "generateName": f"{name}-",
+                    "ownerReferences": [
+                        {
+                            "apiVersion": "v1",
+                            "kind": "Service",
+                            "name": name,
+                            "uid": svc["metadata"].get("uid", ""),
+                            "controller": True,
+                            "blockOwnerDeletion": True,
+                        }
+                    ],
+                },
+                "addressType": addr_type,
+                "endpoints": sorted(endpoints, key=lambda e: (e["addresses"][0], e["targetRef"]["name"])),
+                "ports": [
+                    {"name": n, "protocol": proto, "port": p if p else None}
+                    for n, proto, p in ports
+                ]
+                if endpoints
+                else [],
+            }
+        return out

@@ -1,0 +1,165 @@
+"""The resource types the server knows: built-in kinds plus those defined by CRDs.
+
+A ``ResourceType`` says how a kind is addressed (group, version, plural, scope), what discovery
+advertises for it (verbs, short names) and whether it has a status subresource. Pure data and
+lookups; no HTTP, no storage.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+VERBS_ALL = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+VERBS_STATUS = ["get", "patch", "update"]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    group: str
+    version: str
+    plural: str
+    singular: str
+    kind: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    has_status: bool = False
+    categories: tuple[str, ...] = ()
+    builtin: bool = True
+    # CRD only: additionalPrinterColumns of this version
+    printer_columns: tuple[dict[str, Any], ...] = ()
+    # kinds whose whole object is "spec" (no generation bump rules) vs those with status split
+    verbs: tuple[str, ...] = tuple(VERBS_ALL)
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def key(self) -> str:
+        """Storage key: one bucket per group+plural, whatever the version."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def qualified(self) -> str:
+        """Name used in error messages (``services``, ``l4rules.ako.vmware.com``)."""
+        return self.key
+
+    @property
+    def list_kind(self) -> str:
+        return f"{self.kind}List"
+
+
+BUILTINS: tuple[ResourceType, ...] = (
+    ResourceType("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",), True),
+    ResourceType("", "v1", "services", "service", "Service", True, ("svc",), True, ("all",)),
+    ResourceType("", "v1", "endpoints", "endpoints", "Endpoints", True, ("ep",)),
+    ResourceType("", "v1", "pods", "pod", "Pod", True, ("po",), True, ("all",)),
+    ResourceType("", "v1", "nodes", "node", "Node", False, ("no",), True),
+    ResourceType("", "v1", "events", "event", "Event", True, ("ev",)),
+    ResourceType("", "v1", "configmaps", "configmap", "ConfigMap", True, ("cm",)),
+    ResourceType("", "v1", "secrets", "secret", "Secret", True),
+    ResourceType(
+        "discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", True
+    ),
+    ResourceType(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        "CustomResourceDefinition",
+        False,
+        ("crd", "crds"),
+        True,
+        ("api-extensions",),
+    ),
+)
+
+# Preferred order of built-in groups in /apis
+BUILTIN_GROUPS: tuple[tuple[str, str], ...] = (
+    ("apiextensions.k8s.io", "v1"),
+    ("discovery.k8s.io", "v1"),
+)
+
+
+def version_priority(version: str) -> tuple[int, int, int]:
+    """Kubernetes version ordering: GA > beta > alpha, higher numbers first (as a sort key)."""
+    import re
+
+    m = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
+    if not m:
+        return (0, 0, 0)
+    major = int(m.group(1))
+    stage = {"alpha": 1, "beta": 2, None: 3}[m.group(2)]
+    minor = int(m.group(3) or 0)
+    return (stage, major, minor)
+
+
+@dataclass
+class Registry:
+    """Thread-safe index of the resource types currently served."""
+
+    _by_gvr: dict[tuple[str, str, str], ResourceType] = field(default_factory=dict)
+    _crd_types: dict[str, list[ResourceType]] = field(default_factory=dict)  # CRD name -> types
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        for rt in BUILTINS:
+            self._by_gvr[(rt.group, rt.version, rt.plural)] = rt
+
+    def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
+        with self._lock:
+            return self._by_gvr.get((group, version, plural))
+
+    def by_key(self, key: str) -> ResourceType | None:
+        """Any served version of the bucket ``key`` (the preferred one)."""
+        with self._lock:
+            found = [rt for rt in self._by_gvr.values() if rt.key == key]
+        if not found:
+            return None
+        return max(found, key=lambda rt: version_priority(rt.version))
+
+    def all_types(self) -> list[ResourceType]:
+        with self._lock:
+            return list(self._by_gvr.values())
+
+    def groups(self) -> dict[str, list[str]]:
+        """group -> served versions (preferred first), built-ins first then CRD groups."""
+        with self._lock:
+            out: dict[str, set[str]] = {}
+            for rt in self._by_gvr.values():
+                if rt.group:
+                    out.setdefault(rt.group, set()).add(rt.version)
+        ordered: dict[str, list[str]] = {}
+        for g, _ in BUILTIN_GROUPS:
+            if g in out:
+                ordered[g] = sorted(out.pop(g), key=version_priority, reverse=True)
+        for g in sorted(out):
+            ordered[g] = sorted(out[g], key=version_priority, reverse=True)
+        return ordered
+
+    def types_in(self, group: str, version: str) -> list[ResourceType]:
+        with self._lock:
+            return [
+                rt for rt in self._by_gvr.values() if rt.group == group and rt.version == version
+            ]
+
+    def set_crd(self, crd_name: str, types: list[ResourceType]) -> None:
+        with self._lock:
+            self.remove_crd(crd_name)
+            self._crd_types[crd_name] = types
+            for rt in types:
+                self._by_gvr[(rt.group, rt.version, rt.plural)] = rt
+
+    def remove_crd(self, crd_name: str) -> list[ResourceType]:
+        with self._lock:
+            old = self._crd_types.pop(crd_name, [])
+            for rt in old:
+                self._by_gvr.pop((rt.group, rt.version, rt.plural), None)
+            return old
+
+    def clear_crds(self) -> None:
+        with self._lock:
+            for name in list(self._crd_types):
+                self.remove_crd(name)

@@ -1,0 +1,1 @@
+"""Kind-specific rules (strategies): defaults, validation, allocation, status split."""

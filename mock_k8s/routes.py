@@ -1,0 +1,349 @@
+"""HTTP for the Kubernetes API: URL parsing, content negotiation (JSON, Table,
+PartialObjectMetadata), request bodies, watch streaming, and ``Status`` error responses.
+
+All semantics live in ``api.Api``; this module only translates HTTP to calls and back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+from werkzeug.wrappers import Request, Response
+
+from mock_k8s import discovery, errors, tables
+from mock_k8s.api import Api
+from mock_k8s.registry import ResourceType
+from mock_k8s.selectors import parse_field_selector, parse_label_selector
+from mock_k8s.store import Stored, dumps
+from mock_k8s.watch import Change, WatchFilter
+
+JSON = "application/json"
+IDLE_BOOKMARK_S = 5.0
+DEFAULT_WATCH_TIMEOUT_S = 1800.0
+POLL_S = 1.0
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(dumps(body), status=status, mimetype=JSON)
+
+
+def raw_response(text: str, status: int = 200) -> Response:
+    return Response(text, status=status, mimetype=JSON)
+
+
+def error_response(err: errors.ApiError) -> Response:
+    return json_response(err.body(), err.code)
+
+
+def query_bool(req: Request, name: str) -> bool:
+    return str(req.args.get(name, "")).strip().lower() in ("true", "1", "yes")
+
+
+def wants_table(req: Request) -> bool:
+    return "as=Table" in req.headers.get("Accept", "")
+
+
+def wants_partial(req: Request) -> bool:
+    accept = req.headers.get("Accept", "")
+    return "as=PartialObjectMetadata" in accept and "as=Table" not in accept
+
+
+def read_body(req: Request) -> Any:
+    data = req.get_data(cache=True)
+    if not data or not data.strip():
+        return None
+    ctype = (req.mimetype or "").lower()
+    try:
+        if "yaml" in ctype:
+            return yaml.safe_load(data)
+        return json.loads(data)
+    except (ValueError, yaml.YAMLError) as exc:
+        if "yaml" not in ctype:
+            try:
+                return yaml.safe_load(data)
+            except yaml.YAMLError:
+                pass
+        raise errors.bad_request(f"the body of the request could not be decoded: {exc}") from None
+
+
+class ResourcePath:
+    """``[namespaces/<ns>/]<plural>[/<name>[/<subresource>]]`` under a group/version."""
+
+    def __init__(self, group: str, version: str, parts: list[str]) -> None:
+        self.group = group
+        self.version = version
+        self.namespace: str | None = None
+        if (
+            len(parts) >= 3
+            and parts[0] == "namespaces"
+            and not (len(parts) == 3 and parts[2] in ("status", "finalize"))
+        ):
+            self.namespace = parts[1]
+            parts = parts[2:]
+        self.plural = parts[0] if parts else ""
+        self.name = parts[1] if len(parts) > 1 else None
+        self.subresource = parts[2] if len(parts) > 2 else None
+        self.extra = parts[3:]
+
+
+class KubeRoutes:
+    def __init__(self, api: Api, server_address: str = "127.0.0.1:0") -> None:
+        self.api = api
+        self.server_address = server_address
+
+    # ---- dispatch ------------------------------------------------------------------------
+    def dispatch(self, req: Request) -> Response:
+        path = req.path.rstrip("/") or "/"
+        parts = [unquote(p) for p in path.strip("/").split("/") if p]
+        if path == "/version":
+            return json_response(discovery.VERSION_INFO)
+        if path in ("/healthz", "/livez", "/readyz"):
+            return Response("ok", mimetype="text/plain")
+        if path == "/api":
+            return json_response(discovery.api_versions(self.server_address))
+        if path == "/apis":
+            return json_response(discovery.api_group_list(self.api.registry))
+        if path == "/openapi/v3":
+            return json_response(discovery.openapi_v3_index(self.api.registry))
+        if path.startswith("/openapi/v3/"):
+            return self._openapi_v3_doc(parts[2:])
+        if path == "/openapi/v2":
+            # An empty protobuf message: a valid, empty OpenAPI v2 document.
+            return Response(b"", mimetype="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+        if parts and parts[0] == "api":
+            if len(parts) == 2:
+                return self._resource_list("", parts[1])
+            if len(parts) > 2:
+                return self._resource(req, ResourcePath("", parts[1], parts[2:]))
+        if parts and parts[0] == "apis":
+            if len(parts) == 2:
+                group = discovery.api_group(self.api.registry, parts[1])
+                if group is None:
+                    raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+                return json_response(group)
+            if len(parts) == 3:
+                return self._resource_list(parts[1], parts[2])
+            if len(parts) > 3:
+                return self._resource(req, ResourcePath(parts[1], parts[2], parts[3:]))
+        raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+
+    def _openapi_v3_doc(self, parts: list[str]) -> Response:
+        if len(parts) == 2 and parts[0] == "api":
+            doc = discovery.openapi_v3_document(self.api.registry, "", parts[1])
+        elif len(parts) == 3 and parts[0] == "apis":
+            doc = discovery.openapi_v3_document(self.api.registry, parts[1], parts[2])
+        else:
+            doc = None
+        if doc is None:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        return json_response(doc)
+
+    def _resource_list(self, group: str, version: str) -> Response:
+        doc = discovery.api_resource_list(self.api.registry, group, version)
+        if doc is None:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        return json_response(doc)
+
+    # ---- resources -----------------------------------------------------------------------
+    def _resource(self, req: Request, rp: ResourcePath) -> Response:
+        rt = self.api.registry.lookup(rp.group, rp.version, rp.plural)
+        if rt is None or rp.extra:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if rp.namespace is not None and not rt.namespaced:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if rt.namespaced and rp.name is not None and rp.namespace is None:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        status = False
+        if rp.subresource is not None:
+            if rp.subresource != "status" or not rt.has_status:
+                if not (rt.key == "namespaces" and rp.subresource == "finalize"):
+                    raise errors.ApiError(
+                        404, "NotFound", "the server could not find the requested resource"
+                    )
+            status = True
+        method = req.method.upper()
+        ns = rp.namespace or ""
+        dry_run = bool(req.args.get("dryRun"))
+        if rp.name is None:
+            if method == "GET":
+                if query_bool(req, "watch"):
+                    return self._watch(req, rt, rp.namespace)
+                return self._list(req, rt, rp.namespace)
+            if method == "POST":
+                if rt.namespaced and rp.namespace is None:
+                    raise errors.method_not_allowed()
+                obj = self.api.create(rt, ns, read_body(req), dry_run=dry_run)
+                return self._object_response(req, rt, obj, 201)
+            if method == "DELETE":
+                label = parse_label_selector(req.args.get("labelSelector"))
+                field = parse_field_selector(req.args.get("fieldSelector"))
+                deleted = self.api.delete_collection(rt, rp.namespace, label, field)
+                return self._list_body(rt, deleted, str(self.api.store.rv))
+            raise errors.method_not_allowed()
+        name = rp.name
+        if method == "GET":
+            stored = self.api.get(rt, ns, name)
+            if wants_table(req):
+                return json_response(
+                    tables.table(
+                        rt,
+                        [stored.obj],
+                        resource_version=stored.obj["metadata"].get("resourceVersion", ""),
+                        include_object=req.args.get("includeObject", "Metadata"),
+                    )
+                )
+            if wants_partial(req):
+                return json_response(tables.partial_metadata(stored.obj))
+            return raw_response(stored.raw)
+        if method == "PUT":
+            obj = self.api.update(rt, ns, name, read_body(req), status=status, dry_run=dry_run)
+            return self._object_response(req, rt, obj, 200)
+        if method == "PATCH":
+            body = read_body(req)
+            ctype = req.headers.get("Content-Type", "")
+            obj = self.api.patch(rt, ns, name, ctype, body, status=status, dry_run=dry_run)
+            return self._object_response(req, rt, obj, 200)
+        if method == "DELETE":
+            options = read_body(req)
+            obj = self.api.delete(
+                rt, ns, name, options if isinstance(options, dict) else None, dry_run=dry_run
+            )
+            return self._object_response(req, rt, obj, 200)
+        raise errors.method_not_allowed()
+
+    def _object_response(
+        self, req: Request, rt: ResourceType, obj: dict[str, Any], code: int
+    ) -> Response:
+        if wants_table(req):
+            return json_response(
+                tables.table(rt, [obj], resource_version=obj["metadata"].get("resourceVersion", "")),
+                code,
+            )
+        return json_response(obj, code)
+
+    def _list(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
+        label = parse_label_selector(req.args.get("labelSelector"))
+        field = parse_field_selector(req.args.get("fieldSelector"))
+        try:
+            limit = int(req.args.get("limit") or 0)
+        except ValueError:
+            raise errors.bad_request("limit must be an integer") from None
+        result = self.api.list(
+            rt, namespace, label, field, max(limit, 0), req.args.get("continue", "")
+        )
+        if wants_table(req):
+            body = tables.table(
+                rt,
+                [s.obj for s in result.items],
+                resource_version=str(result.rv),
+                continue_token=result.continue_token,
+                include_object=req.args.get("includeObject", "Metadata"),
+            )
+            if result.remaining:
+                body["metadata"]["remainingItemCount"] = result.remaining
+            return json_response(body)
+        if wants_partial(req):
+            meta: dict[str, Any] = {"resourceVersion": str(result.rv)}
+            if result.continue_token:
+                meta["continue"] = result.continue_token
+            return json_response(
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": meta,
+                    "items": [tables.partial_metadata(s.obj) for s in result.items],
+                }
+            )
+        meta = {"resourceVersion": str(result.rv)}
+        if result.continue_token:
+            meta["continue"] = result.continue_token
+            if result.remaining is not None:
+                meta["remainingItemCount"] = result.remaining
+        head = dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
+        text = head[:-1] + ',"items":[' + ",".join(s.raw for s in result.items) + "]}"
+        return raw_response(text)
+
+    def _list_body(self, rt: ResourceType, objs: list[dict[str, Any]], rv: str) -> Response:
+        return json_response(
+            {
+                "kind": rt.list_kind,
+                "apiVersion": rt.api_version,
+                "metadata": {"resourceVersion": rv},
+                "items": objs,
+            }
+        )
+
+    # ---- watch -----------------------------------------------------------------------------
+    def _watch(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
+        flt = WatchFilter(
+            key=rt.key,
+            namespace=namespace if rt.namespaced else None,
+            label=parse_label_selector(req.args.get("labelSelector")),
+            field=parse_field_selector(req.args.get("fieldSelector")),
+        )
+        bookmarks = query_bool(req, "allowWatchBookmarks")
+        as_table = wants_table(req)
+        try:
+            timeout = float(req.args.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT_S)
+        except ValueError:
+            raise errors.bad_request("timeoutSeconds must be a number") from None
+        rv_param = req.args.get("resourceVersion")
+        store = self.api.store
+        try:
+            watcher, initial = store.open_watch(flt, bookmarks, rv_param)
+        except errors.ApiError as err:
+            if err.code != 410:
+                raise
+            line = dumps({"type": "ERROR", "object": err.body()}) + "\n"
+            return Response([line.encode()], mimetype=JSON, direct_passthrough=True)
+
+        def encode(etype: str, item: Change | Stored) -> bytes:
+            if as_table:
+                obj = {"type": etype, "object": tables.table(rt, [item.obj])}
+                return (dumps(obj) + "\n").encode()
+            return ('{"type":"' + etype + '","object":' + item.raw + "}\n").encode()
+
+        def bookmark(rv: int) -> bytes:
+            obj = {
+                "type": "BOOKMARK",
+                "object": {
+                    "kind": rt.kind,
+                    "apiVersion": rt.api_version,
+                    "metadata": {"resourceVersion": str(rv)},
+                },
+            }
+            return (dumps(obj) + "\n").encode()
+
+        def stream() -> Iterator[bytes]:
+            try:
+                for etype, item in initial:
+                    yield encode(etype, item)
+                deadline = time.monotonic() + timeout
+                last_sent = time.monotonic()
+                while True:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return
+                    events, bm = watcher.drain(min(POLL_S, remaining))
+                    chunk = b"".join(encode(t, c) for t, c in events)
+                    if bm is not None:
+                        chunk += bookmark(bm)
+                    if chunk:
+                        last_sent = time.monotonic()
+                        yield chunk
+                    elif watcher.closed:
+                        return
+                    elif bookmarks and time.monotonic() - last_sent >= IDLE_BOOKMARK_S:
+                        last_sent = time.monotonic()
+                        store.bookmark_one(watcher)
+                    if watcher.closed and not events:
+                        return
+            finally:
+                store.close_watch(watcher)
+
+        return Response(stream(), mimetype=JSON, direct_passthrough=True)

@@ -1,0 +1,123 @@
+"""Label and field selectors: parsing the query strings and matching objects.
+
+Label selectors support the equality (``a=b``, ``a==b``, ``a!=b``) and set-based (``a in (x,y)``,
+``a notin (x)``, ``a``, ``!a``) forms; field selectors the equality forms over dotted paths
+(``metadata.name``, ``involvedObject.uid``, ``spec.nodeName``...). Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from mock_k8s.errors import bad_request
+
+Matcher = Callable[[dict[str, Any]], bool]
+
+_SET_RE = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(notin|in)\s*\(([^)]*)\))?\s*$")
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside parentheses."""
+    parts: list[str] = []
+    depth = 0
+    cur = ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur)
+    return [p for p in (s.strip() for s in parts) if p]
+
+
+def parse_label_selector(text: str | None) -> Matcher | None:
+    """A predicate on a labels dict, or None for "everything"."""
+    if not text or not text.strip():
+        return None
+    reqs: list[Callable[[dict[str, str]], bool]] = []
+    for part in _split_top_level(text):
+        reqs.append(_label_requirement(part))
+
+    def match(labels: dict[str, Any]) -> bool:
+        return all(r(labels) for r in reqs)
+
+    return match
+
+
+def _label_requirement(part: str) -> Callable[[dict[str, str]], bool]:
+    for op in ("!=", "==", "="):
+        if op in part and "(" not in part:
+            key, _, value = part.partition(op)
+            key, value = key.strip(), value.strip()
+            if not key:
+                raise bad_request(f"unable to parse requirement: invalid label key {part!r}")
+            if op == "!=":
+                return lambda labels, k=key, v=value: labels.get(k) != v
+            return lambda labels, k=key, v=value: labels.get(k) == v
+    m = _SET_RE.match(part)
+    if not m:
+        raise bad_request(f"unable to parse requirement: {part!r}")
+    neg, key, op, values = m.groups()
+    if op:
+        allowed = {v.strip() for v in values.split(",") if v.strip()}
+        if op == "in":
+            return lambda labels, k=key, a=allowed: labels.get(k) in a
+        return lambda labels, k=key, a=allowed: labels.get(k) not in a
+    if neg:
+        return lambda labels, k=key: k not in labels
+    return lambda labels, k=key: k in labels
+
+
+def field_value(obj: dict[str, Any], path: str) -> str:
+    cur: Any = obj
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return ""
+        cur = cur.get(part)
+    if cur is None:
+        return ""
+    if isinstance(cur, bool):
+        return "true" if cur else "false"
+    return str(cur)
+
+
+def parse_field_selector(text: str | None) -> Matcher | None:
+    """A predicate on a whole object, or None for "everything"."""
+    if not text or not text.strip():
+        return None
+    reqs: list[Callable[[dict[str, Any]], bool]] = []
+    for part in _split_top_level(text):
+        for op in ("!=", "==", "="):
+            if op in part:
+                key, _, value = part.partition(op)
+                key, value = key.strip(), value.strip()
+                if not key:
+                    raise bad_request(f"invalid field selector: {part!r}")
+                if op == "!=":
+                    reqs.append(lambda o, k=key, v=value: field_value(o, k) != v)
+                else:
+                    reqs.append(lambda o, k=key, v=value: field_value(o, k) == v)
+                break
+        else:
+            raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
+
+    def match(obj: dict[str, Any]) -> bool:
+        return all(r(obj) for r in reqs)
+
+    return match
+
+
+def selector_matches(selector: dict[str, str] | None, labels: dict[str, str] | None) -> bool:
+    """A Service-style map selector (non-empty) against labels."""
+    if not selector:
+        return False
+    labels = labels or {}
+    return all(labels.get(k) == v for k, v in selector.items())

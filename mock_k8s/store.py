@@ -1,0 +1,200 @@
+"""Object storage: the global resourceVersion, objects by (bucket, namespace, name), event
+history and watch fan-out.
+
+Every write takes the next resourceVersion, is kept in a bounded history (searched by RV to
+resume watches; older RVs answer 410 Expired) and is pushed to every open watcher's queue.
+The store holds plain JSON dicts it never mutates after storing; it knows nothing about HTTP,
+validation or kinds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mock_k8s.errors import expired
+from mock_k8s.watch import Change, Watcher, WatchFilter
+
+DEFAULT_HISTORY = 50_000
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Stored:
+    obj: dict[str, Any]
+    raw: str
+
+
+class Store:
+    def __init__(self, history_limit: int = DEFAULT_HISTORY) -> None:
+        self.lock = threading.RLock()
+        self.rv = 0
+        self._buckets: dict[str, dict[tuple[str, str], Stored]] = {}
+        self._history: deque[Change] = deque()
+        self._history_limit = history_limit
+        self.floor = 0  # a watch from an RV below this answers 410
+        self._watchers: set[Watcher] = set()
+        self.listeners: list[Callable[[Change], None]] = []
+
+    # ---- reads ---------------------------------------------------------------------------
+    def get(self, key: str, namespace: str, name: str) -> dict[str, Any] | None:
+        found = self._buckets.get(key, {}).get((namespace, name))
+        return found.obj if found else None
+
+    def get_stored(self, key: str, namespace: str, name: str) -> Stored | None:
+        return self._buckets.get(key, {}).get((namespace, name))
+
+    def items(self, key: str, namespace: str | None = None) -> tuple[list[Stored], int]:
+        """Objects of a bucket (optionally one namespace), sorted by namespace/name, and the RV."""
+        with self.lock:
+            bucket = self._buckets.get(key, {})
+            if namespace is None:
+                keys = sorted(bucket)
+            else:
+                keys = sorted(k for k in bucket if k[0] == namespace)
+            return [bucket[k] for k in keys], self.rv
+
+    def objects(self, key: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        return [s.obj for s in self.items(key, namespace)[0]]
+
+    def buckets(self) -> list[str]:
+        with self.lock:
+            return list(self._buckets)
+
+    # ---- writes --------------------------------------------------------------------------
+    def write(
+        self, key: str, etype: str, obj: dict[str, Any], old: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Store ``obj`` (ADDED/MODIFIED) or drop it (DELETED) under a new resourceVersion."""
+        with self.lock:
+            self.rv += 1
+            meta = obj.setdefault("metadata", {})
+            meta["resourceVersion"] = str(self.rv)
+            ident = (str(meta.get("namespace") or ""), str(meta["name"]))
+            raw = dumps(obj)
+            bucket = self._buckets.setdefault(key, {})
+            if etype == "DELETED":
+                bucket.pop(ident, None)
+            else:
+                bucket[ident] = Stored(obj, raw)
+            change = Change(self.rv, key, etype, obj, old, raw)
+            self._history.append(change)
+            if len(self._history) > self._history_limit:
+                dropped = self._history.popleft()
+                self.floor = max(self.floor, dropped.rv)
+            for w in self._watchers:
+                w.push(change)
+            for listener in self.listeners:
+                listener(change)
+            return obj
+
+    def load(self, key: str, obj: dict[str, Any]) -> None:
+        """Insert without an event (state load / seed before any watcher): still a new RV."""
+        with self.lock:
+            self.rv += 1
+            meta = obj.setdefault("metadata", {})
+            meta["resourceVersion"] = str(self.rv)
+            ident = (str(meta.get("namespace") or ""), str(meta["name"]))
+            self._buckets.setdefault(key, {})[ident] = Stored(obj, dumps(obj))
+
+    def wipe(self) -> None:
+        """Forget every object, end every watch and compact the history (RV stays)."""
+        with self.lock:
+            self._buckets.clear()
+            self.drop_watches("reset")
+            self.compact()
+
+    def compact(self) -> None:
+        with self.lock:
+            self._history.clear()
+            self.floor = self.rv
+
+    def drop_bucket(self, key: str) -> None:
+        with self.lock:
+            self._buckets.pop(key, None)
+
+    # ---- watch ---------------------------------------------------------------------------
+    def open_watch(
+        self,
+        flt: WatchFilter,
+        bookmarks: bool,
+        resource_version: str | None,
+    ) -> tuple[Watcher, list[tuple[str, Change | Stored]]]:
+        """Register a watcher; return it with its initial events.
+
+        ``resource_version`` None/""/"0": synthetic ADDED for every current object; an exact RV:
+        the history after it (410 Expired if it is older than the history's floor).
+        """
+        with self.lock:
+            watcher = Watcher(flt, bookmarks)
+            initial: list[tuple[str, Change | Stored]] = []
+            if resource_version in (None, "", "0"):
+                for stored in self.items(flt.key, flt.namespace)[0]:
+                    if flt.matches(stored.obj):
+                        initial.append(("ADDED", stored))
+            else:
+                try:
+                    since = int(str(resource_version))
+                except ValueError:
+                    from mock_k8s.errors import bad_request
+
+                    raise bad_request(
+                        f"invalid resource version: {resource_version}"
+                    ) from None
+                if since < self.floor:
+                    raise expired(str(resource_version), self.floor)
+                for change in self._replay(since):
+                    etype = flt.translate(change)
+                    if etype is not None:
+                        initial.append((etype, change))
+                if bookmarks and self.rv > since:
+                    last = initial[-1][1] if initial else None
+                    last_rv = last.rv if isinstance(last, Change) else since
+                    if self.rv > last_rv:
+                        watcher.push_bookmark(self.rv)
+            self._watchers.add(watcher)
+            return watcher, initial
+
+    def _replay(self, since: int) -> Iterable[Change]:
+        tail: list[Change] = []
+        for change in reversed(self._history):
+            if change.rv <= since:
+                break
+            tail.append(change)
+        return reversed(tail)
+
+    def close_watch(self, watcher: Watcher) -> None:
+        with self.lock:
+            self._watchers.discard(watcher)
+
+    def drop_watches(self, reason: str = "dropped") -> int:
+        with self.lock:
+            watchers = list(self._watchers)
+            self._watchers.clear()
+        for w in watchers:
+            w.close(reason)
+        return len(watchers)
+
+    def watcher_count(self) -> int:
+        with self.lock:
+            return len(self._watchers)
+
+    def bookmark_one(self, watcher: Watcher) -> None:
+        """Queue a bookmark with the current RV (after any event already queued)."""
+        with self.lock:
+            watcher.push_bookmark(self.rv)
+
+    def bookmark_all(self) -> None:
+        """A periodic bookmark with the current RV to every bookmark-enabled watcher."""
+        with self.lock:
+            rv = self.rv
+            watchers = list(self._watchers)
+        for w in watchers:
+            w.push_bookmark(rv)

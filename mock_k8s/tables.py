@@ -1,0 +1,467 @@
+"""Server-side printing: ``meta.k8s.io/v1`` Tables with the columns kubectl shows.
+
+Column sets and cell rules follow ``pkg/printers/internalversion/printers.go`` (Services:
+``getServiceExternalIP`` / ``loadBalancerStatusStringer`` / ``makePortString``) and, for custom
+resources, the CRD's ``additionalPrinterColumns``. Like the real API server
+(``pkg/printers/storage``), tables are generated with ``wide`` on: kubectl then hides the
+``priority: 1`` columns itself unless ``-o wide``. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mock_k8s.registry import ResourceType
+
+LOAD_BALANCER_WIDTH = 16
+
+
+def human_duration(seconds: float) -> str:
+    """``k8s.io/apimachinery/pkg/util/duration.HumanDuration``."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        rem = s % 60
+        return f"{minutes}m" if rem == 0 else f"{minutes}m{rem}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        rem = minutes % 60
+        return f"{hours}h" if rem == 0 else f"{hours}h{rem}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        rem = hours % 24
+        return f"{hours // 24}d" if rem == 0 else f"{hours // 24}d{rem}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
+def age(timestamp: Any, now: datetime | None = None) -> str:
+    if not timestamp or not isinstance(timestamp, str):
+        return "<unknown>"
+    try:
+        then = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        try:
+            then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        except ValueError:
+            return "<unknown>"
+    now = now or datetime.now(UTC)
+    return human_duration((now - then).total_seconds())
+
+
+def _col(name: str, ctype: str = "string", desc: str = "", fmt: str = "", priority: int = 0) -> dict[str, Any]:
+    return {"name": name, "type": ctype, "format": fmt, "description": desc, "priority": priority}
+
+
+NAME_COL = _col("Name", fmt="name", desc="Name must be unique within a namespace.")
+AGE_COL = _col("Age", desc="CreationTimestamp is a timestamp representing the server time when this object was created.")
+
+
+# ---- Services ------------------------------------------------------------------------------
+def load_balancer_status_string(status: dict[str, Any] | None, wide: bool) -> str:
+    ingress = ((status or {}).get("loadBalancer") or {}).get("ingress") or []
+    values: set[str] = set()
+    for ing in ingress:
+        if not isinstance(ing, dict):
+            continue
+        if ing.get("ip"):
+            values.add(str(ing["ip"]))
+        elif ing.get("hostname"):
+            values.add(str(ing["hostname"]))
+    text = ",".join(sorted(values))
+    if not wide and len(text) > LOAD_BALANCER_WIDTH:
+        text = text[: LOAD_BALANCER_WIDTH - 3] + "..."
+    return text
+
+
+def service_external_ip(svc: dict[str, Any], wide: bool) -> str:
+    spec = svc.get("spec") or {}
+    stype = spec.get("type")
+    external = [str(ip) for ip in spec.get("externalIPs") or []]
+    if stype in ("ClusterIP", "NodePort"):
+        return ",".join(external) if external else "<none>"
+    if stype == "LoadBalancer":
+        lb = load_balancer_status_string(svc.get("status"), wide)
+        if external:
+            result = ([lb] if lb else []) + external
+            return ",".join(result)
+        return lb or "<pending>"
+    if stype == "ExternalName":
+        return str(spec.get("externalName", ""))
+    return "<unknown>"
+
+
+def make_port_string(ports: list[dict[str, Any]] | None) -> str:
+    out = []
+    for p in ports or []:
+        proto = p.get("protocol", "TCP")
+        if p.get("nodePort"):
+            out.append(f"{p.get('port')}:{p['nodePort']}/{proto}")
+        else:
+            out.append(f"{p.get('port')}/{proto}")
+    return ",".join(out) if out else "<none>"
+
+
+def format_labels(labels: dict[str, Any] | None) -> str:
+    if not labels:
+        return "<none>"
+    return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
+
+
+def _service_row(svc: dict[str, Any], wide: bool) -> list[Any]:
+    spec = svc.get("spec") or {}
+    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+    cluster_ip = str(ips[0]) if ips else "<none>"
+    return [
+        svc["metadata"]["name"],
+        spec.get("type", ""),
+        cluster_ip,
+        service_external_ip(svc, wide),
+        make_port_string(spec.get("ports")),
+        age(svc["metadata"].get("creationTimestamp")),
+        format_labels(spec.get("selector")),
+    ]
+
+
+SERVICE_COLUMNS = [
+    NAME_COL,
+    _col("Type", desc="The type of the service."),
+    _col("Cluster-IP", desc="The IP address of the service."),
+    _col("External-IP", desc="The external IP address of the service."),
+    _col("Port(s)", desc="The ports of the service."),
+    AGE_COL,
+    _col("Selector", desc="The selector of the service.", priority=1),
+]
+
+
+# ---- other built-ins -------------------------------------------------------------------------
+def _pod_row(pod: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    containers = spec.get("containers") or []
+    cstat = status.get("containerStatuses") or []
+    ready = sum(1 for c in cstat if isinstance(c, dict) and c.get("ready"))
+    restarts = sum(int(c.get("restartCount", 0)) for c in cstat if isinstance(c, dict))
+    phase = status.get("reason") or status.get("phase") or "Unknown"
+    if pod["metadata"].get("deletionTimestamp"):
+        phase = "Terminating"
+    return [
+        pod["metadata"]["name"],
+        f"{ready}/{len(containers)}",
+        phase,
+        str(restarts),
+        age(pod["metadata"].get("creationTimestamp")),
+        status.get("podIP") or "<none>",
+        spec.get("nodeName") or "<none>",
+        "<none>",
+        "<none>",
+    ]
+
+
+POD_COLUMNS = [
+    NAME_COL,
+    _col("Ready", desc="The aggregate readiness state of this pod for accepting traffic."),
+    _col("Status", desc="The aggregate status of the containers in this pod."),
+    _col("Restarts", "string", "The number of times the containers in this pod have been restarted."),
+    AGE_COL,
+    _col("IP", desc="IP address allocated to the pod.", priority=1),
+    _col("Node", desc="Name of the node where the pod is scheduled.", priority=1),
+    _col("Nominated Node", desc="Name of the node nominated for the pod.", priority=1),
+    _col("Readiness Gates", desc="Pod readiness gates.", priority=1),
+]
+
+
+def _node_row(node: dict[str, Any], wide: bool) -> list[Any]:
+    status = node.get("status") or {}
+    ready = "Unknown"
+    for c in status.get("conditions") or []:
+        if isinstance(c, dict) and c.get("type") == "Ready":
+            ready = "Ready" if c.get("status") == "True" else "NotReady"
+    if (node.get("spec") or {}).get("unschedulable"):
+        ready += ",SchedulingDisabled"
+    labels = node["metadata"].get("labels") or {}
+    roles = sorted(
+        k.split("/", 1)[1]
+        for k in labels
+        if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1]
+    )
+    addrs = {a.get("type"): a.get("address") for a in status.get("addresses") or [] if isinstance(a, dict)}
+    info = status.get("nodeInfo") or {}
+    return [
+        node["metadata"]["name"],
+        ready,
+        ",".join(roles) if roles else "<none>",
+        age(node["metadata"].get("creationTimestamp")),
+        info.get("kubeletVersion", ""),
+        addrs.get("InternalIP") or "<none>",
+        addrs.get("ExternalIP") or "<none>",
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]
+
+
+NODE_COLUMNS = [
+    NAME_COL,
+    _col("Status", desc="The status of the node"),
+    _col("Roles", desc="The roles of the node"),
+    AGE_COL,
+    _col("Version", desc="Kubelet Version reported by the node."),
+    _col("Internal-IP", desc="List of addresses reachable to the node.", priority=1),
+    _col("External-IP", desc="List of addresses reachable to the node.", priority=1),
+    _col("OS-Image", desc="OS Image reported by the node.", priority=1),
+    _col("Kernel-Version", desc="Kernel Version reported by the node.", priority=1),
+    _col("Container-Runtime", desc="Container Runtime Version reported by the node.", priority=1),
+]
+
+
+def _namespace_row(ns: dict[str, Any], wide: bool) -> list[Any]:
+    return [
+        ns["metadata"]["name"],
+        (ns.get("status") or {}).get("phase", ""),
+        age(ns["metadata"].get("creationTimestamp")),
+    ]
+
+
+NAMESPACE_COLUMNS = [NAME_COL, _col("Status", desc="The status of the namespace"), AGE_COL]
+
+
+def _endpoints_row(ep: dict[str, Any], wide: bool) -> list[Any]:
+    out = []
+    for subset in ep.get("subsets") or []:
+        ports = subset.get("ports") or []
+        for a in subset.get("addresses") or []:
+            for p in ports or [{}]:
+                out.append(f"{a.get('ip')}:{p.get('port')}" if p else str(a.get("ip")))
+    text = ",".join(out[:3]) + (f" + {len(out) - 3} more..." if len(out) > 3 else "")
+    return [ep["metadata"]["name"], text or "<none>", age(ep["metadata"].get("creationTimestamp"))]
+
+
+ENDPOINTS_COLUMNS = [NAME_COL, _col("Endpoints", desc="Endpoints of the service"), AGE_COL]
+
+
+def _slice_row(es: dict[str, Any], wide: bool) -> list[Any]:
+    ports = [str(p.get("port")) for p in es.get("ports") or [] if p.get("port")]
+    addrs = [a for e in es.get("endpoints") or [] for a in e.get("addresses") or []]
+    addr_text = ",".join(addrs[:3]) + (f" + {len(addrs) - 3} more..." if len(addrs) > 3 else "")
+    return [
+        es["metadata"]["name"],
+        es.get("addressType", ""),
+        ",".join(ports) if ports else "<unset>",
+        addr_text or "<unset>",
+        age(es["metadata"].get("creationTimestamp")),
+    ]
+
+
+SLICE_COLUMNS = [
+    NAME_COL,
+    _col("AddressType", desc="Type of address carried by this EndpointSlice."),
+    _col("Ports", desc="Port numbers exposed on each endpoint."),
+    _col("Endpoints", desc="Endpoint addresses."),
+    AGE_COL,
+]
+
+
+def _event_row(ev: dict[str, Any], wide: bool) -> list[Any]:
+    inv = ev.get("involvedObject") or {}
+    last = ev.get("lastTimestamp") or ev.get("eventTime") or ev.get("firstTimestamp")
+    first = ev.get("firstTimestamp") or ev.get("eventTime")
+    source = ev.get("source") or {}
+    src = source.get("component", "")
+    if source.get("host"):
+        src = f"{src}, {source['host']}"
+    return [
+        age(last),
+        ev.get("type", ""),
+        ev.get("reason", ""),
+        f"{str(inv.get('kind', '')).lower()}/{inv.get('name', '')}",
+        inv.get("fieldPath", ""),
+        src,
+        ev.get("message", ""),
+        age(first),
+        int(ev.get("count") or 1),
+        ev["metadata"]["name"],
+    ]
+
+
+EVENT_COLUMNS = [
+    _col("Last Seen", desc="The time at which the most recent occurrence of this event was recorded."),
+    _col("Type", desc="Type of this event (Normal, Warning), new types could be added in the future."),
+    _col("Reason", desc="This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+    _col("Object", desc="The object that this event is about."),
+    _col("Subobject", desc="The subobject that this event is about.", priority=1),
+    _col("Source", desc="The component reporting this event.", priority=1),
+    _col("Message", desc="A human-readable description of the status of this operation."),
+    _col("First Seen", desc="The time at which the event was first recorded.", priority=1),
+    _col("Count", "integer", "The number of times this event has occurred.", priority=1),
+    _col("Name", desc="Name must be unique within a namespace.", priority=1),
+]
+
+
+def _configmap_row(cm: dict[str, Any], wide: bool) -> list[Any]:
+    n = len(cm.get("data") or {}) + len(cm.get("binaryData") or {})
+    return [cm["metadata"]["name"], n, age(cm["metadata"].get("creationTimestamp"))]
+
+
+CONFIGMAP_COLUMNS = [NAME_COL, _col("Data", "string", "Data contains the configuration data."), AGE_COL]
+
+
+def _secret_row(s: dict[str, Any], wide: bool) -> list[Any]:
+    n = len(s.get("data") or {}) + len(s.get("stringData") or {})
+    return [s["metadata"]["name"], s.get("type", "Opaque"), n, age(s["metadata"].get("creationTimestamp"))]
+
+
+SECRET_COLUMNS = [
+    NAME_COL,
+    _col("Type", desc="The type of the secret"),
+    _col("Data", "string", "The number of entries in the secret"),
+    AGE_COL,
+]
+
+
+def _crd_row(crd: dict[str, Any], wide: bool) -> list[Any]:
+    return [crd["metadata"]["name"], crd["metadata"].get("creationTimestamp", "")]
+
+
+CRD_COLUMNS = [NAME_COL, _col("Created At", "date", "", "")]
+
+_BUILTIN: dict[str, tuple[list[dict[str, Any]], Any]] = {
+    "services": (SERVICE_COLUMNS, _service_row),
+    "pods": (POD_COLUMNS, _pod_row),
+    "nodes": (NODE_COLUMNS, _node_row),
+    "namespaces": (NAMESPACE_COLUMNS, _namespace_row),
+    "endpoints": (ENDPOINTS_COLUMNS, _endpoints_row),
+    "endpointslices.discovery.k8s.io": (SLICE_COLUMNS, _slice_row),
+    "events": (EVENT_COLUMNS, _event_row),
+    "configmaps": (CONFIGMAP_COLUMNS, _configmap_row),
+    "secrets": (SECRET_COLUMNS, _secret_row),
+    "customresourcedefinitions.apiextensions.k8s.io": (CRD_COLUMNS, _crd_row),
+}
+
+
+# ---- custom resources ------------------------------------------------------------------------
+def _json_path(obj: Any, path: str) -> Any:
+    cur = obj
+    for part in [p for p in path.strip().lstrip(".").split(".") if p]:
+        if part.endswith("]") and "[" in part:
+            name, _, idx = part[:-1].partition("[")
+            cur = cur.get(name) if isinstance(cur, dict) else None
+            try:
+                cur = cur[int(idx)] if isinstance(cur, list) else None
+            except (ValueError, IndexError):
+                cur = None
+        else:
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        if cur is None:
+            return None
+    return cur
+
+
+def _custom_columns(rt: ResourceType) -> list[dict[str, Any]]:
+    cols = [NAME_COL]
+    printer = list(rt.printer_columns) or [
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+    ]
+    for c in printer:
+        cols.append(
+            _col(
+                str(c.get("name", "")),
+                str(c.get("type", "string")),
+                str(c.get("description", "")),
+                str(c.get("format", "")),
+                int(c.get("priority", 0)),
+            )
+        )
+    return cols
+
+
+def _custom_row(rt: ResourceType, obj: dict[str, Any]) -> list[Any]:
+    cells: list[Any] = [obj["metadata"]["name"]]
+    printer = list(rt.printer_columns) or [
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+    ]
+    for c in printer:
+        value = _json_path(obj, str(c.get("jsonPath", "")))
+        if c.get("type") == "date":
+            cells.append(age(value) if value else "<unknown>")
+        elif value is None:
+            cells.append(None)
+        elif isinstance(value, dict | list):
+            import json
+
+            cells.append(json.dumps(value, separators=(",", ":")))
+        else:
+            cells.append(value)
+    return cells
+
+
+def _default_row(obj: dict[str, Any]) -> list[Any]:
+    return [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp", "")]
+
+
+DEFAULT_COLUMNS = [NAME_COL, _col("Created At", "date", "", "")]
+
+
+# ---- tables --------------------------------------------------------------------------------
+def columns_for(rt: ResourceType) -> list[dict[str, Any]]:
+    if not rt.builtin:
+        return _custom_columns(rt)
+    found = _BUILTIN.get(rt.key)
+    return found[0] if found else DEFAULT_COLUMNS
+
+
+def row_cells(rt: ResourceType, obj: dict[str, Any], wide: bool = True) -> list[Any]:
+    if not rt.builtin:
+        return _custom_row(rt, obj)
+    found = _BUILTIN.get(rt.key)
+    return found[1](obj, wide) if found else _default_row(obj)
+
+
+def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata", {}),
+    }
+
+
+def table(
+    rt: ResourceType,
+    objects: list[dict[str, Any]],
+    *,
+    resource_version: str = "",
+    continue_token: str = "",
+    include_object: str = "Metadata",
+    with_columns: bool = True,
+    wide: bool = True,
+) -> dict[str, Any]:
+    rows = []
+    for obj in objects:
+        row: dict[str, Any] = {"cells": row_cells(rt, obj, wide)}
+        if include_object == "Object":
+            row["object"] = obj
+        elif include_object != "None":
+            row["object"] = partial_metadata(obj)
+        rows.append(row)
+    meta: dict[str, Any] = {}
+    if resource_version:
+        meta["resourceVersion"] = resource_version
+    if continue_token:
+        meta["continue"] = continue_token
+    out: dict[str, Any] = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta}
+    out["columnDefinitions"] = columns_for(rt) if with_columns else None
+    out["rows"] = rows
+    return out

@@ -1,0 +1,118 @@
+"""Watchers: one per open watch request, fed by the store through its own queue.
+
+The store pushes events that match the watcher's filter and coalesced bookmarks (the newest
+global resourceVersion) for writes that do not; the HTTP layer drains the queue with a short
+timeout so ``stop()`` and dropped watches end promptly. No HTTP, no encoding of objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_k8s.selectors import Matcher
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stored write: what the history keeps and watchers receive."""
+
+    rv: int
+    key: str  # storage bucket (ResourceType.key)
+    type: str  # ADDED / MODIFIED / DELETED
+    obj: dict[str, Any]
+    old: dict[str, Any] | None
+    raw: str  # JSON of obj, encoded once
+
+    @property
+    def namespace(self) -> str:
+        return str(self.obj.get("metadata", {}).get("namespace") or "")
+
+
+@dataclass
+class WatchFilter:
+    key: str
+    namespace: str | None = None
+    label: Matcher | None = None
+    field: Matcher | None = None
+
+    def matches(self, obj: dict[str, Any] | None) -> bool:
+        if obj is None:
+            return False
+        meta = obj.get("metadata", {})
+        if self.namespace is not None and meta.get("namespace", "") != self.namespace:
+            return False
+        if self.label is not None and not self.label(meta.get("labels") or {}):
+            return False
+        return not (self.field is not None and not self.field(obj))
+
+    def translate(self, change: Change) -> str | None:
+        """The event type this watcher sees for ``change`` (None: not its business)."""
+        if change.key != self.key:
+            return None
+        new_ok = self.matches(change.obj)
+        if change.type == "DELETED":
+            return "DELETED" if new_ok else None
+        old_ok = self.matches(change.old) if change.old is not None else False
+        if new_ok and old_ok:
+            return "MODIFIED"
+        if new_ok:
+            return "ADDED"
+        if old_ok:
+            return "DELETED"
+        return None
+
+
+@dataclass
+class Watcher:
+    filter: WatchFilter
+    bookmarks: bool
+    _events: deque[tuple[str, Change]] = field(default_factory=deque)
+    _bookmark_rv: int = 0
+    _last_rv: int = 0
+    closed: bool = False
+    close_reason: str = ""
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def push(self, change: Change) -> None:
+        """Called by the store under its lock for every write."""
+        etype = self.filter.translate(change)
+        with self._cond:
+            if etype is not None:
+                self._events.append((etype, change))
+                self._last_rv = change.rv
+            elif self.bookmarks:
+                self._bookmark_rv = change.rv
+            else:
+                return
+            self._cond.notify()
+
+    def push_bookmark(self, rv: int) -> None:
+        if not self.bookmarks:
+            return
+        with self._cond:
+            if rv > self._last_rv:
+                self._bookmark_rv = max(self._bookmark_rv, rv)
+                self._cond.notify()
+
+    def close(self, reason: str = "closed") -> None:
+        with self._cond:
+            self.closed = True
+            self.close_reason = reason
+            self._cond.notify_all()
+
+    def drain(self, timeout: float) -> tuple[list[tuple[str, Change]], int | None]:
+        """Wait up to ``timeout`` s; return queued events and a bookmark RV (if one is due)."""
+        with self._cond:
+            if not self._events and not self._bookmark_rv and not self.closed:
+                self._cond.wait(timeout)
+            events = list(self._events)
+            self._events.clear()
+            bookmark: int | None = None
+            last = events[-1][1].rv if events else 0
+            if self._bookmark_rv and self._bookmark_rv > last:
+                bookmark = self._bookmark_rv
+            self._bookmark_rv = 0
+            return events, bookmark
