@@ -35,7 +35,9 @@ def mock(avi_server: RunningServer) -> MockControl:
 
 
 @pytest.fixture
-def new_session(avi_server: RunningServer, mock: MockControl) -> Iterator[Callable[..., ApiSession]]:
+def new_session(
+    avi_server: RunningServer, mock: MockControl
+) -> Iterator[Callable[..., ApiSession]]:
     """Factory of logged-in ApiSessions (keyword arguments go to ApiSession)."""
     ApiSession.clear_cached_sessions()
 

@@ -124,9 +124,7 @@ def test_basic_auth_follows_systemconfiguration(http: requests.Session, avi_serv
     assert rsp.json()["error"] == errors.BASIC_DISABLED
 
 
-def test_avisdk_with_basic_auth_header(
-    new_session: Callable[..., ApiSession], mock: MockControl
-):
+def test_avisdk_with_basic_auth_header(new_session: Callable[..., ApiSession], mock: MockControl):
     import base64
 
     token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
