@@ -98,6 +98,6 @@ def avi(bdd_scenario: BddScenario) -> AviDriver:
 
 
 @pytest.fixture
-def kubectl(bdd_scenario: BddScenario) -> Kubectl:
+def kubectl_cli(bdd_scenario: BddScenario) -> Kubectl:
     """The real kubectl with a per-scenario ``--cache-dir``."""
     return bdd_scenario.kubectl

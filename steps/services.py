@@ -31,12 +31,12 @@ def _ns(namespace: str | None) -> str:
 
 
 def _check_kubectl_table(
-    engine: EngineDriver, kubectl: Kubectl, namespace: str | None, datatable: list[list[str]]
+    engine: EngineDriver, kubectl_cli: Kubectl, namespace: str | None, datatable: list[list[str]]
 ) -> None:
     expected = datatable_rows(datatable)
 
     def check() -> None:
-        output = kubectl.get_services(namespace)
+        output = kubectl_cli.get_services(namespace)
         actual = parse_columns(output)
         problems = compare_tables(expected, actual)
         assert not problems, (
@@ -55,21 +55,23 @@ def _check_kubectl_table(
 
 @then("kubectl get svc shows:")
 def kubectl_table_default(
-    engine: EngineDriver, kubectl: Kubectl, datatable: list[list[str]]
+    engine: EngineDriver, kubectl_cli: Kubectl, datatable: list[list[str]]
 ) -> None:
-    _check_kubectl_table(engine, kubectl, "default", datatable)
+    _check_kubectl_table(engine, kubectl_cli, "default", datatable)
 
 
 @then(parsers.parse("kubectl get svc -n {namespace} shows:"))
 def kubectl_table_namespace(
-    engine: EngineDriver, kubectl: Kubectl, namespace: str, datatable: list[list[str]]
+    engine: EngineDriver, kubectl_cli: Kubectl, namespace: str, datatable: list[list[str]]
 ) -> None:
-    _check_kubectl_table(engine, kubectl, namespace, datatable)
+    _check_kubectl_table(engine, kubectl_cli, namespace, datatable)
 
 
 @then("kubectl get svc -A shows:")
-def kubectl_table_all(engine: EngineDriver, kubectl: Kubectl, datatable: list[list[str]]) -> None:
-    _check_kubectl_table(engine, kubectl, None, datatable)
+def kubectl_table_all(
+    engine: EngineDriver, kubectl_cli: Kubectl, datatable: list[list[str]]
+) -> None:
+    _check_kubectl_table(engine, kubectl_cli, None, datatable)
 
 
 _SHOWS = rf'the Services? "(?P<names>[^"]+)"{NS} shows? EXTERNAL-IP "(?P<external_ip>[^"]*)"'
@@ -78,13 +80,13 @@ _SHOWS = rf'the Services? "(?P<names>[^"]+)"{NS} shows? EXTERNAL-IP "(?P<externa
 @given(parsers.re(_SHOWS))
 @then(parsers.re(_SHOWS))
 def services_show_external_ip(
-    engine: EngineDriver, kubectl: Kubectl, names: str, namespace: str | None, external_ip: str
+    engine: EngineDriver, kubectl_cli: Kubectl, names: str, namespace: str | None, external_ip: str
 ) -> None:
     """EXTERNAL-IP as the real kubectl prints it (``<pending>`` when there is none)."""
     wanted = split_list(names)
 
     def check() -> None:
-        output = kubectl.get_services(_ns(namespace))
+        output = kubectl_cli.get_services(_ns(namespace))
         rows = {row.get("NAME", ""): row for row in parse_columns(output).as_dicts()}
         wrong = {
             name: rows[name].get("EXTERNAL-IP") if name in rows else "(no such Service)"
