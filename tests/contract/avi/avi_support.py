@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,6 +16,11 @@ MARKS = [
     pytest.mark.contract,
     pytest.mark.filterwarnings("ignore::UserWarning:avi.sdk.avi_api"),
 ]
+
+
+def body_of(rsp: requests.Response) -> Any:
+    """The JSON body of any response (avisdk's ``json()`` raises on errors)."""
+    return json.loads(rsp.text)
 
 
 class MockControl:
