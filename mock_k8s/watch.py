@@ -65,7 +65,7 @@ class WatchFilter:
         return None
 
 
-@dataclass
+@dataclass(eq=False)
 class Watcher:
     filter: WatchFilter
     bookmarks: bool

@@ -1,0 +1,1 @@
+"""Contract tests: the real kubernetes client and kubectl against mock_k8s."""
