@@ -7,11 +7,34 @@ This module (with ``simulator.stack``) is the only place allowed to import ``moc
 
 from __future__ import annotations
 
+import logging
 import signal
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
+
+from simulator.config import SERVICE_TYPES, ConfigError, EngineConfig, build_config
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(level: str) -> None:
+    """AKO-style log lines on stderr; the chatty libraries only at WARNING."""
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    for noisy in ("werkzeug", "urllib3", "kubernetes", "avi.sdk"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("avi.sdk").setLevel(logging.CRITICAL)
+
+
+def engine_config(flags: dict[str, Any]) -> EngineConfig:
+    """Flags (None = not given) over the AKO-style environment; errors as click.BadParameter."""
+    try:
+        return build_config(flags)
+    except ConfigError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.setting) from None
 
 
 def wait_for_shutdown() -> None:
@@ -77,3 +100,110 @@ def mock_k8s_command(
         wait_for_shutdown()
     finally:
         server.stop()
+
+
+_LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
+
+
+@main.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--k8s-port", default=6443, show_default=True, type=int, help="0 = any free port")
+@click.option("--avi-port", default=8443, show_default=True, type=int, help="0 = any free port")
+@click.option("--engine-port", default=8080, show_default=True, type=int, help="0 = any free port")
+@click.option(
+    "--kubeconfig",
+    default="./ako-sim.kubeconfig",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option("--cluster-name", default="cluster", show_default=True)
+@click.option(
+    "--service-type",
+    default="ClusterIP",
+    show_default=True,
+    type=click.Choice(SERVICE_TYPES, case_sensitive=False),
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
+def up_command(
+    host: str,
+    k8s_port: int,
+    avi_port: int,
+    engine_port: int,
+    kubeconfig: Path,
+    cluster_name: str,
+    service_type: str,
+    seed: int,
+    log_level: str,
+) -> None:
+    """Start the fake API server, the mock Avi controller and the engine in one process."""
+    from simulator.stack import start_stack
+
+    setup_logging(log_level)
+    for name, port in (
+        ("--k8s-port", k8s_port),
+        ("--avi-port", avi_port),
+        ("--engine-port", engine_port),
+    ):
+        if not 0 <= port <= 65535:
+            raise click.BadParameter(f"not a TCP port: {port}", param_hint=name)
+    overrides = engine_config({"cluster_name": cluster_name, "service_type": service_type})
+    try:
+        stack = start_stack(
+            host=host,
+            k8s_port=k8s_port,
+            avi_port=avi_port,
+            engine_port=engine_port,
+            kubeconfig=kubeconfig,
+            cluster_name=overrides.cluster_name,
+            service_type=overrides.service_type,
+            seed=seed,
+        )
+    except OSError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from None
+    try:
+        engine = stack.engine
+        click.echo(f"mock-k8s (Kubernetes API) serving on {stack.k8s_url}")
+        click.echo(f"mock-avi (Avi controller) serving on {stack.avi_url}")
+        click.echo(f"engine serving on {engine.url if engine else ''}")
+        click.echo(f"export KUBECONFIG={stack.kubeconfig}")
+        sys.stdout.flush()
+        wait_for_shutdown()
+    finally:
+        stack.stop()
+        click.echo("stopped")
+
+
+@main.command("engine")
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="[env KUBECONFIG]")
+@click.option("--avi-controller", help="controller URL or address [env CTRL_IPADDRESS]")
+@click.option("--avi-user", help="[env CTRL_USERNAME]")
+@click.option("--avi-password", help="[env CTRL_PASSWORD]")
+@click.option("--cluster-name", help="[env CLUSTER_NAME]")
+@click.option("--service-type", help="ClusterIP or NodePort [env SERVICE_TYPE]")
+@click.option("--host", help="endpoint address (default 127.0.0.1)")
+@click.option("--port", help="endpoint port (default 8080; 0 = any free port)")
+@click.option("--workers", help="reconcile workers (default 4)")
+@click.option("--resync-period", help="seconds between controller re-lists (0 = off; default 300)")
+@click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
+def engine_command(log_level: str, **flags: Any) -> None:
+    """Run the reconciliation engine alone, against any API server and controller."""
+    from simulator.engine.controller import Engine
+
+    config = engine_config(flags)
+    setup_logging(log_level)
+    if config.kubeconfig is not None and not Path(config.kubeconfig).is_file():
+        raise click.BadParameter(f"no such file: {config.kubeconfig}", param_hint="--kubeconfig")
+    try:
+        engine = Engine(config)
+        engine.start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the engine: {exc}") from None
+    except Exception as exc:  # e.g. an unreadable kubeconfig
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"engine serving on {engine.url}")
+    sys.stdout.flush()
+    try:
+        wait_for_shutdown()
+    finally:
+        engine.stop()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.adapters.avi import (
@@ -74,6 +74,7 @@ class RetryLater(Exception):
 class _Plan:
     wanted: dict[str, Wanted]
     warnings: dict[str, tuple[str, str]]  # svc -> (reason, message) for the Warning event
+    removed: set[str] = field(default_factory=set)  # Services already given a Removed event
 
 
 class Reconciler:
@@ -268,12 +269,12 @@ class Reconciler:
             obj = self.cluster.service(key.namespace, name)
             if obj is None:
                 continue
+            self._event(obj, "Normal", "Removed", f"Removed virtualservice for {name}")
+            plan.removed.add(name)
             view = ServiceView.from_k8s(obj)
-            if grouping.keys_for_service(view, self.settings):
-                # it joined another key, whose reconcile writes its new status
-                self._event(obj, "Normal", "Removed", f"Removed virtualservice for {name}")
-                continue
-            plan.wanted[name] = Wanted(None, None)
+            if not grouping.keys_for_service(view, self.settings):
+                plan.wanted[name] = Wanted(None, None)
+            # else: it joined another key, whose reconcile writes its new status
 
     def _write_statuses(self, key: Key, plan: _Plan) -> None:
         vs = naming_vs(key, self.settings)
@@ -295,7 +296,12 @@ class Reconciler:
                         f"VIP of virtualservice {vs} changed from {', '.join(before_ips)} "
                         f"to {wanted.vip}",
                     )
-            if wanted.vip is None and before_ips and not wanted.keep_ingress:
+            if (
+                wanted.vip is None
+                and before_ips
+                and not wanted.keep_ingress
+                and svc_name not in plan.removed
+            ):
                 self._event(obj, "Normal", "Removed", f"Removed virtualservice for {svc_name}")
             if svc_name in plan.warnings and edge:
                 reason, message = plan.warnings[svc_name]
