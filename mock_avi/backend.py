@@ -27,6 +27,8 @@ class Backend:
         self.seed_state = self._seed_state(config)
         self.store = Store(config.uuid_seed, config.check_last_modified)
         self.store.load(copy.deepcopy(self.seed_state))
+        # Resets reload this exact snapshot (uuids and _last_modified included).
+        self.seed_state = self.store.dump()
         self.sessions = Sessions(config.user, config.password, config.session_idle_timeout)
         self.faults = Faults()
         self.journal = Journal()
