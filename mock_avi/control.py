@@ -11,7 +11,7 @@ Calls:
 - ``GET /__mock__/state``: every object in stored form (refs are ``/api/<type>/<uuid>``),
   systemconfiguration and the system-default uuids. ``PUT /__mock__/state`` replaces everything
   with such a document (400 and no change when it is invalid). ``--seed-file`` takes the same.
-- ``GET /__mock__/journal[?since=N]``: ``[{seq, time, method, path, tenant, status}]`` of the
+- ``GET /__mock__/journal[?since=N]``: ``[{seq, time, method, path, query, tenant, status}]`` of the
   API requests (``/api``, ``/login``, ``/logout``) with seq > N; seq keeps growing across resets.
 - ``POST /__mock__/faults``: add ``{method, path, status, body, delay_ms, times, after}``
   (see ``faults.py``); 201 with the rule and its ``id``. ``GET /__mock__/faults`` lists rules

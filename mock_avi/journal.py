@@ -1,6 +1,7 @@
 """The request journal: one entry per API request, in order, with a sequence number.
 
-Entries are ``{seq, time, method, path, tenant, status}``; ``since(n)`` returns those with
+Entries are ``{seq, time, method, path, query, tenant, status}`` (``path`` without the query
+string, which is in ``query``); ``since(n)`` returns those with
 ``seq > n``. Bounded (oldest entries dropped) so a long run cannot exhaust memory.
 """
 
@@ -18,7 +19,7 @@ class Journal:
         self._entries: deque[dict[str, Any]] = deque(maxlen=limit)
         self._seq = 0
 
-    def record(self, method: str, path: str, tenant: str, status: int) -> int:
+    def record(self, method: str, path: str, query: str, tenant: str, status: int) -> int:
         with self._lock:
             self._seq += 1
             self._entries.append(
@@ -27,6 +28,7 @@ class Journal:
                     "time": time.time(),
                     "method": method,
                     "path": path,
+                    "query": query,
                     "tenant": tenant,
                     "status": status,
                 }

@@ -17,7 +17,6 @@ from mock_avi.schema import (
     BOOL,
     INT,
     INTS,
-    NUM,
     REF,
     REFS,
     STR,
@@ -759,5 +758,3 @@ PROTOCOL_OF_PROFILE: Mapping[str, str] = {
     "PROTOCOL_TYPE_UDP": "UDP",
     "PROTOCOL_TYPE_SCTP": "SCTP",
 }
-
-NUMERIC = (INT, NUM)  # re-exported for callers that need to tell numbers apart

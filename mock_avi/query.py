@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from mock_avi import errors
 from mock_avi.errors import BadRequest
-from mock_avi.refs import split_stored
 from mock_avi.render import inventory, render
 from mock_avi.store import Record, Store
 
@@ -177,7 +176,3 @@ def page_of(
         query["page_size"] = str(page_size)
         body["next"] = f"{base}{path}?{urlencode(query)}"
     return body
-
-
-def parse_typed_ref(value: str) -> tuple[str, str]:
-    return split_stored(value)

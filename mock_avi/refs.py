@@ -49,9 +49,13 @@ def parse_ref(value: str) -> ParsedRef | None:
         obj_type,
         None,
         name=names[0],
-        cloud=(query.get("cloud") or [None])[0],
-        tenant=(query.get("tenant") or [None])[0],
+        cloud=_first(query.get("cloud")),
+        tenant=_first(query.get("tenant")),
     )
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
 
 
 def stored(obj_type: str, uuid: str) -> str:

@@ -88,7 +88,11 @@ def before_api_request() -> Response | None:
 def after_api_request(response: Response) -> Response:
     if _is_api_path(request.path):
         _backend().journal.record(
-            request.method, request.full_path.rstrip("?"), _header_tenant(), response.status_code
+            request.method,
+            request.path,
+            request.query_string.decode("latin-1"),
+            _header_tenant(),
+            response.status_code,
         )
     return response
 

@@ -7,6 +7,7 @@ keep-alive and no per-request logging, and returns a ``RunningServer`` with the 
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,13 @@ from mock_avi.config import MockAviConfig
 
 
 class _QuietHandler(WSGIRequestHandler):
+    """Keep-alive, no Nagle delay between header and body writes, no access log."""
+
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         return
@@ -62,7 +69,7 @@ def start_server(
         request_handler=_QuietHandler,
         ssl_context="adhoc" if tls else None,
     )
-    server.daemon_threads = True
+    server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer
     bound = server.socket.getsockname()[1]
     scheme = "https" if tls else "http"
     thread = threading.Thread(target=server.serve_forever, name=f"mock-avi-{bound}", daemon=True)

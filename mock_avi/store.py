@@ -29,7 +29,7 @@ from mock_avi.errors import (
     ref_not_found,
 )
 from mock_avi.models import READ_ONLY_FIELDS, REF_TARGETS, TYPES, TypeSpec
-from mock_avi.refs import iter_refs, map_refs, parse_ref, split_stored, stored
+from mock_avi.refs import map_refs, parse_ref, split_stored, stored
 from mock_avi.schema import apply_defaults, validate
 
 ALL_TENANTS = "*"
@@ -429,10 +429,6 @@ def _deep(value: Any) -> Any:
     if isinstance(value, list):
         return [_deep(v) for v in value]
     return value
-
-
-def stored_refs(body: Mapping[str, Any]) -> list[str]:
-    return iter_refs(body)
 
 
 __all__ = ["ADMIN", "ALL_TENANTS", "AviError", "Prepared", "Record", "Store"]

@@ -91,7 +91,7 @@ def test_journal_records_every_api_request(api: ApiSession, mock: MockControl):
         ("POST", "/api/pool", 201),
         ("GET", "/api/pool/pool-missing", 404),
     ]
-    assert {"seq", "time", "method", "path", "tenant", "status"} == set(entries[-1])
+    assert {"seq", "time", "method", "path", "query", "tenant", "status"} == set(entries[-1])
     assert entries[-1]["tenant"] == "admin"
     last = entries[-2]["seq"]
     assert [e["seq"] for e in mock.journal(since=last)] == [entries[-1]["seq"]]
