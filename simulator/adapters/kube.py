@@ -16,6 +16,7 @@ import json
 import logging
 import socket
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -136,6 +137,17 @@ def _error_from(exc: BaseException) -> KubeError:
     return KubeError(f"{type(exc).__name__}: {exc}", status=None)
 
 
+def _socket_of(response: Any) -> Any:
+    """The socket under a streaming urllib3 response (to interrupt a blocked read)."""
+    conn = getattr(response, "connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        return sock
+    fp = getattr(getattr(response, "_fp", None), "fp", None)  # http.client -> BufferedReader
+    raw = getattr(fp, "raw", None)  # socket.SocketIO
+    return getattr(raw, "_sock", None)
+
+
 class _RawWatch:
     """Iterates the lines of a chunked watch response; ``close`` interrupts a blocked read."""
 
@@ -165,9 +177,11 @@ class _RawWatch:
                         continue
                     if isinstance(event, dict):
                         yield event
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        except Exception as exc:
             if self._closed.is_set():
                 return
+            if not isinstance(exc, (urllib3.exceptions.HTTPError, OSError, ValueError)):
+                raise
             raise KubeError(f"watch interrupted: {type(exc).__name__}: {exc}") from exc
         finally:
             self._release()
@@ -176,10 +190,7 @@ class _RawWatch:
         if self._closed.is_set():
             return
         self._closed.set()
-        conn = getattr(self._response, "connection", None) or getattr(
-            self._response, "_connection", None
-        )
-        sock = getattr(conn, "sock", None)
+        sock = _socket_of(self._response)
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -192,8 +203,57 @@ class _RawWatch:
             self._response.release_conn()
 
 
+class _SocketTracker:
+    """Remembers the sockets of watch connections so that :meth:`abort` can interrupt a read
+    that is still waiting for the response headers (no response object exists yet then)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+
+    def abort(self) -> None:
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def install(self, api_client: Any) -> None:
+        """Make ``api_client``'s connection pools record every socket they open."""
+        tracker = self
+
+        class _Http(urllib3.connection.HTTPConnection):
+            def _new_conn(self) -> socket.socket:
+                sock = super()._new_conn()
+                tracker.add(sock)
+                return sock
+
+        class _Https(urllib3.connection.HTTPSConnection):
+            def _new_conn(self) -> socket.socket:
+                sock = super()._new_conn()
+                tracker.add(sock)
+                return sock
+
+        class _HttpPool(urllib3.HTTPConnectionPool):
+            ConnectionCls = _Http
+
+        class _HttpsPool(urllib3.HTTPSConnectionPool):
+            ConnectionCls = _Https
+
+        manager = api_client.rest_client.pool_manager
+        manager.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
+
+
 class KubeClient:
-    """:class:`KubeApi` on the official client, configured from a kubeconfig file."""
+    """:class:`KubeApi` on the official client, configured from a kubeconfig file.
+
+    Watches use their own connection pool whose sockets are tracked, so :meth:`abort_watches`
+    (and :meth:`close`) end every watch at once, even one still waiting for its headers.
+    """
 
     def __init__(self, kubeconfig: str | None = None, *, request_timeout: float = 10.0) -> None:
         from kubernetes import client, config
@@ -212,33 +272,49 @@ class KubeClient:
         self._core = client.CoreV1Api(self._api_client)
         self._discovery = client.DiscoveryV1Api(self._api_client)
         self._custom = client.CustomObjectsApi(self._api_client)
+        self._watch_client = client.ApiClient(configuration=configuration)
+        self._tracker = _SocketTracker()
+        self._tracker.install(self._watch_client)
+        self._watch_core = client.CoreV1Api(self._watch_client)
+        self._watch_discovery = client.DiscoveryV1Api(self._watch_client)
+        self._watch_custom = client.CustomObjectsApi(self._watch_client)
         self._timeout = request_timeout
 
     @property
     def host(self) -> str:
         return str(self._configuration.host)
 
+    def abort_watches(self) -> None:
+        """Interrupt every open watch (threads blocked in them see an error and return)."""
+        self._tracker.abort()
+
     def close(self) -> None:
-        try:
-            self._api_client.close()  # type: ignore[no-untyped-call]
-        except Exception:  # pragma: no cover - best effort
-            log.debug("closing the kubernetes client failed", exc_info=True)
+        self.abort_watches()
+        for api_client in (self._api_client, self._watch_client):
+            try:
+                api_client.close()  # type: ignore[no-untyped-call]
+            except Exception:  # pragma: no cover - best effort
+                log.debug("closing the kubernetes client failed", exc_info=True)
 
     # -- list / watch ---------------------------------------------------------------------------
     def _list_call(self, resource: Resource, **kwargs: Any) -> Any:
-        if resource is SERVICES or resource.name == "services":
-            return self._core.list_service_for_all_namespaces(**kwargs)
+        watching = bool(kwargs.get("watch"))
+        core = self._watch_core if watching else self._core
+        discovery = self._watch_discovery if watching else self._discovery
+        custom = self._watch_custom if watching else self._custom
+        if resource.name == "services":
+            return core.list_service_for_all_namespaces(**kwargs)
         if resource.name == "endpointslices":
-            return self._discovery.list_endpoint_slice_for_all_namespaces(**kwargs)
+            return discovery.list_endpoint_slice_for_all_namespaces(**kwargs)
         if resource.name == "nodes":
-            return self._core.list_node(**kwargs)
+            return core.list_node(**kwargs)
         if resource.name == "namespaces":
-            return self._core.list_namespace(**kwargs)
+            return core.list_namespace(**kwargs)
         if resource.namespaced:
-            return self._custom.list_custom_object_for_all_namespaces(
+            return custom.list_custom_object_for_all_namespaces(
                 resource.group, resource.version, resource.plural, **kwargs
             )
-        return self._custom.list_cluster_custom_object(
+        return custom.list_cluster_custom_object(
             resource.group, resource.version, resource.plural, **kwargs
         )
 

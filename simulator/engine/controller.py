@@ -175,6 +175,9 @@ class Engine:
         self.queue.shutdown()
         for informer in self.informers.values():
             informer.stop()
+        abort = getattr(self.kube, "abort_watches", None)
+        if abort is not None:
+            abort()
         deadline = time.monotonic() + timeout
         for informer in self.informers.values():
             informer.join(max(deadline - time.monotonic(), 0.1))
@@ -205,7 +208,11 @@ class Engine:
         return not self._stop.is_set()
 
     def ready(self) -> bool:
-        return self._ready.is_set() and all(i.synced for i in self.informers.values())
+        return (
+            self._ready.is_set()
+            and not self._stop.is_set()
+            and all(i.synced for i in self.informers.values())
+        )
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         return self._ready.wait(timeout)
