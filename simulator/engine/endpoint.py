@@ -2,12 +2,13 @@
 
 A plain werkzeug WSGI app (``create_app``) served from a background thread by
 :class:`EndpointServer` (port 0 = any free port; the bound port is reported). It only reads the
-engine's state through the :class:`EngineView` protocol; it never changes anything.
+engine's state through the :class:`EngineView` protocol; the one exception is
+``POST /debug/resync`` (re-list the controller now, e.g. after a snapshot was loaded). The
+dashboard (``/``, its assets and ``/api/view``) comes from ``simulator.dashboard.routes``.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import threading
@@ -17,6 +18,8 @@ from typing import Any, Protocol
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
+
+from simulator.dashboard.routes import DashboardRoutes
 
 log = logging.getLogger("ako_sim.endpoint")
 
@@ -34,26 +37,22 @@ class EngineView(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
-PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>ako-sim engine</title></head>
-<body>
-<h1>ako-sim engine</h1>
-<p>Cluster <b>{cluster}</b>, ready: <b>{ready}</b>, settled: <b>{settled}</b>.</p>
-<ul>
-<li><a href="/debug/state">/debug/state</a> (JSON)</li>
-<li><a href="/metrics">/metrics</a> (Prometheus)</li>
-<li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a></li>
-</ul>
-<p>The live dashboard is not built yet.</p>
-</body></html>
-"""
-
-
 def create_app(engine: EngineView) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     """The WSGI app serving one engine's endpoint."""
 
+    dashboard = DashboardRoutes(engine)  # type: ignore[arg-type]  # the Engine has it all
+
     def route(request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
+        if path == "/debug/resync" and request.method == "POST":
+            resync = getattr(engine, "resync_now", None)
+            if resync is None:
+                return Response("no resync here\n", status=404, mimetype="text/plain")
+            changed = sorted(str(k) for k in resync())
+            return Response(json.dumps({"changed": changed}) + "\n", mimetype="application/json")
+        page = dashboard.handle(request)
+        if page is not None:
+            return page
         if path == "/healthz":
             ok = engine.healthy()
             return Response(
@@ -71,14 +70,6 @@ def create_app(engine: EngineView) -> Callable[[dict[str, Any], Any], Iterable[b
         if path == "/debug/state":
             body = json.dumps(engine.state(), indent=2, sort_keys=True, default=str)
             return Response(body + "\n", mimetype="application/json")
-        if path == "/":
-            state = engine.state()
-            page = PAGE.format(
-                cluster=html.escape(str(state.get("cluster_name", ""))),
-                ready=html.escape(str(state.get("ready"))),
-                settled=html.escape(str(state.get("settled"))),
-            )
-            return Response(page, mimetype="text/html")
         return Response("not found\n", status=404, mimetype="text/plain")
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

@@ -1,0 +1,138 @@
+"""What the dashboard shows, gathered from a running engine's caches (cheap, read-only).
+
+Services come from the engine's Service informer, Avi objects from its controller cache; the
+latest Warning Event per Service comes from one Event list of the API server, reused for
+``EVENTS_TTL`` seconds so that fast polling does not turn into a request storm. The payloads are
+plain JSON built by the pure builders of ``simulator.views``. It never writes anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from simulator.domain.model import Settings
+from simulator.views.services import dashboard_rows
+from simulator.views.topology import build_topology
+
+log = logging.getLogger("ako_sim.dashboard")
+
+EVENTS_TTL = 1.0
+AVI_TYPES = ("virtualservice", "vsvip", "l4policyset", "pool")
+
+
+class EngineLike(Protocol):
+    """The parts of :class:`simulator.engine.controller.Engine` the dashboard reads."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def informers(self) -> Mapping[str, Any]: ...
+
+    @property
+    def cache(self) -> Any: ...
+
+    @property
+    def kube(self) -> Any: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class DashboardData:
+    """Builds the dashboard's JSON from ``engine`` on demand."""
+
+    def __init__(
+        self,
+        engine: EngineLike,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._now = now
+        self._lock = threading.Lock()
+        self._events: list[dict[str, Any]] = []
+        self._events_at: float | None = None
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def services(self) -> list[dict[str, Any]]:
+        informer = self._engine.informers.get("services")
+        if informer is None:
+            return []
+        return [dict(obj) for obj in informer.store.values()]
+
+    def avi_objects(self) -> dict[str, list[dict[str, Any]]]:
+        """Every controller object the engine owns, by type (from its cache)."""
+        cache = self._engine.cache
+        found: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in AVI_TYPES}
+        for key in cache.owner_keys():
+            for obj_type, obj in cache.objects_of(key):
+                if obj_type in found:
+                    found[obj_type][str(obj.get("name") or obj.get("uuid"))] = dict(obj)
+        return {t: [objs[n] for n in sorted(objs)] for t, objs in found.items()}
+
+    def warning_events(self) -> list[dict[str, Any]]:
+        """Warning Events of the cluster (cached for ``EVENTS_TTL`` seconds)."""
+        with self._lock:
+            fresh = self._events_at is not None and self._clock() - self._events_at < EVENTS_TTL
+            if fresh:
+                return self._events
+        try:
+            events = self._engine.kube.list_events()
+        except Exception as exc:  # the API server may be away; show what we had
+            log.debug("dashboard: cannot list events: %s", exc)
+            with self._lock:
+                return self._events
+        warnings = [e for e in events if isinstance(e, dict) and e.get("type") == "Warning"]
+        with self._lock:
+            self._events = warnings
+            self._events_at = self._clock()
+            return warnings
+
+    def engine_state(self) -> dict[str, Any]:
+        try:
+            state = self._engine.state()
+        except Exception as exc:
+            log.debug("dashboard: engine state unavailable: %s", exc)
+            return {"ready": False, "settled": False}
+        return {
+            "ready": bool(state.get("ready")),
+            "settled": bool(state.get("settled")),
+            "queue_depth": state.get("queue_depth", 0),
+            "retrying": len(state.get("retrying") or []),
+        }
+
+    # -- payloads -------------------------------------------------------------------------------
+    def raw(self) -> dict[str, Any]:
+        """The inputs, for clients that build the views themselves (``ako-sim get/topology``)."""
+        settings = self._engine.settings
+        return {
+            "cluster": settings.cluster_name,
+            "now": self._now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "services": self.services(),
+            "events": self.warning_events(),
+            "avi": self.avi_objects(),
+        }
+
+    def view(self) -> dict[str, Any]:
+        """The dashboard's payload: engine state, Service rows and the topology."""
+        settings = self._engine.settings
+        services = self.services()
+        now = self._now()
+        return {
+            "cluster": settings.cluster_name,
+            "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "engine": self.engine_state(),
+            "services": dashboard_rows(services, self.warning_events(), now),
+            "topology": build_topology(self.avi_objects(), services, settings),
+        }
