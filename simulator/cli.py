@@ -85,8 +85,17 @@ def mock_avi_command(
 @click.option("--kubeconfig", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--no-ako-crds", is_flag=True, help="Do not install the AKO CRDs")
+@click.option(
+    "--advertise-url",
+    help="server URL written to the kubeconfig (e.g. http://mock-k8s:6443 in a container)",
+)
 def mock_k8s_command(
-    host: str, port: int, kubeconfig: Path | None, seed: int, no_ako_crds: bool
+    host: str,
+    port: int,
+    kubeconfig: Path | None,
+    seed: int,
+    no_ako_crds: bool,
+    advertise_url: str | None,
 ) -> None:
     """Run the fake Kubernetes API server alone."""
     from mock_k8s.server import start_server, write_kubeconfig
@@ -94,7 +103,7 @@ def mock_k8s_command(
     server = start_server(host=host, port=port, seed=seed, install_ako_crds=not no_ako_crds)
     click.echo(f"mock-k8s serving on {server.url}")
     if kubeconfig is not None:
-        write_kubeconfig(kubeconfig, server.url)
+        write_kubeconfig(kubeconfig, advertise_url or server.url)
         click.echo(f"export KUBECONFIG={kubeconfig.resolve()}")
     try:
         wait_for_shutdown()
@@ -207,3 +216,12 @@ def engine_command(log_level: str, **flags: Any) -> None:
         wait_for_shutdown()
     finally:
         engine.stop()
+
+
+def _register_commands() -> None:
+    from simulator.commands import register
+
+    register(main)
+
+
+_register_commands()
