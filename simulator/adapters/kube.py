@@ -210,13 +210,20 @@ class _SocketTracker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._aborted = False
 
     def add(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.add(sock)
+            aborted = self._aborted
+        if aborted:  # a watch opened after abort(): end it at once
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def abort(self) -> None:
+        """Interrupt every watch socket, now and from now on."""
         with self._lock:
+            self._aborted = True
             sockets = list(self._sockets)
         for sock in sockets:
             with contextlib.suppress(OSError):
@@ -285,7 +292,8 @@ class KubeClient:
         return str(self._configuration.host)
 
     def abort_watches(self) -> None:
-        """Interrupt every open watch (threads blocked in them see an error and return)."""
+        """Interrupt every open watch (threads blocked in them see an error and return); later
+        watches of this client end at once (call it when shutting down)."""
         self._tracker.abort()
 
     def close(self) -> None:

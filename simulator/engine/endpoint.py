@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from simulator.dashboard.routes import DashboardRoutes
@@ -85,11 +85,20 @@ def create_app(engine: EngineView) -> Callable[[dict[str, Any], Any], Iterable[b
     return app
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access log lines (tests and scripts poll /debug/state often)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 class EndpointServer:
     """Serves :func:`create_app` on a daemon thread."""
 
     def __init__(self, engine: EngineView, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server: BaseWSGIServer = make_server(host, port, create_app(engine), threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, create_app(engine), threaded=True, request_handler=_QuietHandler
+        )
         self.host = host
         self.port = int(self._server.server_port)
         self._thread = threading.Thread(

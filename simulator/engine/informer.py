@@ -220,6 +220,8 @@ class Informer:
         self._synced.set()
 
     def _watch_once(self) -> None:
+        if self._stop.is_set():
+            return
         stream = self.kube.watch(self.resource, self._rv, self.WATCH_TIMEOUT)
         self.watches += 1
         with self._stream_lock:

@@ -28,7 +28,9 @@ def eventually(check: Callable[[], T], timeout: float = 10.0, interval: float = 
         _pause.wait(interval)
 
 
-def consistently(check: Callable[[], object], duration: float = 0.3, interval: float = 0.02) -> None:
+def consistently(
+    check: Callable[[], object], duration: float = 0.3, interval: float = 0.02
+) -> None:
     """Call ``check`` repeatedly for ``duration`` seconds; every call must pass."""
     deadline = time.monotonic() + duration
     while True:

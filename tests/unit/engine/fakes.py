@@ -166,7 +166,9 @@ class FakeKube:
     def server_resource_version(self) -> str:
         return str(self.rv)
 
-    def patch_service_status(self, namespace: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def patch_service_status(
+        self, namespace: str, name: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
         if self.fail_status is not None:
             raise self.fail_status
         self.writes.append(("status", f"{namespace}/{name}", copy.deepcopy(dict(body))))
@@ -203,9 +205,7 @@ class FakeKube:
 
     def reasons(self) -> list[tuple[str, str, str]]:
         """(service, type, reason) of every recorded event, in order."""
-        return [
-            (e["involvedObject"]["name"], e["type"], e["reason"]) for e in self.events
-        ]
+        return [(e["involvedObject"]["name"], e["type"], e["reason"]) for e in self.events]
 
 
 def service(

@@ -55,7 +55,9 @@ def test_environment_uses_ako_names() -> None:
         ('["x", "y"]', ("x", "y")),
     ],
 )
-def test_vip_network_list_accepts_ako_json_and_plain_lists(value: str, expected: tuple[str, ...]) -> None:
+def test_vip_network_list_accepts_ako_json_and_plain_lists(
+    value: str, expected: tuple[str, ...]
+) -> None:
     assert build_config({}, {"VIP_NETWORK_LIST": value}).vip_networks == expected
 
 

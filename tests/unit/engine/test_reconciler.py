@@ -140,7 +140,9 @@ def test_restart_over_converged_state_writes_nothing(world: World) -> None:
     fresh.kube = world.kube
     fresh.services = world.services
     fresh.cluster = world.cluster
-    fresh.cache.load({t: world.avi.list_owned(t) for t in ("vsvip", "pool", "l4policyset", "virtualservice")})
+    fresh.cache.load(
+        {t: world.avi.list_owned(t) for t in ("vsvip", "pool", "l4policyset", "virtualservice")}
+    )
     fresh.recorder = EventRecorder(world.kube)
     fresh.recorder.preload()
     fresh.reconciler = Reconciler(
@@ -160,7 +162,9 @@ def test_preferred_ip_is_used(world: World) -> None:
     assert vsvip["vip"][0]["ip_address"] == {"addr": "100.64.196.75", "type": "V4"}
 
 
-def test_differing_static_ips_configure_nothing(world: World, caplog: pytest.LogCaptureFixture) -> None:
+def test_differing_static_ips_configure_nothing(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
     world.put(service("a", key="k", lb_ip="1.1.1.1"))
     world.put(service("b", key="k", lb_ip="2.2.2.2", created="2024-01-01T00:00:01Z"))
     key = Key("default", "k", True)
@@ -205,8 +209,11 @@ def test_conflict_deletes_an_existing_group_in_reverse_order(world: World) -> No
     world.put(service("sharedvip-avisvc-lb1", key="shared-vip-key-1", lb_ip="100.64.196.90"))
     world.put(
         service(
-            "sharedvip-avisvc-lb2", key="shared-vip-key-1", protocol="UDP",
-            created="2024-01-01T00:00:01Z", lb_ip="100.64.196.91",
+            "sharedvip-avisvc-lb2",
+            key="shared-vip-key-1",
+            protocol="UDP",
+            created="2024-01-01T00:00:01Z",
+            lb_ip="100.64.196.91",
         )
     )
     world.reconcile()
@@ -256,10 +263,15 @@ def test_member_turned_clusterip_is_cleared_and_gets_removed(world: World) -> No
     world.reset_records()
     obj = world.svc("sharedvip-avisvc-lb2")
     changed = service(
-        "sharedvip-avisvc-lb2", key="shared-vip-key-1", protocol="UDP", type_="ClusterIP",
+        "sharedvip-avisvc-lb2",
+        key="shared-vip-key-1",
+        protocol="UDP",
+        type_="ClusterIP",
         created="2024-01-01T00:00:01Z",
     )
-    changed["status"] = {"conditions": obj["status"]["conditions"]}  # type change drops the LB status
+    changed["status"] = {
+        "conditions": obj["status"]["conditions"]
+    }  # type change drops the LB status
     world.services.put(world.kube.add_service(changed))
     world.reconcile()
     assert world.ips("sharedvip-avisvc-lb2") == []
