@@ -15,7 +15,7 @@ from typing import Any
 
 from simulator.adapters.avi import AviError, Conflict, NotFound
 from simulator.adapters.kube import KubeError, ListResult, Resource
-from simulator.domain.model import SHARED_VIP_ANNOTATION, LB_IP_ANNOTATION
+from simulator.domain.model import LB_IP_ANNOTATION, SHARED_VIP_ANNOTATION
 
 Call = tuple[str, str, str]  # (method, type, name)
 

@@ -196,7 +196,7 @@ def test_fixing_the_conflict_brings_the_group_back(world: World) -> None:
     world.reconcile(key)
     world.put(service("b", key="k", lb_ip="100.64.196.80", port=81, created="2024-01-01T00:00:01Z"))
     world.reconcile(key)
-    assert [c[:2] for c in world.avi.writes()][0] == ("POST", "vsvip")
+    assert next(c[:2] for c in world.avi.writes()) == ("POST", "vsvip")
     assert world.ips("a") == world.ips("b") == ["100.64.196.80"]
     cond = world.condition("b")
     assert cond is not None and cond["status"] == "True"
