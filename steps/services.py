@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then
 
+from steps.drivers.avi import AviDriver
 from steps.drivers.engine import EngineDriver
 from steps.drivers.kube import Kubectl, KubeDriver
 from steps.drivers.tables import (
@@ -98,6 +99,33 @@ def services_show_external_ip(
         )
 
     expect(engine, check)
+
+
+_SHOWS_VIP = (
+    rf'the Services? "(?P<names>[^"]+)"{NS} shows? the VIP'
+    r' of the virtual service "(?P<vs_name>[^"]+)"'
+)
+
+
+@given(parsers.re(_SHOWS_VIP))
+@then(parsers.re(_SHOWS_VIP))
+def services_show_vs_vip(
+    engine: EngineDriver,
+    kubectl_cli: Kubectl,
+    avi: AviDriver,
+    names: str,
+    namespace: str | None,
+    vs_name: str,
+) -> None:
+    """EXTERNAL-IP equals whatever VIP the controller gave that virtual service."""
+
+    def vip() -> str:
+        topology = avi.vs_topology(vs_name)
+        assert topology is not None and topology.vip, f"virtual service {vs_name} has no VIP yet"
+        return topology.vip
+
+    address = expect(engine, vip)
+    services_show_external_ip(engine, kubectl_cli, names, namespace, address)
 
 
 def _event_line(event: dict[str, Any]) -> str:

@@ -47,7 +47,7 @@ Feature: Members join and leave a shared virtual service
     Then the controller has exactly 1 virtual service
     And the controller has no virtualservice named "cluster--default-key-1"
     And the virtual service "cluster--default-key-2" has services "80/UDP"
-    And the Service "lb2" shows EXTERNAL-IP "100.64.196.61"
+    And the Service "lb2" shows the VIP of the virtual service "cluster--default-key-2"
 
   Scenario: Changing the annotation value to another group's value joins that group
     Given the Services:

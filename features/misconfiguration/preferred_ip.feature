@@ -5,7 +5,8 @@ Feature: Members of a group must agree on the preferred VIP
   accordingly." (spec; behaviour.md sections 4 and 5)
 
   Scenario: Two different static VIPs configure nothing and say why
-    Given I note the controller journal position
+    Given the engine is stopped
+    And I note the controller journal position
     When I apply the manifest:
       """
       apiVersion: v1
@@ -41,6 +42,7 @@ Feature: Members of a group must agree on the preferred VIP
         selector:
           app: avi-server
       """
+    And the engine is started
     Then kubectl get svc shows:
       | NAME                 | TYPE         | CLUSTER-IP | EXTERNAL-IP | PORT(S)  | AGE |
       | sharedvip-avisvc-lb1 | LoadBalancer | *          | <pending>   | 80:*/TCP | *   |

@@ -51,7 +51,7 @@ Feature: The spec's three examples share one VIP between two LoadBalancer Servic
     Examples:
       | example                    |
       | shared-vip-static-ip.yaml  |
-      | shared-vip-lb-ip-annotation.yaml |
+      | shared-vip-ip-annotation.yaml    |
 
   Scenario: The first example written inline in the scenario
     When I apply the manifest:

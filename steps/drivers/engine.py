@@ -67,6 +67,10 @@ class EngineDriver:
     def url(self) -> str:
         return self._url_of().rstrip("/")
 
+    @property
+    def running(self) -> bool:
+        return bool(self._url_of())
+
     def state(self) -> dict[str, Any]:
         response = requests.get(f"{self.url}/debug/state", timeout=5)
         response.raise_for_status()
@@ -74,7 +78,10 @@ class EngineDriver:
         return result
 
     def wait_settled(self, timeout: float = 10.0) -> dict[str, Any]:
-        """Poll ``/debug/state`` until ``settled`` is true; return the state."""
+        """Poll ``/debug/state`` until ``settled`` is true; return the state. A stopped engine
+        changes nothing, so it counts as settled (``{}``)."""
+        if not self.running:
+            return {}
 
         def check() -> dict[str, Any]:
             try:
