@@ -172,13 +172,16 @@ class Reconciler:
             if op.action == "create":
                 created = self.avi.create(op.type, op.payload or {})
                 self.cache.put(op.type, created)
+                log.info("Added %s %s", op.type, op.name)
             elif op.action == "update":
                 updated = self.avi.update(op.type, op.uuid or "", op.payload or {})
                 self.cache.put(op.type, updated)
+                log.info("Updated %s %s", op.type, op.name)
             else:
                 with contextlib.suppress(NotFound):
                     self.avi.delete(op.type, op.uuid or "")
                 self.cache.remove(op.type, op.name)
+                log.info("Deleted %s %s", op.type, op.name)
         except VipAllocationError:
             raise
         except Conflict as exc:
@@ -320,6 +323,12 @@ class Reconciler:
                 return
             raise RetryLater(f"status of {namespace}/{name}: {exc}", error="KubeError") from exc
         self._wrote("service_status")
+        ips = [
+            str(i.get("ip"))
+            for i in ((patch["status"].get("loadBalancer") or {}).get("ingress") or [])
+        ]
+        if "loadBalancer" in patch["status"]:
+            log.info("Service %s/%s status: %s", namespace, name, ", ".join(ips) or "<pending>")
         if result:
             self.cluster.note_service(result)
 
