@@ -57,9 +57,11 @@ def run_informer(kube: ScriptedKube) -> tuple[Informer, list[tuple[str | None, s
     seen: list[tuple[str | None, str | None]] = []
 
     def handler(resource: Resource, old: Any, new: Any) -> None:
-        name = lambda o: (
-            None if o is None else f"{o['metadata']['name']}@{o['metadata']['resourceVersion']}"
-        )
+        def name(o: Any) -> str | None:
+            return (
+                None if o is None else f"{o['metadata']['name']}@{o['metadata']['resourceVersion']}"
+            )
+
         seen.append((name(old), name(new)))
 
     informer = Informer(kube, SERVICES, handler)  # type: ignore[arg-type]
