@@ -13,7 +13,7 @@ function el(tag, attrs, ...children) {
     else if (name === "text") node.textContent = value;
     else node.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -51,8 +51,9 @@ function renderServices(rows) {
 function renderGroups(groups) {
   const box = document.getElementById("groups");
   box.replaceChildren(...groups.map((g) => {
-    const partial = g.state === "port-conflict" ? " partial" : "";
-    return el("div", { class: `group ${g.flagged ? "flagged" : ""}${partial} ${g.state}`,
+    const classes = ["group", g.flagged ? "flagged" : "", g.state === "port-conflict" ? "partial" : "",
+                     g.state].filter(Boolean).join(" ");
+    return el("div", { class: classes,
                        "data-group": g.key, "data-state": g.state },
       el("div", {}, el("span", { class: "state", text: g.flagged ? `⚠ ${g.state}` : g.state }),
         " ", el("b", { class: "mono", text: g.key })),
