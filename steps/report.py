@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_bdd.parser import Feature, Scenario, Step
 
 from steps.fixtures import BddScenario
 
@@ -84,6 +86,42 @@ def failure_sections(scenario: BddScenario) -> list[tuple[str, str]]:
     ]
 
 
+STEP_LOG = pytest.StashKey[list[tuple[str, str]]]()
+
+
+def _record(request: pytest.FixtureRequest, step: Step, outcome: str) -> None:
+    request.node.stash.setdefault(STEP_LOG, []).append((f"{step.keyword} {step.name}", outcome))
+
+
+SCENARIO = pytest.StashKey[str]()
+
+
+def pytest_bdd_before_scenario(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
+) -> None:
+    where = f"{Path(feature.filename).name}:{scenario.line_number}"
+    request.node.stash[SCENARIO] = f"{scenario.keyword}: {scenario.name}  ({where})"
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Step) -> None:
+    _record(request, step, "ok")
+
+
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Step) -> None:
+    _record(request, step, "FAILED")
+
+
+def scenario_summary(item: pytest.Item, message: str) -> str:
+    """The scenario as it ran: every step with its outcome, then the failed check's message."""
+    lines = [item.stash.get(SCENARIO, item.name)]
+    for text, outcome in item.stash.get(STEP_LOG, []):
+        mark = "   " if outcome == "ok" else ">>>"
+        lines.append(f"  {mark} {text}" + ("" if outcome == "ok" else "    <-- failed here"))
+    # pytest's assertion rewriting appends the failed expression; the message already says it.
+    lines += ["", message.split("\nassert ", 1)[0].rstrip()]
+    return "\n".join(lines)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -94,4 +132,11 @@ def pytest_runtest_makereport(
         if isinstance(scenario, BddScenario):
             for title, text in failure_sections(scenario):
                 report.sections.append((title, text))
+            error = call.excinfo.value if call.excinfo is not None else None
+            if isinstance(error, AssertionError) and item.config.option.tbstyle in (
+                "auto",
+                "short",
+            ):
+                # A failed check: its message says what differs, the traceback adds nothing.
+                report.longrepr = scenario_summary(item, str(error))
     return report

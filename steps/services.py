@@ -7,9 +7,11 @@ Every check waits for the engine to settle, then polls until it holds or the dea
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Any
 
-from pytest_bdd import given, parsers, then
+from pytest_bdd import given, parsers, then, when
 
 from steps.drivers.avi import AviDriver
 from steps.drivers.engine import EngineDriver
@@ -24,6 +26,7 @@ from steps.drivers.tables import (
 )
 from steps.expect import expect
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NS = r'(?: in namespace "(?P<namespace>[^"]+)")?'
 
 
@@ -73,6 +76,19 @@ def kubectl_table_all(
     engine: EngineDriver, kubectl_cli: Kubectl, datatable: list[list[str]]
 ) -> None:
     _check_kubectl_table(engine, kubectl_cli, None, datatable)
+
+
+@given(parsers.parse('I ran "kubectl {arguments}"'), target_fixture="kubectl_output")
+@when(parsers.parse('I run "kubectl {arguments}"'), target_fixture="kubectl_output")
+def run_kubectl(kubectl_cli: Kubectl, arguments: str) -> str:
+    """Any kubectl command, from the project root (``apply -f examples/shared-vip.yaml``); it
+    must succeed. Its output is what ``kubectl printed ...`` checks."""
+    return kubectl_cli.run(*shlex.split(arguments), cwd=PROJECT_ROOT)
+
+
+@then(parsers.parse('kubectl printed "{fragment}"'))
+def kubectl_printed(kubectl_output: str, fragment: str) -> None:
+    assert fragment in kubectl_output, f"kubectl did not print {fragment!r}:\n{kubectl_output}"
 
 
 _SHOWS = rf'the Services? "(?P<names>[^"]+)"{NS} shows? EXTERNAL-IP "(?P<external_ip>[^"]*)"'

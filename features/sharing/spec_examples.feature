@@ -10,7 +10,8 @@ Feature: The spec's three examples share one VIP between two LoadBalancer Servic
       | web-1 | app=avi-server | 10.244.0.5 |
 
   Scenario: The first example gets the first address of the VIP network
-    When I apply the example "shared-vip.yaml"
+    When I run "kubectl apply -f examples/shared-vip.yaml"
+    Then kubectl printed "service/sharedvip-avisvc-lb1 created"
     Then kubectl get svc shows:
       | NAME                 | TYPE         | CLUSTER-IP | EXTERNAL-IP   | PORT(S)  | AGE |
       | sharedvip-avisvc-lb1 | LoadBalancer | *          | 100.64.196.61 | 80:*/TCP | *   |

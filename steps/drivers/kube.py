@@ -383,7 +383,9 @@ class Kubectl:
         self.kubeconfig = kubeconfig
         self.cache_dir = cache_dir
 
-    def run(self, *args: str, stdin: str | None = None, check: bool = True) -> str:
+    def run(
+        self, *args: str, stdin: str | None = None, check: bool = True, cwd: Path | None = None
+    ) -> str:
         command = [
             self.binary,
             f"--kubeconfig={self.kubeconfig}",
@@ -392,7 +394,7 @@ class Kubectl:
             *args,
         ]
         done = subprocess.run(
-            command, input=stdin, capture_output=True, text=True, timeout=30, check=False
+            command, input=stdin, capture_output=True, text=True, timeout=30, check=False, cwd=cwd
         )
         if check and done.returncode != 0:
             raise AssertionError(
