@@ -192,7 +192,8 @@ def load(
     progress(f"[3/{steps}] asking the engine to re-list the controller")
     changed = _request("POST", engine + "/debug/resync", timeout=targets.timeout).json()
     drifted = len(changed.get("changed") or []) if isinstance(changed, dict) else 0
-    progress(f"[4/{steps}] waiting for the engine to settle ({drifted} keys to re-check)")
+    plural = "" if drifted == 1 else "s"
+    progress(f"[4/{steps}] waiting for the engine to settle ({drifted} key{plural} to re-check)")
     state = wait_settled(engine, targets.timeout, progress)
     progress(f"done in {time.monotonic() - started:.1f}s: the engine has settled")
     return state
