@@ -321,6 +321,7 @@ class KubeRoutes:
 
         def stream() -> Iterator[bytes]:
             try:
+                yield b""  # sends the headers now: clients see the watch open at once
                 for etype, item in initial:
                     yield encode(etype, item)
                 deadline = time.monotonic() + timeout
