@@ -89,6 +89,14 @@ class Api:
     def add_controller(self, controller: Any) -> None:
         self._controllers.append(controller)
 
+    def rebuild_controllers(self) -> None:
+        """After a reset or state load: controllers re-read what they index."""
+        self._pending = []
+        for controller in self._controllers:
+            rebuild = getattr(controller, "rebuild", None)
+            if rebuild is not None:
+                rebuild()
+
     def strategy(self, rt: ResourceType) -> Strategy:
         cache_key = (rt.key, rt.version)
         found = self._strategies.get(cache_key)
@@ -306,11 +314,9 @@ class Api:
                 gen += 1
             meta["generation"] = gen
         # a deleting object whose last finalizer went away is removed now
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            if rt.key != "namespaces":
-                if dry_run:
-                    return new
-                return self._remove(rt, new)
+        finalized = meta.get("deletionTimestamp") and not meta.get("finalizers")
+        if finalized and rt.key != "namespaces":
+            return new if dry_run else self._remove(rt, new)
         if _comparable(new) == _comparable(current):
             return current
         if dry_run:
@@ -343,7 +349,9 @@ class Api:
                         body.setdefault("metadata", {})["name"] = name
                     return self.create(rt, namespace, body, dry_run=dry_run)
                 raise errors.not_found(rt.plural, name, rt.group)
-            patched = apply_patch(copy.deepcopy(current), content_type, body, rt.kind, not rt.builtin)
+            patched = apply_patch(
+                copy.deepcopy(current), content_type, body, rt.kind, not rt.builtin
+            )
             if not isinstance(patched, dict):
                 raise errors.bad_request("the patched object must be a JSON object")
             pmeta = patched.get("metadata")
@@ -374,14 +382,15 @@ class Api:
                 raise errors.ApiError(
                     409,
                     "Conflict",
-                    f"Operation cannot be fulfilled on {rt.qualified} \"{name}\": Precondition "
+                    f'Operation cannot be fulfilled on {rt.qualified} "{name}": Precondition '
                     f"failed: UID in precondition: {pre['uid']}, UID in object meta: "
                     f"{current['metadata'].get('uid')}",
                     {"name": name, "kind": rt.plural},
                 )
-            if pre.get("resourceVersion") and pre["resourceVersion"] != current["metadata"][
-                "resourceVersion"
-            ]:
+            if (
+                pre.get("resourceVersion")
+                and pre["resourceVersion"] != current["metadata"]["resourceVersion"]
+            ):
                 raise errors.conflict(rt.plural, name, rt.group)
             if dry_run:
                 return current

@@ -33,6 +33,7 @@ class Control:
             api.store.wipe()
             api.registry.clear_crds()
             api.alloc.reset(api.seed)
+            api.rebuild_controllers()
             seed(api, self.install_ako_crds)
             api.store.drop_watches("reset")
             api.store.compact()
@@ -78,6 +79,7 @@ class Control:
                 api.store.load(rt.key, copy.deepcopy(obj))
                 count += 1
             api.restore_allocations()
+            api.rebuild_controllers()
             api.store.drop_watches("state loaded")
             api.store.compact()
             return count

@@ -30,7 +30,9 @@ def api_versions(server_address: str) -> dict[str, Any]:
     return {
         "kind": "APIVersions",
         "versions": ["v1"],
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
     }
 
 
@@ -120,9 +122,17 @@ def openapi_v3_document(registry: Registry, group: str, version: str) -> dict[st
         else:
             item = f"{base}/{rt.plural}/{{name}}"
         params = [
-            {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+            {
+                "name": "fieldValidation",
+                "in": "query",
+                "schema": {"type": "string", "uniqueItems": True},
+            },
             {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-            {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+            {
+                "name": "fieldManager",
+                "in": "query",
+                "schema": {"type": "string", "uniqueItems": True},
+            },
         ]
         paths[item] = {
             "patch": {

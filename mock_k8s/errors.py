@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MSG_CONFLICT = (
-    "Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; "
+    'Operation cannot be fulfilled on {resource} "{name}": the object has been modified; '
     "please apply your changes to the latest version and try again"
 )
 MSG_NOT_FOUND = '{resource} "{name}" not found'
@@ -165,7 +165,9 @@ def unsupported_media_type(message: str = MSG_SMP_UNSUPPORTED) -> ApiError:
     return ApiError(415, "UnsupportedMediaType", message)
 
 
-def method_not_allowed(message: str = "the server does not allow this method on the requested resource") -> ApiError:
+def method_not_allowed(
+    message: str = "the server does not allow this method on the requested resource",
+) -> ApiError:
     return ApiError(405, "MethodNotAllowed", message)
 
 

@@ -68,9 +68,18 @@ def json_patch(target: Any, ops: Any) -> Any:
     try:
         return jsonpatch.JsonPatch(ops).apply(copy.deepcopy(target))
     except jsonpatch.JsonPatchTestFailed as exc:
-        raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {exc}") from exc
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
-        raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {exc}") from exc
+        raise ApiError(
+            422, "Invalid", f"the server rejected our request due to an error in our request: {exc}"
+        ) from exc
+    except (
+        jsonpatch.JsonPatchException,
+        jsonpatch.JsonPointerException,
+        TypeError,
+        KeyError,
+    ) as exc:
+        raise ApiError(
+            422, "Invalid", f"the server rejected our request due to an error in our request: {exc}"
+        ) from exc
 
 
 def strategic_merge_patch(target: Any, patch: Any, kind: str) -> Any:
@@ -80,7 +89,9 @@ def strategic_merge_patch(target: Any, patch: Any, kind: str) -> Any:
     return _smp_map(target if isinstance(target, dict) else {}, patch, kind, ())
 
 
-def _smp_map(target: dict[str, Any], patch: dict[str, Any], kind: str, path: tuple[str, ...]) -> Any:
+def _smp_map(
+    target: dict[str, Any], patch: dict[str, Any], kind: str, path: tuple[str, ...]
+) -> Any:
     directive = patch.get("$patch")
     if directive == "replace":
         return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
@@ -152,7 +163,9 @@ def _smp_list(target: list[Any], patch: list[Any], kind: str, path: tuple[str, .
     return out
 
 
-def apply_patch(target: dict[str, Any], content_type: str, body: Any, kind: str, custom: bool) -> Any:
+def apply_patch(
+    target: dict[str, Any], content_type: str, body: Any, kind: str, custom: bool
+) -> Any:
     """Dispatch on the patch content type; 415 for unknown types and SMP on custom resources."""
     from mock_k8s.errors import unsupported_media_type
 

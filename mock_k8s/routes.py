@@ -114,7 +114,9 @@ class KubeRoutes:
             return self._openapi_v3_doc(parts[2:])
         if path == "/openapi/v2":
             # An empty protobuf message: a valid, empty OpenAPI v2 document.
-            return Response(b"", mimetype="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+            return Response(
+                b"", mimetype="application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+            )
         if parts and parts[0] == "api":
             if len(parts) == 2:
                 return self._resource_list("", parts[1])
@@ -124,7 +126,9 @@ class KubeRoutes:
             if len(parts) == 2:
                 group = discovery.api_group(self.api.registry, parts[1])
                 if group is None:
-                    raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+                    raise errors.ApiError(
+                        404, "NotFound", "the server could not find the requested resource"
+                    )
                 return json_response(group)
             if len(parts) == 3:
                 return self._resource_list(parts[1], parts[2])
@@ -140,31 +144,41 @@ class KubeRoutes:
         else:
             doc = None
         if doc is None:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.ApiError(
+                404, "NotFound", "the server could not find the requested resource"
+            )
         return json_response(doc)
 
     def _resource_list(self, group: str, version: str) -> Response:
         doc = discovery.api_resource_list(self.api.registry, group, version)
         if doc is None:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.ApiError(
+                404, "NotFound", "the server could not find the requested resource"
+            )
         return json_response(doc)
 
     # ---- resources -----------------------------------------------------------------------
     def _resource(self, req: Request, rp: ResourcePath) -> Response:
         rt = self.api.registry.lookup(rp.group, rp.version, rp.plural)
         if rt is None or rp.extra:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.ApiError(
+                404, "NotFound", "the server could not find the requested resource"
+            )
         if rp.namespace is not None and not rt.namespaced:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.ApiError(
+                404, "NotFound", "the server could not find the requested resource"
+            )
         if rt.namespaced and rp.name is not None and rp.namespace is None:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.ApiError(
+                404, "NotFound", "the server could not find the requested resource"
+            )
         status = False
         if rp.subresource is not None:
-            if rp.subresource != "status" or not rt.has_status:
-                if not (rt.key == "namespaces" and rp.subresource == "finalize"):
-                    raise errors.ApiError(
-                        404, "NotFound", "the server could not find the requested resource"
-                    )
+            known = rp.subresource == "status" and rt.has_status
+            if not known and not (rt.key == "namespaces" and rp.subresource == "finalize"):
+                raise errors.ApiError(
+                    404, "NotFound", "the server could not find the requested resource"
+                )
             status = True
         method = req.method.upper()
         ns = rp.namespace or ""
@@ -221,7 +235,9 @@ class KubeRoutes:
     ) -> Response:
         if wants_table(req):
             return json_response(
-                tables.table(rt, [obj], resource_version=obj["metadata"].get("resourceVersion", "")),
+                tables.table(
+                    rt, [obj], resource_version=obj["metadata"].get("resourceVersion", "")
+                ),
                 code,
             )
         return json_response(obj, code)

@@ -145,9 +145,7 @@ class Store:
                 except ValueError:
                     from mock_k8s.errors import bad_request
 
-                    raise bad_request(
-                        f"invalid resource version: {resource_version}"
-                    ) from None
+                    raise bad_request(f"invalid resource version: {resource_version}") from None
                 if since < self.floor:
                     raise expired(str(resource_version), self.floor)
                 for change in self._replay(since):

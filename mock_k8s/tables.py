@@ -63,12 +63,18 @@ def age(timestamp: Any, now: datetime | None = None) -> str:
     return human_duration((now - then).total_seconds())
 
 
-def _col(name: str, ctype: str = "string", desc: str = "", fmt: str = "", priority: int = 0) -> dict[str, Any]:
+def _col(
+    name: str, ctype: str = "string", desc: str = "", fmt: str = "", priority: int = 0
+) -> dict[str, Any]:
     return {"name": name, "type": ctype, "format": fmt, "description": desc, "priority": priority}
 
 
 NAME_COL = _col("Name", fmt="name", desc="Name must be unique within a namespace.")
-AGE_COL = _col("Age", desc="CreationTimestamp is a timestamp representing the server time when this object was created.")
+AGE_COL = _col(
+    "Age",
+    desc="CreationTimestamp is a timestamp representing the server time when this object was "
+    "created.",
+)
 
 
 # ---- Services ------------------------------------------------------------------------------
@@ -175,7 +181,9 @@ POD_COLUMNS = [
     NAME_COL,
     _col("Ready", desc="The aggregate readiness state of this pod for accepting traffic."),
     _col("Status", desc="The aggregate status of the containers in this pod."),
-    _col("Restarts", "string", "The number of times the containers in this pod have been restarted."),
+    _col(
+        "Restarts", "string", "The number of times the containers in this pod have been restarted."
+    ),
     AGE_COL,
     _col("IP", desc="IP address allocated to the pod.", priority=1),
     _col("Node", desc="Name of the node where the pod is scheduled.", priority=1),
@@ -198,7 +206,11 @@ def _node_row(node: dict[str, Any], wide: bool) -> list[Any]:
         for k in labels
         if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1]
     )
-    addrs = {a.get("type"): a.get("address") for a in status.get("addresses") or [] if isinstance(a, dict)}
+    addrs = {
+        a.get("type"): a.get("address")
+        for a in status.get("addresses") or []
+        if isinstance(a, dict)
+    }
     info = status.get("nodeInfo") or {}
     return [
         node["metadata"]["name"],
@@ -298,9 +310,17 @@ def _event_row(ev: dict[str, Any], wide: bool) -> list[Any]:
 
 
 EVENT_COLUMNS = [
-    _col("Last Seen", desc="The time at which the most recent occurrence of this event was recorded."),
-    _col("Type", desc="Type of this event (Normal, Warning), new types could be added in the future."),
-    _col("Reason", desc="This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+    _col(
+        "Last Seen", desc="The time at which the most recent occurrence of this event was recorded."
+    ),
+    _col(
+        "Type", desc="Type of this event (Normal, Warning), new types could be added in the future."
+    ),
+    _col(
+        "Reason",
+        desc="This should be a short, machine understandable string that gives the reason for the "
+        "transition into the object's current status.",
+    ),
     _col("Object", desc="The object that this event is about."),
     _col("Subobject", desc="The subobject that this event is about.", priority=1),
     _col("Source", desc="The component reporting this event.", priority=1),
@@ -316,12 +336,21 @@ def _configmap_row(cm: dict[str, Any], wide: bool) -> list[Any]:
     return [cm["metadata"]["name"], n, age(cm["metadata"].get("creationTimestamp"))]
 
 
-CONFIGMAP_COLUMNS = [NAME_COL, _col("Data", "string", "Data contains the configuration data."), AGE_COL]
+CONFIGMAP_COLUMNS = [
+    NAME_COL,
+    _col("Data", "string", "Data contains the configuration data."),
+    AGE_COL,
+]
 
 
 def _secret_row(s: dict[str, Any], wide: bool) -> list[Any]:
     n = len(s.get("data") or {}) + len(s.get("stringData") or {})
-    return [s["metadata"]["name"], s.get("type", "Opaque"), n, age(s["metadata"].get("creationTimestamp"))]
+    return [
+        s["metadata"]["name"],
+        s.get("type", "Opaque"),
+        n,
+        age(s["metadata"].get("creationTimestamp")),
+    ]
 
 
 SECRET_COLUMNS = [

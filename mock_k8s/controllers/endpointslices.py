@@ -50,13 +50,36 @@ def _resolve_port(svc_port: dict[str, Any], pod: dict[str, Any]) -> int | None:
 class EndpointSliceController:
     def __init__(self, api: Any) -> None:
         self.api = api
+        # (namespace, service) -> names of the slices this controller manages for it
+        self._index: dict[tuple[str, str], set[str]] = {}
+
+    def rebuild(self) -> None:
+        """Re-read the managed slices from the store (after a reset or a state load)."""
+        self._index.clear()
+        for s in self.api.store.objects(SLICE_KEY):
+            self._note(s, deleted=False)
+
+    def _note(self, obj: dict[str, Any], deleted: bool) -> None:
+        meta = obj["metadata"]
+        labels = meta.get("labels") or {}
+        if labels.get(MANAGED_BY) != CONTROLLER or not labels.get(SERVICE_NAME):
+            return
+        names = self._index.setdefault((meta.get("namespace", ""), labels[SERVICE_NAME]), set())
+        if deleted:
+            names.discard(meta["name"])
+        else:
+            names.add(meta["name"])
 
     def handle(self, changes: list[Change]) -> None:
         todo: set[tuple[str, str]] = set()
         for ch in changes:
             meta = ch.obj.get("metadata", {})
             ns = meta.get("namespace", "")
-            if ch.key == "services":
+            if ch.key == SLICE_KEY:
+                if ch.old is not None:
+                    self._note(ch.old, deleted=True)
+                self._note(ch.obj, deleted=ch.type == "DELETED")
+            elif ch.key == "services":
                 todo.add((ns, meta["name"]))
             elif ch.key == "pods":
                 labels_new = meta.get("labels") or {}
@@ -73,12 +96,12 @@ class EndpointSliceController:
 
     def sync(self, namespace: str, name: str) -> None:
         rt = self._slice_type()
-        existing = {
-            s["metadata"]["name"]: s
-            for s in self.api.store.objects(SLICE_KEY, namespace)
-            if (s["metadata"].get("labels") or {}).get(SERVICE_NAME) == name
-            and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == CONTROLLER
-        }
+        existing: dict[str, dict[str, Any]] = {}
+        for slice_name in sorted(self._index.get((namespace, name), set())):
+            found = self.api.store.get(SLICE_KEY, namespace, slice_name)
+            labels = (found or {}).get("metadata", {}).get("labels") or {}
+            if found is not None and labels.get(SERVICE_NAME) == name:
+                existing[slice_name] = found
         desired = self._desired(namespace, name)
         for slice_name, body in desired.items():
             try:
@@ -174,7 +197,9 @@ class EndpointSliceController:
                     ],
                 },
                 "addressType": addr_type,
-                "endpoints": sorted(endpoints, key=lambda e: (e["addresses"][0], e["targetRef"]["name"])),
+                "endpoints": sorted(
+                    endpoints, key=lambda e: (e["addresses"][0], e["targetRef"]["name"])
+                ),
                 "ports": [
                     {"name": n, "protocol": proto, "port": p if p else None}
                     for n, proto, p in ports

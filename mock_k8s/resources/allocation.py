@@ -35,6 +35,9 @@ class Allocators:
                 return ip
         raise RuntimeError("service CIDR exhausted")
 
+    def free_node_ports(self) -> int:
+        return (NODE_PORT_MAX - NODE_PORT_MIN + 1) - len(self.node_ports)
+
     def node_port(self) -> int:
         free = (NODE_PORT_MAX - NODE_PORT_MIN + 1) - len(self.node_ports)
         if free <= 0:

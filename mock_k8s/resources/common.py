@@ -120,9 +120,7 @@ class Strategy:
             else:
                 new.pop("status", None)
 
-    def prepare_status_update(
-        self, ctx: Context, new: dict[str, Any], old: dict[str, Any]
-    ) -> None:
+    def prepare_status_update(self, ctx: Context, new: dict[str, Any], old: dict[str, Any]) -> None:
         status = new.get("status")
         keep = {k: v for k, v in old.items() if k not in ("metadata", "status")}
         for k in list(new):

@@ -121,7 +121,9 @@ class CRDStrategy(Strategy):
         if obj["metadata"]["name"] != expected:
             errs.append(
                 invalid_value(
-                    "metadata.name", obj["metadata"]["name"], f"must be spec.names.plural+\".\"+spec.group"
+                    "metadata.name",
+                    obj["metadata"]["name"],
+                    'must be spec.names.plural+"."+spec.group',
                 )
             )
         scope = spec.get("scope")
@@ -135,7 +137,9 @@ class CRDStrategy(Strategy):
             if len(storage) != 1:
                 errs.append(
                     invalid_value(
-                        "spec.versions", len(storage), "must have exactly one version marked as storage version"
+                        "spec.versions",
+                        len(storage),
+                        "must have exactly one version marked as storage version",
                     )
                 )
         if old is not None:

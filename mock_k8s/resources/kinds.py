@@ -65,9 +65,7 @@ class PodStrategy(Strategy):
             return [invalid_value("status.podIP", ip, "must be a valid IP address")]
         return []
 
-    def prepare_status_update(
-        self, ctx: Context, new: dict[str, Any], old: dict[str, Any]
-    ) -> None:
+    def prepare_status_update(self, ctx: Context, new: dict[str, Any], old: dict[str, Any]) -> None:
         super().prepare_status_update(ctx, new, old)
         status = new.get("status")
         if isinstance(status, dict) and status.get("podIP") and "podIPs" not in status:
@@ -104,7 +102,9 @@ class EventStrategy(Strategy):
         ns = obj["metadata"].get("namespace", "")
         inv_ns = inv.get("namespace")
         if inv_ns and inv_ns != ns:
-            errs.append(invalid_value("involvedObject.namespace", inv_ns, "does not match event.namespace"))
+            errs.append(
+                invalid_value("involvedObject.namespace", inv_ns, "does not match event.namespace")
+            )
         if obj.get("type") not in ("Normal", "Warning"):
             errs.append(unsupported_value("type", obj.get("type"), ["Normal", "Warning"]))
         return errs

@@ -16,6 +16,7 @@ from mock_k8s.errors import (
     FieldError,
     duplicate_value,
     forbidden_field,
+    invalid,
     invalid_value,
     required_value,
     unsupported_value,
@@ -45,11 +46,11 @@ def needs_hc_node_port(spec: dict[str, Any]) -> bool:
 def _port_repr(p: dict[str, Any]) -> str:
     tp = p.get("targetPort")
     if isinstance(tp, int):
-        tps = f"intstr.IntOrString{{Type:0, IntVal:{tp}, StrVal:\"\"}}"
+        tps = f'intstr.IntOrString{{Type:0, IntVal:{tp}, StrVal:""}}'
     else:
-        tps = f"intstr.IntOrString{{Type:1, IntVal:0, StrVal:\"{tp}\"}}"
+        tps = f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:"{tp}"}}'
     return (
-        f"core.ServicePort{{Name:\"{p.get('name', '')}\", Protocol:\"{p.get('protocol', 'TCP')}\", "
+        f'core.ServicePort{{Name:"{p.get("name", "")}", Protocol:"{p.get("protocol", "TCP")}", '
         f"AppProtocol:(*string)(nil), Port:{p.get('port')}, TargetPort:{tps}, "
         f"NodePort:{p.get('nodePort', 0)}}}"
     )
@@ -120,9 +121,9 @@ class ServiceStrategy(Strategy):
                     )
                     if match and match.get("nodePort"):
                         p["nodePort"] = match["nodePort"]
-        if needs_hc_node_port(spec) and needs_hc_node_port(old_spec):
-            if not spec.get("healthCheckNodePort") and old_spec.get("healthCheckNodePort"):
-                spec["healthCheckNodePort"] = old_spec["healthCheckNodePort"]
+        keep_hc = needs_hc_node_port(spec) and needs_hc_node_port(old_spec)
+        if keep_hc and not spec.get("healthCheckNodePort") and old_spec.get("healthCheckNodePort"):
+            spec["healthCheckNodePort"] = old_spec["healthCheckNodePort"]
         self._drop_type_dependent(new, old)
 
     def _drop_type_dependent(self, new: dict[str, Any], old: dict[str, Any]) -> None:
@@ -199,7 +200,9 @@ class ServiceStrategy(Strategy):
                 errs.append(unsupported_value(f"{path}.protocol", proto, PROTOCOLS))
             key = (port, proto)
             if key in seen_ports:
-                errs.append(FieldError("FieldValueDuplicate", path, f"Duplicate value: {_port_repr(p)}"))
+                errs.append(
+                    FieldError("FieldValueDuplicate", path, f"Duplicate value: {_port_repr(p)}")
+                )
             seen_ports.add(key)
             tp = p.get("targetPort")
             if isinstance(tp, int) and not isinstance(tp, bool):
@@ -209,7 +212,11 @@ class ServiceStrategy(Strategy):
                             f"{path}.targetPort", tp, "must be between 1 and 65535, inclusive"
                         )
                     )
-            elif not isinstance(tp, str) or not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", tp) or len(tp) > 15:
+            elif (
+                not isinstance(tp, str)
+                or not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", tp)
+                or len(tp) > 15
+            ):
                 errs.append(
                     invalid_value(
                         f"{path}.targetPort",
@@ -320,7 +327,10 @@ class ServiceStrategy(Strategy):
                     )
                 )
             if not isinstance(ingress, list):
-                return [*errs, invalid_value("status.loadBalancer.ingress", str(ingress), "must be a list")]
+                return [
+                    *errs,
+                    invalid_value("status.loadBalancer.ingress", str(ingress), "must be a list"),
+                ]
             for i, ing in enumerate(ingress):
                 path = f"status.loadBalancer.ingress[{i}]"
                 if not isinstance(ing, dict):
@@ -338,18 +348,22 @@ class ServiceStrategy(Strategy):
                 host = ing.get("hostname")
                 if host not in (None, ""):
                     if is_ip(host):
-                        errs.append(invalid_value(f"{path}.hostname", host, "must be a DNS name, not an IP address"))
+                        errs.append(
+                            invalid_value(
+                                f"{path}.hostname", host, "must be a DNS name, not an IP address"
+                            )
+                        )
                     elif not isinstance(host, str) or not DNS1123_SUBDOMAIN.match(host):
-                        errs.append(invalid_value(f"{path}.hostname", host, "must be a valid DNS subdomain"))
+                        errs.append(
+                            invalid_value(f"{path}.hostname", host, "must be a valid DNS subdomain")
+                        )
                 mode = ing.get("ipMode")
                 if mode is not None and mode not in ("VIP", "Proxy"):
                     errs.append(unsupported_value(f"{path}.ipMode", mode, ["Proxy", "VIP"]))
         errs.extend(validate_conditions(status.get("conditions"), "status.conditions"))
         return errs
 
-    def prepare_status_update(
-        self, ctx: Context, new: dict[str, Any], old: dict[str, Any]
-    ) -> None:
+    def prepare_status_update(self, ctx: Context, new: dict[str, Any], old: dict[str, Any]) -> None:
         super().prepare_status_update(ctx, new, old)
         status = new.get("status")
         if not isinstance(status, dict):
@@ -377,6 +391,23 @@ class ServiceStrategy(Strategy):
     def allocate(self, ctx: Context, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
         spec = obj["spec"]
         old_spec = (old or {}).get("spec", {})
+        needed = 0
+        if needs_node_ports(spec):
+            needed += sum(1 for p in spec.get("ports") or [] if not p.get("nodePort"))
+        if needs_hc_node_port(spec) and not spec.get("healthCheckNodePort"):
+            needed += 1
+        if needed > self.alloc.free_node_ports():
+            raise invalid(
+                "Service",
+                str(obj["metadata"]["name"]),
+                [
+                    FieldError(
+                        "InternalError",
+                        "spec.ports[0].nodePort",
+                        "Internal error: failed to allocate a nodePort: range is full",
+                    )
+                ],
+            )
         if spec.get("type") != "ExternalName":
             cip = spec.get("clusterIP")
             if cip == "None":
@@ -464,6 +495,9 @@ def validate_conditions(conditions: Any, path: str) -> list[FieldError]:
             )
         og = c.get("observedGeneration")
         if og is not None and (not isinstance(og, int) or og < 0):
-            errs.append(invalid_value(f"{p}.observedGeneration", og, "must be greater than or equal to zero"))
+            errs.append(
+                invalid_value(
+                    f"{p}.observedGeneration", og, "must be greater than or equal to zero"
+                )
+            )
     return errs
-

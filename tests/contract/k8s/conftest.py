@@ -83,7 +83,9 @@ def kubectl_base(kubeconfig_path: Path, tmp_path: Path) -> list[str]:
 def kubectl(kubectl_base: list[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run kubectl; fails the test on a non-zero exit unless check=False."""
 
-    def run(*args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [*kubectl_base, *args],
             capture_output=True,
@@ -97,4 +99,3 @@ def kubectl(kubectl_base: list[str]) -> Callable[..., subprocess.CompletedProces
         return proc
 
     return run
-

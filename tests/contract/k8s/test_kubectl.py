@@ -60,8 +60,13 @@ def test_spec_table_for_the_first_manifest_with_the_vip_in_both_statuses(
     kubectl("apply", "-f", str(MANIFESTS / "shared-vip-basic.yaml"))
     for name in ("sharedvip-avisvc-lb1", "sharedvip-avisvc-lb2"):
         kubectl(
-            "patch", "svc", name, "--subresource=status", "--type=merge",
-            "-p", json.dumps({"status": {"loadBalancer": {"ingress": [{"ip": "100.64.196.61"}]}}}),
+            "patch",
+            "svc",
+            name,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            json.dumps({"status": {"loadBalancer": {"ingress": [{"ip": "100.64.196.61"}]}}}),
         )
 
     out = kubectl("get", "svc").stdout.strip().splitlines()
@@ -80,12 +85,17 @@ def test_spec_table_for_the_first_manifest_with_the_vip_in_both_statuses(
         assert re.fullmatch(regex, line), line
 
 
-def test_apply_all_spec_manifests_create_then_configure(core: client.CoreV1Api, kubectl: Kubectl) -> None:
+def test_apply_all_spec_manifests_create_then_configure(
+    core: client.CoreV1Api, kubectl: Kubectl
+) -> None:
     first = kubectl("apply", "-f", str(MANIFESTS / "shared-vip-basic.yaml")).stdout
     assert "service/sharedvip-avisvc-lb1 created" in first
     second = kubectl("apply", "-f", str(MANIFESTS / "shared-vip-loadbalancerip.yaml")).stdout
     assert "service/sharedvip-avisvc-lb2 configured" in second
-    assert core.read_namespaced_service("sharedvip-avisvc-lb2", "default").spec.load_balancer_ip == "100.64.196.75"
+    assert (
+        core.read_namespaced_service("sharedvip-avisvc-lb2", "default").spec.load_balancer_ip
+        == "100.64.196.75"
+    )
     third = kubectl("apply", "-f", str(MANIFESTS / "shared-vip-annotation-ip.yaml")).stdout
     assert "configured" in third
     svc = core.read_namespaced_service("sharedvip-avisvc-lb1", "default")
@@ -175,14 +185,28 @@ def test_patch_annotate_delete(core: client.CoreV1Api, kubectl: Kubectl) -> None
     assert 'services "edited" not found' in missing.stderr
 
 
-def test_get_custom_resources_and_short_names(custom: client.CustomObjectsApi, kubectl: Kubectl) -> None:
+def test_get_custom_resources_and_short_names(
+    custom: client.CustomObjectsApi, kubectl: Kubectl
+) -> None:
     custom.create_namespaced_custom_object(
-        "ako.vmware.com", "v1alpha2", "default", "l4rules",
-        {"apiVersion": "ako.vmware.com/v1alpha2", "kind": "L4Rule", "metadata": {"name": "rule-1"},
-         "spec": {"loadBalancerIP": "100.64.196.80"}},
+        "ako.vmware.com",
+        "v1alpha2",
+        "default",
+        "l4rules",
+        {
+            "apiVersion": "ako.vmware.com/v1alpha2",
+            "kind": "L4Rule",
+            "metadata": {"name": "rule-1"},
+            "spec": {"loadBalancerIP": "100.64.196.80"},
+        },
     )
     custom.patch_namespaced_custom_object_status(
-        "ako.vmware.com", "v1alpha2", "default", "l4rules", "rule-1", {"status": {"status": "Accepted"}}
+        "ako.vmware.com",
+        "v1alpha2",
+        "default",
+        "l4rules",
+        "rule-1",
+        {"status": {"status": "Accepted"}},
     )
     out = rows(kubectl("get", "l4rules").stdout)
     assert out[0] == ["NAME", "STATUS", "AGE"]

@@ -75,7 +75,10 @@ def test_status_patch_keeps_spec_and_update_keeps_status(core: client.CoreV1Api)
     merged = core.patch_namespaced_service_status(
         "web", "default", {"status": {"conditions": [condition("Other", "False", "Nope")]}}
     )
-    assert sorted(c.type for c in merged.status.conditions) == ["Other", "ako.vmware.com/VipAssigned"]
+    assert sorted(c.type for c in merged.status.conditions) == [
+        "Other",
+        "ako.vmware.com/VipAssigned",
+    ]
 
     svc = core.read_namespaced_service("web", "default")
     svc.status = None
@@ -98,7 +101,8 @@ def test_noop_patch_does_not_bump_resource_version(core: client.CoreV1Api) -> No
 
 def test_leaving_load_balancer_drops_type_dependent_fields(core: client.CoreV1Api) -> None:
     core.create_namespaced_service(
-        "default", lb_service("web", externalTrafficPolicy="Local", loadBalancerClass="ako.vmware.com/avi-lb")
+        "default",
+        lb_service("web", externalTrafficPolicy="Local", loadBalancerClass="ako.vmware.com/avi-lb"),
     )
     svc = core.patch_namespaced_service_status(
         "web", "default", {"status": {"loadBalancer": {"ingress": [{"ip": "100.64.196.61"}]}}}
@@ -113,19 +117,28 @@ def test_leaving_load_balancer_drops_type_dependent_fields(core: client.CoreV1Ap
     assert after.spec.cluster_ip == svc.spec.cluster_ip
 
 
-def test_json_patch_merge_patch_and_smp_ports(core: client.CoreV1Api, k8s_server: RunningServer) -> None:
+def test_json_patch_merge_patch_and_smp_ports(
+    core: client.CoreV1Api, k8s_server: RunningServer
+) -> None:
     core.create_namespaced_service(
         "default",
         {
             "metadata": {"name": "web"},
-            "spec": {"ports": [{"name": "a", "port": 80}, {"name": "b", "port": 443}], "selector": {"x": "y"}},
+            "spec": {
+                "ports": [{"name": "a", "port": 80}, {"name": "b", "port": 443}],
+                "selector": {"x": "y"},
+            },
         },
     )
     # strategic merge: ports merge by port
-    smp = core.patch_namespaced_service("web", "default", {"spec": {"ports": [{"port": 443, "targetPort": 8443}]}})
+    smp = core.patch_namespaced_service(
+        "web", "default", {"spec": {"ports": [{"port": 443, "targetPort": 8443}]}}
+    )
     assert [(p.port, p.target_port) for p in smp.spec.ports] == [(80, 80), (443, 8443)]
     # JSON patch (list body)
-    jp = core.patch_namespaced_service("web", "default", [{"op": "add", "path": "/metadata/labels", "value": {"l": "1"}}])
+    jp = core.patch_namespaced_service(
+        "web", "default", [{"op": "add", "path": "/metadata/labels", "value": {"l": "1"}}]
+    )
     assert jp.metadata.labels == {"l": "1"}
     # merge patch replaces lists
     resp = requests.patch(
@@ -148,7 +161,9 @@ def test_stale_resource_version_conflicts(core: client.CoreV1Api) -> None:
     assert err.value.status == 409
     body = status_of(err.value)
     assert body["reason"] == "Conflict"
-    assert body["message"].startswith('Operation cannot be fulfilled on services "web": the object has been modified')
+    assert body["message"].startswith(
+        'Operation cannot be fulfilled on services "web": the object has been modified'
+    )
 
 
 def test_not_found_and_already_exists(core: client.CoreV1Api) -> None:
@@ -165,13 +180,27 @@ def test_not_found_and_already_exists(core: client.CoreV1Api) -> None:
 @pytest.mark.parametrize(
     ("mutate", "field", "fragment"),
     [
-        (lambda s: s["metadata"].update(name="Bad_Name"), "metadata.name", "a DNS-1035 label must consist"),
-        (lambda s: s["spec"].update(loadBalancerIP="not-an-ip"), "spec.loadBalancerIP", 'Invalid value: "not-an-ip": must be a valid IP address'),
+        (
+            lambda s: s["metadata"].update(name="Bad_Name"),
+            "metadata.name",
+            "a DNS-1035 label must consist",
+        ),
+        (
+            lambda s: s["spec"].update(loadBalancerIP="not-an-ip"),
+            "spec.loadBalancerIP",
+            'Invalid value: "not-an-ip": must be a valid IP address',
+        ),
         (lambda s: s["spec"].update(type="Weird"), "spec.type", 'Unsupported value: "Weird"'),
-        (lambda s: s["spec"]["ports"].append({"name": "x", "port": 80, "protocol": "TCP"}), "spec.ports[1]", "Duplicate value"),
+        (
+            lambda s: s["spec"]["ports"].append({"name": "x", "port": 80, "protocol": "TCP"}),
+            "spec.ports[1]",
+            "Duplicate value",
+        ),
     ],
 )
-def test_invalid_services_get_422_with_causes(core: client.CoreV1Api, mutate: Any, field: str, fragment: str) -> None:
+def test_invalid_services_get_422_with_causes(
+    core: client.CoreV1Api, mutate: Any, field: str, fragment: str
+) -> None:
     body = lb_service("web")
     body["spec"]["ports"][0]["name"] = "p"
     mutate(body)
@@ -192,22 +221,33 @@ def test_invalid_ingress_ip_in_status_is_422(core: client.CoreV1Api) -> None:
             "web", "default", {"status": {"loadBalancer": {"ingress": [{"ip": "999.1.1.1"}]}}}
         )
     assert err.value.status == 422
-    assert status_of(err.value)["details"]["causes"][0]["field"] == "status.loadBalancer.ingress[0].ip"
+    assert (
+        status_of(err.value)["details"]["causes"][0]["field"] == "status.loadBalancer.ingress[0].ip"
+    )
 
 
 def test_garbage_bodies_never_500(k8s_server: RunningServer) -> None:
     url = f"{k8s_server.url}/api/v1/namespaces/default/services"
     bodies = [
-        "{not json", "[1,2]", '{"spec": 5}', '{"metadata": {"name": "x"}, "spec": {"ports": [7]}}',
+        "{not json",
+        "[1,2]",
+        '{"spec": 5}',
+        '{"metadata": {"name": "x"}, "spec": {"ports": [7]}}',
         '{"metadata": {"name": "x", "labels": [1]}, "spec": {"ports": [{"port": "80"}]}}',
-        '{"metadata": {"name": "x"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 1, "nodePort": "z"}]}}',
+        '{"metadata": {"name": "x"}, "spec": {"type": "LoadBalancer", '
+        '"ports": [{"port": 1, "nodePort": "z"}]}}',
     ]
     for body in bodies:
-        resp = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+        resp = requests.post(
+            url, data=body, headers={"Content-Type": "application/json"}, timeout=10
+        )
         assert 400 <= resp.status_code < 500, (body, resp.status_code, resp.text)
         assert resp.json()["kind"] == "Status"
     patch = requests.patch(
-        f"{url}/nope", data="{}", headers={"Content-Type": "application/strategic-merge-patch+json"}, timeout=10
+        f"{url}/nope",
+        data="{}",
+        headers={"Content-Type": "application/strategic-merge-patch+json"},
+        timeout=10,
     )
     assert patch.status_code == 404
 
@@ -216,9 +256,16 @@ def test_custom_objects_status_subresource_and_415_for_smp(
     custom: client.CustomObjectsApi, k8s_server: RunningServer
 ) -> None:
     infra = custom.create_cluster_custom_object(
-        "ako.vmware.com", "v1beta1", "aviinfrasettings",
-        {"apiVersion": "ako.vmware.com/v1beta1", "kind": "AviInfraSetting", "metadata": {"name": "infra"},
-         "spec": {"seGroup": {"name": "SEG-2"}}, "status": {"status": "Accepted"}},
+        "ako.vmware.com",
+        "v1beta1",
+        "aviinfrasettings",
+        {
+            "apiVersion": "ako.vmware.com/v1beta1",
+            "kind": "AviInfraSetting",
+            "metadata": {"name": "infra"},
+            "spec": {"seGroup": {"name": "SEG-2"}},
+            "status": {"status": "Accepted"},
+        },
     )
     assert "status" not in infra  # create drops status when the subresource is declared
     got = custom.patch_cluster_custom_object_status(
@@ -226,15 +273,26 @@ def test_custom_objects_status_subresource_and_415_for_smp(
     )
     assert got["status"] == {"status": "Accepted"}
     changed = custom.patch_cluster_custom_object(
-        "ako.vmware.com", "v1beta1", "aviinfrasettings", "infra",
+        "ako.vmware.com",
+        "v1beta1",
+        "aviinfrasettings",
+        "infra",
         {"spec": {"seGroup": {"name": "Default-Group"}}, "status": {"status": "Rejected"}},
     )
     assert changed["status"] == {"status": "Accepted"}  # main resource keeps status
     assert changed["metadata"]["generation"] == 2
 
     custom.create_namespaced_custom_object(
-        "ako.vmware.com", "v1alpha2", "default", "l4rules",
-        {"apiVersion": "ako.vmware.com/v1alpha2", "kind": "L4Rule", "metadata": {"name": "r"}, "spec": {}},
+        "ako.vmware.com",
+        "v1alpha2",
+        "default",
+        "l4rules",
+        {
+            "apiVersion": "ako.vmware.com/v1alpha2",
+            "kind": "L4Rule",
+            "metadata": {"name": "r"},
+            "spec": {},
+        },
     )
     resp = requests.patch(
         f"{k8s_server.url}/apis/ako.vmware.com/v1alpha2/namespaces/default/l4rules/r",
@@ -244,11 +302,15 @@ def test_custom_objects_status_subresource_and_415_for_smp(
     )
     assert resp.status_code == 415
     assert resp.json()["reason"] == "UnsupportedMediaType"
-    listed = custom.list_namespaced_custom_object("ako.vmware.com", "v1alpha2", "default", "l4rules")
+    listed = custom.list_namespaced_custom_object(
+        "ako.vmware.com", "v1alpha2", "default", "l4rules"
+    )
     assert [i["metadata"]["name"] for i in listed["items"]] == ["r"]
 
 
-def test_crd_created_at_runtime_appears_in_discovery(api_client: client.ApiClient, custom: client.CustomObjectsApi) -> None:
+def test_crd_created_at_runtime_appears_in_discovery(
+    api_client: client.ApiClient, custom: client.CustomObjectsApi
+) -> None:
     ext = client.ApiextensionsV1Api(api_client)
     ext.create_custom_resource_definition(
         {
@@ -258,16 +320,36 @@ def test_crd_created_at_runtime_appears_in_discovery(api_client: client.ApiClien
             "spec": {
                 "group": "example.com",
                 "scope": "Namespaced",
-                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
-                "versions": [{"name": "v1", "served": True, "storage": True,
-                              "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}],
+                "names": {
+                    "plural": "widgets",
+                    "singular": "widget",
+                    "kind": "Widget",
+                    "shortNames": ["wd"],
+                },
+                "versions": [
+                    {
+                        "name": "v1",
+                        "served": True,
+                        "storage": True,
+                        "schema": {
+                            "openAPIV3Schema": {
+                                "type": "object",
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            }
+                        },
+                    }
+                ],
             },
         }
     )
     groups = client.ApisApi(api_client).get_api_versions()
     assert "example.com" in [g.name for g in groups.groups]
     custom.create_namespaced_custom_object(
-        "example.com", "v1", "default", "widgets", {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+        "example.com",
+        "v1",
+        "default",
+        "widgets",
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}},
     )
     ext.delete_custom_resource_definition("widgets.example.com")
     with pytest.raises(ApiException) as err:
@@ -280,9 +362,18 @@ def test_label_field_selectors_and_paging(core: client.CoreV1Api) -> None:
         body = lb_service(f"svc-{i}", port=80 + i)
         body["metadata"]["labels"] = {"tier": "a" if i % 2 else "b"}
         core.create_namespaced_service("default", body)
-    assert [s.metadata.name for s in core.list_namespaced_service("default", label_selector="tier=a").items] == ["svc-1", "svc-3"]
-    assert len(core.list_namespaced_service("default", label_selector="tier in (a,b),tier!=a").items) == 3
-    assert [s.metadata.name for s in core.list_namespaced_service("default", field_selector="metadata.name=svc-4").items] == ["svc-4"]
+    assert [
+        s.metadata.name
+        for s in core.list_namespaced_service("default", label_selector="tier=a").items
+    ] == ["svc-1", "svc-3"]
+    assert (
+        len(core.list_namespaced_service("default", label_selector="tier in (a,b),tier!=a").items)
+        == 3
+    )
+    assert [
+        s.metadata.name
+        for s in core.list_namespaced_service("default", field_selector="metadata.name=svc-4").items
+    ] == ["svc-4"]
     page = core.list_namespaced_service("default", limit=2)
     names = [s.metadata.name for s in page.items]
     while page.metadata._continue:
@@ -296,56 +387,95 @@ def test_events_create_field_selector_and_count_patch(core: client.CoreV1Api) ->
         "default",
         {
             "metadata": {"name": "web.1"},
-            "involvedObject": {"kind": "Service", "namespace": "default", "name": "web", "uid": "u1"},
-            "reason": "Synced", "message": "ok", "type": "Normal", "count": 1,
+            "involvedObject": {
+                "kind": "Service",
+                "namespace": "default",
+                "name": "web",
+                "uid": "u1",
+            },
+            "reason": "Synced",
+            "message": "ok",
+            "type": "Normal",
+            "count": 1,
         },
     )
     core.patch_namespaced_event("web.1", "default", {"count": 2})
     found = core.list_namespaced_event(
-        "default", field_selector="involvedObject.name=web,involvedObject.kind=Service,involvedObject.uid=u1"
+        "default",
+        field_selector="involvedObject.name=web,involvedObject.kind=Service,involvedObject.uid=u1",
     )
     assert [(e.metadata.name, e.count) for e in found.items] == [("web.1", 2)]
     assert ev.first_timestamp is not None
-    assert core.list_namespaced_event("default", field_selector="involvedObject.name=other").items == []
+    assert (
+        core.list_namespaced_event("default", field_selector="involvedObject.name=other").items
+        == []
+    )
 
 
 def test_finalizers_delay_deletion(core: client.CoreV1Api) -> None:
-    core.create_namespaced_config_map("default", {"metadata": {"name": "cm", "finalizers": ["example.com/hold"]}})
+    core.create_namespaced_config_map(
+        "default", {"metadata": {"name": "cm", "finalizers": ["example.com/hold"]}}
+    )
     core.delete_namespaced_config_map("cm", "default")
     held = core.read_namespaced_config_map("cm", "default")
     assert held.metadata.deletion_timestamp is not None
-    core.patch_namespaced_config_map("cm", "default", [{"op": "remove", "path": "/metadata/finalizers"}])
+    core.patch_namespaced_config_map(
+        "cm", "default", [{"op": "remove", "path": "/metadata/finalizers"}]
+    )
     with pytest.raises(ApiException) as err:
         core.read_namespaced_config_map("cm", "default")
     assert err.value.status == 404
 
 
-def test_endpointslices_follow_ready_pods_with_named_target_ports(core: client.CoreV1Api, api_client: client.ApiClient) -> None:
+def test_endpointslices_follow_ready_pods_with_named_target_ports(
+    core: client.CoreV1Api, api_client: client.ApiClient
+) -> None:
     core.create_namespaced_service(
         "default",
-        {"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}},
+        {
+            "metadata": {"name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]},
+        },
     )
 
     def pod(name: str, ip: str, ready: bool) -> dict[str, Any]:
         return {
             "metadata": {"name": name, "labels": {"app": "web"}},
-            "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x", "ports": [{"name": "http", "containerPort": 8080}]}]},
-            "status": {"phase": "Running", "podIP": ip,
-                       "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
+            "spec": {
+                "nodeName": "node-1",
+                "containers": [
+                    {"name": "c", "image": "x", "ports": [{"name": "http", "containerPort": 8080}]}
+                ],
+            },
+            "status": {
+                "phase": "Running",
+                "podIP": ip,
+                "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+            },
         }
 
     core.create_namespaced_pod("default", pod("p1", "10.244.1.5", True))
     core.create_namespaced_pod("default", pod("p2", "10.244.1.6", False))
-    core.create_namespaced_pod("default", {**pod("other", "10.244.1.7", True), "metadata": {"name": "other", "labels": {"app": "x"}}})
-    slices = client.DiscoveryV1Api(api_client).list_namespaced_endpoint_slice(
-        "default", label_selector="kubernetes.io/service-name=web"
-    ).items
+    core.create_namespaced_pod(
+        "default",
+        {**pod("other", "10.244.1.7", True), "metadata": {"name": "other", "labels": {"app": "x"}}},
+    )
+    slices = (
+        client.DiscoveryV1Api(api_client)
+        .list_namespaced_endpoint_slice("default", label_selector="kubernetes.io/service-name=web")
+        .items
+    )
     assert len(slices) == 1
     es = slices[0]
     assert es.address_type == "IPv4" and [p.port for p in es.ports] == [8080]
-    assert {(e.addresses[0], e.conditions.ready) for e in es.endpoints} == {("10.244.1.5", True), ("10.244.1.6", False)}
+    assert {(e.addresses[0], e.conditions.ready) for e in es.endpoints} == {
+        ("10.244.1.5", True),
+        ("10.244.1.6", False),
+    }
     core.delete_namespaced_pod("p1", "default")
-    es = client.DiscoveryV1Api(api_client).read_namespaced_endpoint_slice(es.metadata.name, "default")
+    es = client.DiscoveryV1Api(api_client).read_namespaced_endpoint_slice(
+        es.metadata.name, "default"
+    )
     assert [e.addresses[0] for e in es.endpoints] == ["10.244.1.6"]
 
 
@@ -357,7 +487,9 @@ def test_namespace_deletion_removes_its_objects(core: client.CoreV1Api) -> None:
     with pytest.raises(ApiException) as err:
         core.read_namespace("team")
     assert err.value.status == 404
-    assert core.list_service_for_all_namespaces(field_selector="metadata.namespace=team").items == []
+    assert (
+        core.list_service_for_all_namespaces(field_selector="metadata.namespace=team").items == []
+    )
     with pytest.raises(ApiException) as err:
         core.create_namespaced_service("team", lb_service("again"))
     assert err.value.status == 404

@@ -65,7 +65,9 @@ def raw_watch(k8s_server: RunningServer) -> Iterator[Callable[..., RawWatch]]:
         w.close()
 
 
-def test_informer_pattern_exact_rv_and_prompt_bookmarks(core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]) -> None:
+def test_informer_pattern_exact_rv_and_prompt_bookmarks(
+    core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]
+) -> None:
     core.create_namespaced_service("default", lb_service("before"))
     listed = core.list_namespaced_service("default")
     w = raw_watch(resourceVersion=listed.metadata.resource_version, allowWatchBookmarks="true")
@@ -80,25 +82,37 @@ def test_informer_pattern_exact_rv_and_prompt_bookmarks(core: client.CoreV1Api, 
     # the watcher's RV catches up with the server's through bookmarks (the Service's own
     # EndpointSlice write already produced one)
     bookmarks: list[dict[str, Any]] = []
-    while not bookmarks or bookmarks[-1]["object"]["metadata"]["resourceVersion"] != cm.metadata.resource_version:
+    while (
+        not bookmarks
+        or bookmarks[-1]["object"]["metadata"]["resourceVersion"] != cm.metadata.resource_version
+    ):
         bookmark = w.next()
         assert bookmark is not None and bookmark["type"] == "BOOKMARK", bookmark
-        assert int(bookmark["object"]["metadata"]["resourceVersion"]) <= int(cm.metadata.resource_version)
+        assert int(bookmark["object"]["metadata"]["resourceVersion"]) <= int(
+            cm.metadata.resource_version
+        )
         bookmarks.append(bookmark)
     assert bookmarks[-1]["object"]["kind"] == "Service"
 
 
-def test_watch_without_rv_replays_current_state(core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]) -> None:
+def test_watch_without_rv_replays_current_state(
+    core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]
+) -> None:
     core.create_namespaced_service("default", lb_service("one"))
     w = raw_watch(resourceVersion="0")
     first = w.next()
-    assert first is not None and (first["type"], first["object"]["metadata"]["name"]) == ("ADDED", "one")
+    assert first is not None and (first["type"], first["object"]["metadata"]["name"]) == (
+        "ADDED",
+        "one",
+    )
     core.delete_namespaced_service("one", "default")
     gone = w.next()
     assert gone is not None and gone["type"] == "DELETED"
 
 
-def test_label_selector_watch_sees_objects_leave_and_enter(core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]) -> None:
+def test_label_selector_watch_sees_objects_leave_and_enter(
+    core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]
+) -> None:
     body = lb_service("web")
     body["metadata"]["labels"] = {"pick": "me"}
     rv = core.create_namespaced_service("default", body).metadata.resource_version
@@ -111,7 +125,9 @@ def test_label_selector_watch_sees_objects_leave_and_enter(core: client.CoreV1Ap
     assert back is not None and back["type"] == "ADDED"
 
 
-def test_python_watch_recovers_from_compacted_history_by_relisting(core: client.CoreV1Api, control: Callable[..., Any]) -> None:
+def test_python_watch_recovers_from_compacted_history_by_relisting(
+    core: client.CoreV1Api, control: Callable[..., Any]
+) -> None:
     old_rv = core.list_namespaced_service("default").metadata.resource_version
     core.create_namespaced_service("default", lb_service("a"))
     control("POST", "faults", json={"compact": True})
@@ -131,8 +147,10 @@ def test_python_watch_recovers_from_compacted_history_by_relisting(core: client.
         target=lambda: seen.extend(
             e["object"].metadata.name
             for e in w2.stream(
-                core.list_namespaced_service, "default",
-                resource_version=fresh.metadata.resource_version, timeout_seconds=5,
+                core.list_namespaced_service,
+                "default",
+                resource_version=fresh.metadata.resource_version,
+                timeout_seconds=5,
             )
             if e["type"] == "ADDED" and not w2.stop()
         ),
@@ -144,7 +162,9 @@ def test_python_watch_recovers_from_compacted_history_by_relisting(core: client.
     assert seen == ["b"]
 
 
-def test_no_reconnect_loop_on_410(core: client.CoreV1Api, control: Callable[..., Any], raw_watch: Callable[..., RawWatch]) -> None:
+def test_no_reconnect_loop_on_410(
+    core: client.CoreV1Api, control: Callable[..., Any], raw_watch: Callable[..., RawWatch]
+) -> None:
     """A Python Watch resumed from an expired RV makes a handful of requests, then stops."""
     old_rv = core.list_namespaced_service("default").metadata.resource_version
     core.create_namespaced_service("default", lb_service("a"))
@@ -165,7 +185,9 @@ def test_no_reconnect_loop_on_410(core: client.CoreV1Api, control: Callable[...,
     thread.start()
     thread.join(timeout=10)
     assert not thread.is_alive()
-    watches = [e for e in control("GET", "journal", params={"since": since}) if "watch=" in e["query"]]
+    watches = [
+        e for e in control("GET", "journal", params={"since": since}) if "watch=" in e["query"]
+    ]
     assert errors == [410]
     assert 1 <= len(watches) <= 3
 
@@ -178,7 +200,9 @@ def test_no_reconnect_loop_on_410(core: client.CoreV1Api, control: Callable[...,
     assert event is not None and event["type"] == "ADDED"
 
 
-def test_drop_watches_and_reset_end_streams(core: client.CoreV1Api, control: Callable[..., Any], raw_watch: Callable[..., RawWatch]) -> None:
+def test_drop_watches_and_reset_end_streams(
+    core: client.CoreV1Api, control: Callable[..., Any], raw_watch: Callable[..., RawWatch]
+) -> None:
     rv = core.list_namespaced_service("default").metadata.resource_version
     w = raw_watch(resourceVersion=rv)
     assert control("POST", "faults", json={"drop_watches": True})["dropped"] >= 1
@@ -193,7 +217,9 @@ def test_drop_watches_and_reset_end_streams(core: client.CoreV1Api, control: Cal
     assert int(core.list_namespaced_service("default").metadata.resource_version) > int(rv)
 
 
-def test_twenty_watchers_all_see_a_write(core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]) -> None:
+def test_twenty_watchers_all_see_a_write(
+    core: client.CoreV1Api, raw_watch: Callable[..., RawWatch]
+) -> None:
     rv = core.list_namespaced_service("default").metadata.resource_version
     watchers = [raw_watch(resourceVersion=rv, allowWatchBookmarks="true") for _ in range(20)]
     core.create_namespaced_service("default", lb_service("fanout"))
@@ -204,7 +230,11 @@ def test_twenty_watchers_all_see_a_write(core: client.CoreV1Api, raw_watch: Call
 
 
 def test_faults_state_and_reset(core: client.CoreV1Api, control: Callable[..., Any]) -> None:
-    rule = control("POST", "faults", json={"method": "GET", "path": r"/services$", "status": 503, "times": 1, "after": 1})
+    rule = control(
+        "POST",
+        "faults",
+        json={"method": "GET", "path": r"/services$", "status": 503, "times": 1, "after": 1},
+    )
     core.list_namespaced_service("default")  # let through ("after": 1)
     with pytest.raises(ApiException) as err:
         core.list_namespaced_service("default")
@@ -219,7 +249,11 @@ def test_faults_state_and_reset(core: client.CoreV1Api, control: Callable[..., A
     rv_before = int(state["resourceVersion"])
     control("POST", "reset")
     assert core.list_namespaced_service("default").items == []
-    assert {n.metadata.name for n in core.list_namespace().items} == {"default", "kube-system", "kube-public"}
+    assert {n.metadata.name for n in core.list_namespace().items} == {
+        "default",
+        "kube-system",
+        "kube-public",
+    }
     control("PUT", "state", json=state)
     kept = core.read_namespaced_service("kept", "default")
     assert int(kept.metadata.resource_version) > rv_before  # monotonic across loads
