@@ -105,7 +105,15 @@ class World:
             self.core.create_namespaced_service(ns, manifest)
             return
         current.release_conn()
-        self.core.replace_namespaced_service(name, ns, self._replace_body(name, ns, manifest))
+        for attempt in range(10):  # the engine writes status concurrently: 409 -> re-read
+            try:
+                self.core.replace_namespaced_service(
+                    name, ns, self._replace_body(name, ns, manifest)
+                )
+                return
+            except ApiException as exc:
+                if exc.status != 409 or attempt == 9:
+                    raise
 
     def _replace_body(self, name: str, ns: str, manifest: dict[str, Any]) -> dict[str, Any]:
         raw = self.raw_service(name, ns)
