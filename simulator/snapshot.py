@@ -5,8 +5,8 @@ as the two mocks' control APIs dump it (``GET /__mock__/state``). Loading PUTs b
 back (controller first), asks the engine to re-list the controller (``POST /debug/resync``;
 its informers relist by themselves when the API server's history expires) and waits until the
 engine has settled, so a bug report can carry its exact state and QA can replay it on a fresh
-stack. Talks to the mocks and the engine over HTTP only (never imports them); progress goes to
-the ``progress`` callback.
+stack (see :func:`load` for the order). Talks to the mocks and the engine over HTTP only
+(never imports them); progress goes to the ``progress`` callback.
 """
 
 from __future__ import annotations
@@ -166,14 +166,47 @@ def wait_settled(
         pause = min(pause * 1.5, 0.25)
 
 
+def _rv(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
+def wait_caught_up(engine_url: str, resource_version: int, timeout: float) -> None:
+    """Poll ``/debug/state`` until every informer has seen ``resource_version`` (a relist)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.02
+    while True:
+        try:
+            state = requests.get(engine_url + "/debug/state", timeout=5).json()
+            observed = state.get("observed_resource_version") or {}
+        except (requests.RequestException, ValueError, AttributeError):
+            observed = {}
+        if observed and all(_rv(v) >= resource_version for v in observed.values()):
+            return
+        if time.monotonic() >= deadline:
+            raise SnapshotError(
+                f"the engine did not re-read the cluster within {timeout:g}s "
+                f"(observed {observed}, loaded {resource_version})"
+            )
+        time.sleep(pause)  # a client-side poll interval, not part of any reconcile
+        pause = min(pause * 1.5, 0.25)
+
+
 def load(
     snapshot: Mapping[str, Any], targets: Targets, progress: Progress = _no_progress
 ) -> dict[str, Any]:
     """Replace both states with ``snapshot`` and let the engine reconcile from there.
 
-    Returns the engine's final ``/debug/state`` (empty without an engine URL)."""
+    Order matters: the controller first, then the cluster; then wait until the engine's
+    informers have relisted the loaded cluster (a resync before that would find the loaded
+    controller objects without their Services and delete them as orphans); then the resync,
+    which makes the engine re-read the controller and reconcile every key whose objects
+    changed; then wait until it has settled. Returns the engine's final ``/debug/state``
+    (empty without an engine URL)."""
     k8s_count, avi_count = counts(snapshot)
-    steps = 4 if targets.engine_url else 2
+    steps = 5 if targets.engine_url else 2
     started = time.monotonic()
     progress(f"[1/{steps}] loading the controller state ({avi_count} objects)")
     _request(
@@ -184,16 +217,23 @@ def load(
         timeout=targets.timeout,
     )
     progress(f"[2/{steps}] loading the cluster state ({k8s_count} objects)")
-    _request("PUT", _state_url(targets.k8s_url), json=snapshot["kubernetes"], timeout=60)
+    answer = _request("PUT", _state_url(targets.k8s_url), json=snapshot["kubernetes"], timeout=60)
     if not targets.engine_url:
         progress(f"done in {time.monotonic() - started:.1f}s (no engine to resync)")
         return {}
     engine = targets.engine_url.rstrip("/")
-    progress(f"[3/{steps}] asking the engine to re-list the controller")
+    try:
+        loaded_rv = _rv(answer.json().get("resourceVersion"))
+    except (ValueError, AttributeError):
+        loaded_rv = -1
+    progress(f"[3/{steps}] waiting for the engine to re-read the cluster")
+    if loaded_rv >= 0:
+        wait_caught_up(engine, loaded_rv, targets.timeout)
+    progress(f"[4/{steps}] asking the engine to re-list the controller")
     changed = _request("POST", engine + "/debug/resync", timeout=targets.timeout).json()
     drifted = len(changed.get("changed") or []) if isinstance(changed, dict) else 0
     plural = "" if drifted == 1 else "s"
-    progress(f"[4/{steps}] waiting for the engine to settle ({drifted} key{plural} to re-check)")
+    progress(f"[5/{steps}] waiting for the engine to settle ({drifted} key{plural} to re-check)")
     state = wait_settled(engine, targets.timeout, progress)
     progress(f"done in {time.monotonic() - started:.1f}s: the engine has settled")
     return state

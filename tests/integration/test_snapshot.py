@@ -86,7 +86,7 @@ def test_snapshot_replays_services_and_topology_on_a_fresh_stack(
     loaded = ako_sim("snapshot", "load", str(snapshot), *targets, "--engine", world.engine.url)
     assert loaded.exit_code == 0, loaded.output
     progress = loaded.stderr.splitlines()
-    assert [line[:5] for line in progress[:4]] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    assert [line[:5] for line in progress[:5]] == ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"]
     assert progress[-1].startswith("done in ") and "settled" in progress[-1]
     assert loaded.stdout.startswith("loaded ")
 
