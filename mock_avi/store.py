@@ -212,13 +212,15 @@ class Store:
         uuid = existing.uuid if existing else (forced_uuid or self.new_uuid(obj_type))
         targets.discard(uuid)
         prepared = Prepared(spec, uuid, tenant, cloud, resolved, frozenset(targets))
+        # A duplicate name is reported before any type rule (IPAM, ports), as the controller
+        # does: a client re-creating an object it already owns gets 409 and can adopt it.
+        self._check_duplicate(prepared)
         if obj_type == "vsvip":
             prepared.vips = ipam.plan(self, prepared, existing)
         elif obj_type == "virtualservice":
             rules.check_ports(self, prepared)
         elif obj_type == "pool":
             rules.fill_pool(prepared.body)
-        self._check_duplicate(prepared)
         stamp = body.get("_last_modified") if keep_stamp else None
         ordered = {"uuid": uuid, "name": resolved["name"]}
         ordered.update((k, v) for k, v in resolved.items() if k not in ordered)

@@ -88,6 +88,27 @@ def test_duplicate_name_is_409(api: ApiSession, mock: MockControl, unchanged: No
     assert "already exists" in error
 
 
+def test_recreating_an_owned_vsvip_is_409_not_an_ip_error(
+    api: ApiSession, mock: MockControl, unchanged: None
+):
+    """A client that lost track of its VsVip and posts it again learns that it exists (409),
+    not that its own address is taken, so it can adopt the object."""
+    vsvip = {
+        "name": "again",
+        "vip": [
+            {
+                "vip_id": "0",
+                "auto_allocate_ip": True,
+                "ip_address": {"addr": "100.64.196.75", "type": "V4"},
+                "ipam_network_subnet": {"network_ref": "/api/network/?name=vip-network"},
+            }
+        ],
+    }
+    assert api.post("vsvip", data=vsvip).status_code == 201
+    error = _rejects(api, mock, "post", "vsvip", vsvip, 409)
+    assert "already exists" in error
+
+
 def test_delete_while_referenced_is_403(api: ApiSession, mock: MockControl, unchanged: None):
     pool = api.post("pool", data={"name": "p1"}).json()
     api.post("virtualservice", data={"name": "vs1", "pool_ref": pool["url"]})
