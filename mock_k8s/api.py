@@ -9,6 +9,7 @@ write. Every write is serialised by one lock. Never imports the HTTP layer.
 from __future__ import annotations
 
 import base64
+import builtins
 import copy
 import json
 import threading
@@ -444,7 +445,7 @@ class Api:
         namespace: str | None,
         label: Matcher | None,
         field: Matcher | None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:  # ``list`` is the method above in this class
         with self.lock:
             result = self.list(rt, namespace, label, field)
             out = []

@@ -14,6 +14,7 @@ from typing import Any
 from mock_k8s.errors import bad_request
 
 Matcher = Callable[[dict[str, Any]], bool]
+LabelPredicate = Callable[[dict[str, str]], bool]
 
 _SET_RE = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(notin|in)\s*\(([^)]*)\))?\s*$")
 
@@ -42,7 +43,7 @@ def parse_label_selector(text: str | None) -> Matcher | None:
     """A predicate on a labels dict, or None for "everything"."""
     if not text or not text.strip():
         return None
-    reqs: list[Callable[[dict[str, str]], bool]] = []
+    reqs: list[LabelPredicate] = []
     for part in _split_top_level(text):
         reqs.append(_label_requirement(part))
 
@@ -52,28 +53,39 @@ def parse_label_selector(text: str | None) -> Matcher | None:
     return match
 
 
-def _label_requirement(part: str) -> Callable[[dict[str, str]], bool]:
+def _label_requirement(part: str) -> LabelPredicate:
     for op in ("!=", "==", "="):
         if op in part and "(" not in part:
             key, _, value = part.partition(op)
             key, value = key.strip(), value.strip()
             if not key:
                 raise bad_request(f"unable to parse requirement: invalid label key {part!r}")
-            if op == "!=":
-                return lambda labels, k=key, v=value: labels.get(k) != v
-            return lambda labels, k=key, v=value: labels.get(k) == v
+            return _label_in(key, {value}, negate=op == "!=")
     m = _SET_RE.match(part)
     if not m:
         raise bad_request(f"unable to parse requirement: {part!r}")
     neg, key, op, values = m.groups()
     if op:
         allowed = {v.strip() for v in values.split(",") if v.strip()}
-        if op == "in":
-            return lambda labels, k=key, a=allowed: labels.get(k) in a
-        return lambda labels, k=key, a=allowed: labels.get(k) not in a
-    if neg:
-        return lambda labels, k=key: k not in labels
-    return lambda labels, k=key: k in labels
+        return _label_in(key, allowed, negate=op == "notin")
+    return _label_exists(key, negate=bool(neg))
+
+
+def _label_in(key: str, allowed: set[str], *, negate: bool) -> LabelPredicate:
+    """``key in (allowed)`` (``key=v`` is the one-value case); negated: ``notin`` / ``!=``."""
+
+    def check(labels: dict[str, str]) -> bool:
+        value = labels.get(key)
+        return (isinstance(value, str) and value in allowed) != negate
+
+    return check
+
+
+def _label_exists(key: str, *, negate: bool) -> LabelPredicate:
+    def check(labels: dict[str, str]) -> bool:
+        return (key in labels) != negate
+
+    return check
 
 
 def field_value(obj: dict[str, Any], path: str) -> str:
@@ -101,10 +113,7 @@ def parse_field_selector(text: str | None) -> Matcher | None:
                 key, value = key.strip(), value.strip()
                 if not key:
                     raise bad_request(f"invalid field selector: {part!r}")
-                if op == "!=":
-                    reqs.append(lambda o, k=key, v=value: field_value(o, k) != v)
-                else:
-                    reqs.append(lambda o, k=key, v=value: field_value(o, k) == v)
+                reqs.append(_field_equals(key, value, negate=op == "!="))
                 break
         else:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
@@ -113,6 +122,13 @@ def parse_field_selector(text: str | None) -> Matcher | None:
         return all(r(obj) for r in reqs)
 
     return match
+
+
+def _field_equals(path: str, value: str, *, negate: bool) -> Matcher:
+    def check(obj: dict[str, Any]) -> bool:
+        return (field_value(obj, path) == value) != negate
+
+    return check
 
 
 def selector_matches(selector: dict[str, str] | None, labels: dict[str, str] | None) -> bool:

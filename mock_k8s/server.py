@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from socketserver import ThreadingMixIn
 
 import yaml
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -43,7 +44,8 @@ def start_server(
 ) -> RunningServer:
     app = create_app(seed, install_ako_crds=install_ako_crds)
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-    server.daemon_threads = True
+    if isinstance(server, ThreadingMixIn):
+        server.daemon_threads = True  # an open watch never keeps the process alive
     real_port = server.socket.getsockname()[1]
     app.routes.server_address = f"{host}:{real_port}"
     thread = threading.Thread(

@@ -173,8 +173,8 @@ class EndpointSliceController:
         labels[SERVICE_NAME] = name
         labels[MANAGED_BY] = CONTROLLER
         out: dict[str, dict[str, Any]] = {}
-        for (addr_type, ports), endpoints in sorted(groups.items()):
-            digest = hashlib.sha1(f"{name}/{addr_type}/{ports}".encode()).hexdigest()
+        for (addr_type, slice_ports), endpoints in sorted(groups.items()):
+            digest = hashlib.sha1(f"{name}/{addr_type}/{slice_ports}".encode()).hexdigest()
             suffix = "".join("bcdfghjklmnpqrstvwxz2456789"[int(c, 16)] for c in digest[:5])
             slice_name = f"{name}-{suffix}"
             out[slice_name] = {
@@ -202,7 +202,7 @@ class EndpointSliceController:
                 ),
                 "ports": [
                     {"name": n, "protocol": proto, "port": p if p else None}
-                    for n, proto, p in ports
+                    for n, proto, p in slice_ports
                 ]
                 if endpoints
                 else [],
