@@ -1,4 +1,6 @@
-"""The control API under ``/__mock__/``: healthz, reset, state dump/load, faults, journal.
+"""The control API under ``/__mock__/``: healthz, reset, state dump/load, faults, journal, stats.
+
+``GET /__mock__/stats`` gives request counters since start: ``{requests, by_method}``.
 
 Reset and state load keep the resourceVersion counter monotonic, end open watches and compact
 the history, so a watcher resuming from an older RV gets 410 and relists. Never part of the
@@ -50,8 +52,20 @@ class Control:
             return {"resourceVersion": str(api.store.rv), "objects": copy.deepcopy(objects)}
 
     def load(self, state: Any) -> int:
+        """Replace every object; a refused document leaves the previous state in place."""
         if not isinstance(state, dict) or not isinstance(state.get("objects"), list):
             raise errors.bad_request('state must be {"objects": [...]}')
+        with self.api.lock:
+            previous = self.dump()
+            try:
+                return self._load(state)
+            except Exception as exc:
+                self._load(previous)
+                if isinstance(exc, errors.ApiError):
+                    raise
+                raise errors.bad_request(f"cannot load the state: {exc!r}") from None
+
+    def _load(self, state: dict[str, Any]) -> int:
         api = self.api
         with api.lock:
             api.store.wipe()
@@ -104,6 +118,8 @@ class Control:
             except ValueError:
                 raise errors.bad_request("since must be an integer") from None
             return json_response(self.journal.since(since))
+        if path == "stats" and method == "GET":
+            return json_response(self.journal.stats())
         if path == "watches" and method == "GET":
             return json_response(
                 {"open": self.api.store.watcher_count(), "resourceVersion": str(self.api.store.rv)}

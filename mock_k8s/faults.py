@@ -88,6 +88,12 @@ class Faults:
         times = spec.get("times")
         if times is not None and (not isinstance(times, int) or times < 0):
             raise bad_request("times must be a non-negative integer")
+        for key in ("delay_ms", "after"):
+            value = spec.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise bad_request(f"{key} must be a non-negative integer")
         rule = FaultRule(
             id=str(next(self._ids)),
             method=str(spec.get("method") or "*").upper(),
@@ -151,10 +157,12 @@ class Journal:
     _entries: deque[dict[str, Any]] = field(default_factory=deque)
     _seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _by_method: dict[str, int] = field(default_factory=dict)
 
     def record(self, method: str, path: str, query: str, status: int) -> None:
         with self._lock:
             self._seq += 1
+            self._by_method[method] = self._by_method.get(method, 0) + 1
             self._entries.append(
                 {
                     "seq": self._seq,
@@ -171,6 +179,11 @@ class Journal:
     def since(self, seq: int) -> list[dict[str, Any]]:
         with self._lock:
             return [e for e in self._entries if e["seq"] > seq]
+
+    def stats(self) -> dict[str, Any]:
+        """Request counters since start (not reset with the journal): total and by method."""
+        with self._lock:
+            return {"requests": self._seq, "by_method": dict(self._by_method)}
 
     def clear(self) -> None:
         with self._lock:

@@ -1,0 +1,374 @@
+"""Benchmark plumbing: the three parts as separate processes, HTTP helpers, counters, a watcher.
+
+``Cluster`` starts ``ako-sim mock-k8s`` and ``ako-sim mock-avi`` (and, on demand, ``ako-sim
+engine``) as subprocesses on free loopback ports, reads their URLs from their first output line,
+and reads each process's peak RSS (``VmHWM`` in ``/proc/<pid>/status``). ``StatusWatch`` follows
+Services with one watch stream and records when each first shows an EXTERNAL-IP. Every wait is
+bounded by a deadline. Loopback only; never imported by the product or the tests' fixtures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+AVI_AUTH = ("admin", "admin")
+URL_RE = re.compile(r"serving on (http://127\.0\.0\.1:\d+)")
+INGRESS_ANNOTATION = "ako.vmware.com/enable-shared-vip"
+
+
+class BenchError(RuntimeError):
+    """A benchmark could not run (a part did not start, a deadline passed)."""
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident set size of a live process (VmHWM), in MiB; 0.0 when unknown."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^VmHWM:\s+(\d+)\s+kB", text, re.MULTILINE)
+    return round(int(match.group(1)) / 1024, 1) if match else 0.0
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.4999)))
+    return ordered[rank - 1]
+
+
+# -- processes --------------------------------------------------------------------------------
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def peak_rss_mb(self) -> float:
+        return peak_rss_mb(self.pid)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.popen.poll() is not None:
+            return
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(5)
+
+
+def _ako_sim() -> list[str]:
+    return [sys.executable, "-m", "simulator"]
+
+
+def start_proc(name: str, args: list[str], workdir: Path, timeout: float = 30.0) -> Proc:
+    """Start ``ako-sim <args>`` and wait for its "serving on URL" line."""
+    log_path = workdir / f"{name}.log"
+    out_path = workdir / f"{name}.out"
+    out = out_path.open("wb")
+    with log_path.open("wb") as err:
+        popen = subprocess.Popen(
+            [*_ako_sim(), *args],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=workdir,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        match = URL_RE.search(out_path.read_text(errors="replace"))
+        if match:
+            return Proc(name, popen, match.group(1), log_path)
+        if popen.poll() is not None:
+            raise BenchError(f"{name} exited: {log_path.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.02)
+    popen.kill()
+    raise BenchError(f"{name} did not report its URL within {timeout}s")
+
+
+def wide_vip_seed(path: Path) -> Path:
+    """The default mock_avi seed with vip-network widened to a /16 (enough VIPs for N=4000)."""
+    from mock_avi.seed import default_state
+
+    state = default_state()
+    for net in state["objects"]["network"]:
+        if net["name"] == "vip-network":
+            subnet = net["configured_subnets"][0]
+            subnet["prefix"] = {"ip_addr": {"addr": "100.64.0.0", "type": "V4"}, "mask": 16}
+            rng = subnet["static_ip_ranges"][0]["range"]
+            rng["begin"]["addr"] = "100.64.0.10"
+            rng["end"]["addr"] = "100.64.250.250"
+    path.write_text(json.dumps(state))
+    return path
+
+
+@dataclass
+class Cluster:
+    """mock_k8s + mock_avi (+ the engine) as three processes in a temporary directory."""
+
+    workdir: Path
+    k8s: Proc
+    avi: Proc
+    engine: Proc | None = None
+    extra_rss: dict[str, float] = field(default_factory=dict)
+    _sessions: threading.local = field(default_factory=threading.local, repr=False)
+
+    @classmethod
+    def start(cls) -> Cluster:
+        workdir = Path(tempfile.mkdtemp(prefix="ako-sim-bench-"))
+        seed = wide_vip_seed(workdir / "avi-seed.json")
+        kubeconfig = workdir / "kubeconfig"
+        k8s = start_proc(
+            "mock-k8s", ["mock-k8s", "--port", "0", "--kubeconfig", str(kubeconfig)], workdir
+        )
+        try:
+            avi = start_proc(
+                "mock-avi", ["mock-avi", "--port", "0", "--seed-file", str(seed)], workdir
+            )
+        except BaseException:
+            k8s.stop()
+            raise
+        cluster = cls(workdir, k8s, avi)
+        cluster.wait_healthy()
+        return cluster
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.workdir / "kubeconfig"
+
+    def start_engine(self, workers: int = 4, log_level: str = "INFO") -> Proc:
+        if self.engine is not None:
+            raise BenchError("engine already running")
+        args = [
+            "engine",
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--avi-controller",
+            self.avi.url,
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+            "--resync-period",
+            "0",
+            "--log-level",
+            log_level,
+        ]
+        self.engine = start_proc("engine", args, self.workdir)
+        return self.engine
+
+    def stop_engine(self) -> float:
+        """Stop the engine; returns its peak RSS (MiB) read just before it ends."""
+        if self.engine is None:
+            return 0.0
+        rss = self.engine.peak_rss_mb()
+        self.engine.stop()
+        self.engine = None
+        return rss
+
+    def stop(self) -> None:
+        self.stop_engine()
+        self.avi.stop()
+        self.k8s.stop()
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def rss(self) -> dict[str, float]:
+        out = {"mock_k8s": self.k8s.peak_rss_mb(), "mock_avi": self.avi.peak_rss_mb()}
+        if self.engine is not None:
+            out["engine"] = self.engine.peak_rss_mb()
+        return out
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    def http(self) -> requests.Session:
+        """A per-thread session."""
+        session: requests.Session | None = getattr(self._sessions, "s", None)
+        if session is None:
+            session = requests.Session()
+            self._sessions.s = session
+        return session
+
+    def wait_healthy(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        for url in (self.k8s.url, self.avi.url):
+            while True:
+                try:
+                    if self.http().get(f"{url}/__mock__/healthz", timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise BenchError(f"{url} not healthy")
+                time.sleep(0.02)
+
+    def k8s_call(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        rsp = self.http().request(method, f"{self.k8s.url}{path}", json=body, timeout=30, **kw)
+        if rsp.status_code >= 300:
+            raise BenchError(f"{method} {path}: HTTP {rsp.status_code} {rsp.text[:300]}")
+        return rsp.json() if rsp.content else None
+
+    def avi_call(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        rsp = self.http().request(
+            method, f"{self.avi.url}{path}", json=body, auth=AVI_AUTH, timeout=30, **kw
+        )
+        if rsp.status_code >= 300:
+            raise BenchError(f"{method} {path}: HTTP {rsp.status_code} {rsp.text[:300]}")
+        return rsp.json() if rsp.content else None
+
+    def create_namespaces(self, names: Iterable[str]) -> None:
+        for ns in names:
+            self.k8s_call(
+                "POST", "/api/v1/namespaces", {"metadata": {"name": ns}, "apiVersion": "v1"}
+            )
+
+    def create_service(self, manifest: dict[str, Any]) -> None:
+        ns = manifest["metadata"]["namespace"]
+        self.k8s_call("POST", f"/api/v1/namespaces/{ns}/services", manifest)
+
+    def server_rv(self) -> str:
+        body = self.k8s_call("GET", "/api/v1/namespaces?limit=1")
+        return str(body["metadata"]["resourceVersion"])
+
+    # -- counters -----------------------------------------------------------------------------
+    def avi_journal(self, since: int = 0) -> list[dict[str, Any]]:
+        return list(self.avi_call("GET", f"/__mock__/journal?since={since}"))
+
+    def avi_seq(self) -> int:
+        entries = self.avi_journal(0)
+        return int(entries[-1]["seq"]) if entries else 0
+
+    def k8s_stats(self) -> dict[str, Any]:
+        """Request counters of mock_k8s (``GET /__mock__/stats``)."""
+        return dict(self.k8s_call("GET", "/__mock__/stats"))
+
+    # -- engine -------------------------------------------------------------------------------
+    def engine_state(self) -> dict[str, Any]:
+        if self.engine is None:
+            raise BenchError("no engine")
+        return dict(self.http().get(f"{self.engine.url}/debug/state", timeout=10).json())
+
+    def wait_engine_ready(self, timeout: float = 60.0) -> None:
+        if self.engine is None:
+            raise BenchError("no engine")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.http().get(f"{self.engine.url}/readyz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.01)
+        raise BenchError("engine not ready")
+
+    def wait_settled(self, timeout: float = 300.0, interval: float = 0.02) -> int:
+        """Poll ``/debug/state`` until settled; returns the number of polls made."""
+        deadline = time.monotonic() + timeout
+        polls = 0
+        while time.monotonic() < deadline:
+            polls += 1
+            try:
+                if self.engine_state().get("settled"):
+                    return polls
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(interval)
+        raise BenchError(f"engine not settled within {timeout}s")
+
+
+def _has_ingress(obj: dict[str, Any]) -> str | None:
+    ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    if ingress and isinstance(ingress[0], dict) and ingress[0].get("ip"):
+        return str(ingress[0]["ip"])
+    return None
+
+
+class StatusWatch:
+    """One watch on every Service: records when each first shows an EXTERNAL-IP."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self._cluster = cluster
+        self._cond = threading.Condition()
+        self.first_vip: dict[str, tuple[float, str]] = {}  # "ns/name" -> (perf_counter, ip)
+        self.vip: dict[str, str] = {}
+        self._stop = threading.Event()
+        rv = cluster.server_rv()
+        self._rsp = requests.get(
+            f"{cluster.k8s.url}/api/v1/services",
+            params={"watch": "1", "resourceVersion": rv, "timeoutSeconds": "1800"},
+            stream=True,
+            timeout=(10, 1900),
+        )
+        if self._rsp.status_code != 200:
+            raise BenchError(f"watch failed: HTTP {self._rsp.status_code}")
+        self._thread = threading.Thread(target=self._run, name="bench-watch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for line in self._rsp.iter_lines(chunk_size=None):
+                now = time.perf_counter()
+                if self._stop.is_set():
+                    return
+                if not line:
+                    continue
+                event = json.loads(line)
+                obj = event.get("object") or {}
+                meta = obj.get("metadata") or {}
+                key = f"{meta.get('namespace')}/{meta.get('name')}"
+                ip = _has_ingress(obj) if event.get("type") != "DELETED" else None
+                with self._cond:
+                    if ip is not None:
+                        self.vip[key] = ip
+                        self.first_vip.setdefault(key, (now, ip))
+                        self._cond.notify_all()
+                    else:
+                        self.vip.pop(key, None)
+        except (requests.RequestException, ValueError, AttributeError):
+            return
+
+    def wait_for(self, keys: Iterable[str], timeout: float) -> bool:
+        wanted = list(keys)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if all(k in self.first_vip for k in wanted):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.5))
+
+    def close(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(Exception):
+            self._rsp.raw._fp.fp.raw._sock.shutdown(2)  # interrupt the blocked read
+        self._rsp.close()
+        self._thread.join(2)
