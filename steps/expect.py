@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 #: How long a Then step waits for its condition after the engine settled (slow VIP retries
 #: take a few seconds by contract).
-DEADLINE = 15.0
+DEADLINE = 10.0
 
 
 def expect(engine: EngineDriver, check: Callable[[], T], timeout: float = DEADLINE) -> T:
