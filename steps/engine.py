@@ -42,6 +42,16 @@ def start_engine(engine: EngineDriver, stack_control: StackControl) -> None:
     engine.wait_settled()
 
 
+@given(parsers.parse('the engine runs with "{setting}" set to "{value}"'))
+def engine_setting(
+    engine: EngineDriver, stack_control: StackControl, setting: str, value: str
+) -> None:
+    """Restart the engine with one setting changed (an ``EngineConfig`` field name, e.g.
+    ``avi_timeout``, ``service_type``, ``cluster_name``) for the rest of the scenario."""
+    stack_control.restart_engine(**{setting: value})
+    engine.wait_settled()
+
+
 @given(parsers.parse('the engine runs with service type "{service_type}"'))
 def engine_service_type(
     engine: EngineDriver, stack_control: StackControl, service_type: str

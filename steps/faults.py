@@ -53,14 +53,14 @@ def answers_status(
 
 _DELAYS = (
     r'the controller delays (?P<method>[A-Z]+) requests on "(?P<path>[^"]+)"'
-    r" by (?P<delay_ms>\d+) ms"
+    r" by (?P<delay_ms>\d+) ms(?: (?P<times>\d+) times?)?"
 )
 
 
 @given(parsers.re(_DELAYS))
 @when(parsers.re(_DELAYS))
-def delays(avi: AviDriver, method: str, path: str, delay_ms: str) -> None:
-    avi.add_fault(_rule(method, path, None, None, delay_ms))
+def delays(avi: AviDriver, method: str, path: str, delay_ms: str, times: str | None) -> None:
+    avi.add_fault(_rule(method, path, None, times, delay_ms))
 
 
 @given("the controller's sessions have expired")

@@ -36,6 +36,15 @@ Feature: The engine rides out controller faults
     When I apply the example "shared-vip.yaml"
     Then the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "100.64.196.61"
 
+  Scenario: A controller that answers too late is retried, and the late creation adopted
+    Given the engine runs with "avi_timeout" set to "0.5"
+    And the controller delays POST requests on "/api/vsvip" by 1500 ms 1 time
+    When I apply the example "shared-vip.yaml"
+    Then the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "100.64.196.61"
+    And the controller journal has 1 POST request on "/api/vsvip" answered 409
+    And the controller has exactly 1 vsvip
+    And the controller has exactly 1 virtual service
+
   Scenario: An expired session is logged in again
     Given the example "shared-vip.yaml" is applied
     And the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "100.64.196.61"
