@@ -1,8 +1,8 @@
-"""Root conftest: registers the BDD step modules and the shared fixtures as plugins.
+"""Root conftest: registers the shared fixtures and the BDD step modules as plugins.
 
-Everything lives in ``steps.plugin`` (stack fixtures, drivers, step modules, failure report,
-Gherkin tags as markers) so that ``ako-sim run`` can load exactly the same thing with
-``-p steps.plugin``.
+- ``tests.support.stack``: the session's embedded stack and the per-test reset (every suite);
+- ``steps.plugin``: the BDD suite (drivers, step modules, failure report, Gherkin tags as
+  markers), the same plugin ``ako-sim run`` loads with ``-p steps.plugin``.
 """
 
-pytest_plugins = ["steps.plugin"]
+pytest_plugins = ["tests.support.stack", "steps.plugin"]
