@@ -161,6 +161,21 @@ def expired(requested: str, oldest: int) -> ApiError:
     return ApiError(410, "Expired", MSG_EXPIRED.format(requested=requested, oldest=oldest))
 
 
+def too_large_resource_version(requested: int, current: int) -> ApiError:
+    """504 Timeout: a "not older than" read asked for an RV the server has not reached."""
+    return ApiError(
+        504,
+        "Timeout",
+        f"Timeout: Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
+    )
+
+
 def unsupported_media_type(message: str = MSG_SMP_UNSUPPORTED) -> ApiError:
     return ApiError(415, "UnsupportedMediaType", message)
 

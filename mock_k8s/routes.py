@@ -6,6 +6,7 @@ All semantics live in ``api.Api``; this module only translates HTTP to calls and
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -26,6 +27,9 @@ JSON = "application/json"
 IDLE_BOOKMARK_S = 5.0
 DEFAULT_WATCH_TIMEOUT_S = 1800.0
 POLL_S = 1.0
+NOT_OLDER_THAN = "NotOlderThan"
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+INITIAL_EVENTS_BLUEPRINT = "kubernetes.io/initial-events-list-blueprint"
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -42,6 +46,42 @@ def error_response(err: errors.ApiError) -> Response:
 
 def query_bool(req: Request, name: str) -> bool:
     return str(req.args.get(name, "")).strip().lower() in ("true", "1", "yes")
+
+
+def watch_list_options(req: Request) -> bool | None:
+    """``sendInitialEvents`` of a watch (None when absent), checked as the API server does."""
+    raw = req.args.get("sendInitialEvents")
+    send_initial = None if raw is None else query_bool(req, "sendInitialEvents")
+    match = req.args.get("resourceVersionMatch", "")
+    causes: list[errors.FieldError] = []
+    if send_initial is not None and match != NOT_OLDER_THAN:
+        causes.append(
+            errors.forbidden_field(
+                "resourceVersionMatch",
+                f"sendInitialEvents requires setting resourceVersionMatch to {NOT_OLDER_THAN}",
+            )
+        )
+    if match:
+        if send_initial is None:
+            causes.append(
+                errors.forbidden_field(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
+                    "provided",
+                )
+            )
+        if match != NOT_OLDER_THAN:
+            causes.append(errors.unsupported_value("resourceVersionMatch", match, [NOT_OLDER_THAN]))
+        if req.args.get("continue"):
+            causes.append(
+                errors.forbidden_field(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                )
+            )
+    if causes:
+        raise errors.invalid("ListOptions", "", causes, "meta.k8s.io")
+    return send_initial
 
 
 def wants_table(req: Request) -> bool:
@@ -309,11 +349,12 @@ class KubeRoutes:
         except ValueError:
             raise errors.bad_request("timeoutSeconds must be a number") from None
         rv_param = req.args.get("resourceVersion")
+        send_initial = watch_list_options(req)
         store = self.api.store
         try:
-            watcher, initial = store.open_watch(flt, bookmarks, rv_param)
+            watcher, initial, initial_rv = store.open_watch(flt, bookmarks, rv_param, send_initial)
         except errors.ApiError as err:
-            if err.code != 410:
+            if err.code not in (410, 504):
                 raise
             line = dumps({"type": "ERROR", "object": err.body()}) + "\n"
             return Response([line.encode()], mimetype=JSON, direct_passthrough=True)
@@ -335,11 +376,36 @@ class KubeRoutes:
             }
             return (dumps(obj) + "\n").encode()
 
+        def initial_events_end() -> bytes:
+            """KEP-3157: the bookmark that ends a streaming list, with the list's blueprint."""
+            rv = str(initial_rv)
+            blueprint: dict[str, Any] = (
+                {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}, "rows": []}
+                if as_table
+                else {"kind": rt.list_kind, "apiVersion": rt.api_version, "items": []}
+            )
+            blueprint["metadata"] = {"resourceVersion": rv}
+            annotations = {
+                INITIAL_EVENTS_END: "true",
+                INITIAL_EVENTS_BLUEPRINT: base64.b64encode(dumps(blueprint).encode()).decode(),
+            }
+            obj = {
+                "type": "BOOKMARK",
+                "object": {
+                    "kind": rt.kind,
+                    "apiVersion": rt.api_version,
+                    "metadata": {"resourceVersion": rv, "annotations": annotations},
+                },
+            }
+            return (dumps(obj) + "\n").encode()
+
         def stream() -> Iterator[bytes]:
             try:
                 yield b""  # sends the headers now: clients see the watch open at once
                 for etype, item in initial:
                     yield encode(etype, item)
+                if send_initial and bookmarks:
+                    yield initial_events_end()
                 deadline = time.monotonic() + timeout
                 last_sent = time.monotonic()
                 while True:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mock_k8s.errors import expired
+from mock_k8s.errors import bad_request, expired, too_large_resource_version
 from mock_k8s.watch import Change, Watcher, WatchFilter
 
 DEFAULT_HISTORY = 50_000
@@ -126,39 +126,63 @@ class Store:
         flt: WatchFilter,
         bookmarks: bool,
         resource_version: str | None,
-    ) -> tuple[Watcher, list[tuple[str, Change | Stored]]]:
-        """Register a watcher; return it with its initial events.
+        send_initial_events: bool | None = None,
+    ) -> tuple[Watcher, list[tuple[str, Change | Stored]], int]:
+        """Register a watcher; return it with its initial events and the RV they bring it to.
 
-        ``resource_version`` None/""/"0": synthetic ADDED for every current object; an exact RV:
-        the history after it (410 Expired if it is older than the history's floor).
+        Legacy watch (``send_initial_events`` None): ``resource_version`` None/""/"0" gives a
+        synthetic ADDED for every current object; an exact RV the history after it (410 Expired
+        if it is older than the history's floor). Streaming list (KEP-3157, True): the current
+        state for any RV not newer than the server's (the caller ends it with the
+        initial-events-end bookmark at the returned RV). False: no synthetic events, start at the
+        given RV, or at the most recent one when none is given.
         """
         with self.lock:
             watcher = Watcher(flt, bookmarks)
+            snapshot = resource_version in (None, "", "0")
+            since = self.rv if snapshot else self._parse_rv(resource_version)
             initial: list[tuple[str, Change | Stored]] = []
-            if resource_version in (None, "", "0"):
-                for stored in self.items(flt.key, flt.namespace)[0]:
-                    if flt.matches(stored.obj):
-                        initial.append(("ADDED", stored))
-            else:
-                try:
-                    since = int(str(resource_version))
-                except ValueError:
-                    from mock_k8s.errors import bad_request
-
-                    raise bad_request(f"invalid resource version: {resource_version}") from None
-                if since < self.floor:
-                    raise expired(str(resource_version), self.floor)
-                for change in self._replay(since):
-                    etype = flt.translate(change)
-                    if etype is not None:
-                        initial.append((etype, change))
-                if bookmarks and self.rv > since:
-                    last = initial[-1][1] if initial else None
-                    last_rv = last.rv if isinstance(last, Change) else since
-                    if self.rv > last_rv:
-                        watcher.push_bookmark(self.rv)
+            if send_initial_events:
+                if since > self.rv:
+                    raise too_large_resource_version(since, self.rv)
+                initial = self._current(flt)
+            elif snapshot and send_initial_events is None:
+                initial = self._current(flt)
+            elif not snapshot:
+                initial = self._history_for(watcher, since)
             self._watchers.add(watcher)
-            return watcher, initial
+            return watcher, initial, self.rv
+
+    @staticmethod
+    def _parse_rv(resource_version: str | None) -> int:
+        try:
+            return int(str(resource_version))
+        except ValueError:
+            raise bad_request(f"invalid resource version: {resource_version}") from None
+
+    def _current(self, flt: WatchFilter) -> list[tuple[str, Change | Stored]]:
+        return [
+            ("ADDED", stored)
+            for stored in self.items(flt.key, flt.namespace)[0]
+            if flt.matches(stored.obj)
+        ]
+
+    def _history_for(self, watcher: Watcher, since: int) -> list[tuple[str, Change | Stored]]:
+        """The changes after ``since`` this watcher sees (410 below the floor), then a bookmark
+        when later writes it does not see brought the RV further."""
+        if since < self.floor:
+            raise expired(str(since), self.floor)
+        initial: list[tuple[str, Change | Stored]] = []
+        for change in self._replay(since):
+            etype = watcher.filter.translate(change)
+            if etype is not None:
+                initial.append((etype, change))
+        if watcher.bookmarks and self.rv > since:
+            last = initial[-1][1] if initial else None
+            last_rv = last.rv if isinstance(last, Change) else since
+            if self.rv > last_rv:
+                watcher.push_bookmark(self.rv)
+        return initial
 
     def _replay(self, since: int) -> Iterable[Change]:
         tail: list[Change] = []
