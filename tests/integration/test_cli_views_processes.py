@@ -121,8 +121,7 @@ def test_compose_commands_as_processes_give_the_spec_vip(
         timeout=30,
     )
     assert applied.returncode == 0, applied.stderr
-    # kubectl wait uses watch-list (sendInitialEvents) by default; the fake API server does not
-    # send its end-of-initial-events bookmark, so switch the client feature off (as the demo does)
+    # kubectl wait uses its watch-list client (sendInitialEvents) as it does against a real cluster
     waited = subprocess.run(
         [
             *kubectl,
@@ -135,7 +134,6 @@ def test_compose_commands_as_processes_give_the_spec_vip(
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, "KUBE_FEATURE_WatchListClient": "false"},
     )
     assert waited.returncode == 0, waited.stderr
     table = subprocess.run(
