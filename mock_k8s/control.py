@@ -31,7 +31,8 @@ class Control:
 
     def reset(self) -> None:
         api = self.api
-        with api.lock:
+        # the store lock too, for the whole reset: a list sees the old state or the new one
+        with api.lock, api.store.lock:
             api.store.wipe()
             api.registry.clear_crds()
             api.alloc.reset(api.seed)
@@ -67,7 +68,8 @@ class Control:
 
     def _load(self, state: dict[str, Any]) -> int:
         api = self.api
-        with api.lock:
+        # the store lock too, for the whole load: a list sees the old state or the new one
+        with api.lock, api.store.lock:
             api.store.wipe()
             api.registry.clear_crds()
             objs = [o for o in state["objects"] if isinstance(o, dict)]
