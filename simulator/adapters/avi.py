@@ -11,6 +11,7 @@ Thread safety: an ``ApiSession`` is a ``requests.Session``; each worker thread g
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
 import re
 import threading
@@ -43,6 +44,16 @@ VIP_ALLOCATION_MARKERS = (
 NO_FREE_IPS = "No available free IPs"
 
 CallObserver = Callable[[str, str, str], None]  # (method, object type, status or error kind)
+
+
+class _NoCookiePolicy(http.cookiejar.DefaultCookiePolicy):
+    """Stores no response cookie (the SDK's session cache supplies the login cookies)."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+_NO_COOKIES = _NoCookiePolicy()
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -201,6 +212,12 @@ class AviSdkClient:
             if isinstance(status, int) and (status >= 500 or status == 429):
                 raise TransientError(f"login failed: {text}", status=status) from exc
             raise PermanentError(f"login failed: {text}", status=status) from exc
+        # The SDK sends the login it cached for this controller and user (shared by every
+        # thread) as explicit cookies; cookies this thread's requests.Session kept from its own
+        # login would go out beside them, and the controller would check the shared CSRF token
+        # against a stale session: a 401 and re-login storm between workers. Keep none.
+        session.cookies.set_policy(_NO_COOKIES)
+        session.cookies.clear()
         self._local.session = session
         with self._lock:
             self._sessions.append(session)
