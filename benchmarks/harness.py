@@ -45,6 +45,16 @@ def peak_rss_mb(pid: int) -> float:
     return round(int(match.group(1)) / 1024, 1) if match else 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used so far (robust to a busy machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return round((int(fields[11]) + int(fields[12])) / ticks, 2)  # utime, stime
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -68,6 +78,9 @@ class Proc:
 
     def peak_rss_mb(self) -> float:
         return peak_rss_mb(self.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.popen.poll() is not None:
@@ -200,6 +213,13 @@ class Cluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each running part."""
+        out = {"mock_k8s": self.k8s.cpu_seconds(), "mock_avi": self.avi.cpu_seconds()}
+        if self.engine is not None:
+            out["engine"] = self.engine.cpu_seconds()
+        return out
 
     def rss(self) -> dict[str, float]:
         out = {"mock_k8s": self.k8s.peak_rss_mb(), "mock_avi": self.avi.peak_rss_mb()}

@@ -125,6 +125,7 @@ def run_engine(n: int, *, restart: bool = False, timeout: float = 600.0) -> dict
         watch = StatusWatch(cluster)
         avi_seq = cluster.avi_seq()
         k8s_before = cluster.k8s_stats()
+        cpu_before = cluster.cpu()
         started = time.perf_counter()
         _create_all(cluster, workload)
         created = time.perf_counter()
@@ -133,6 +134,7 @@ def run_engine(n: int, *, restart: bool = False, timeout: float = 600.0) -> dict
         vips_at = max(t for t, _ in watch.first_vip.values())
         polls = cluster.wait_settled(timeout, interval=0.05)
         settled = time.perf_counter()
+        cpu_after = cluster.cpu()
         k8s_after = cluster.k8s_stats()
         own = Counter({"POST": n, "GET": polls})  # creates, state polls (the watch began before)
         result: dict[str, Any] = {
@@ -151,6 +153,7 @@ def run_engine(n: int, *, restart: bool = False, timeout: float = 600.0) -> dict
         if restart:
             result["restart"] = _restart(cluster, workload, timeout)
         result["peak_rss_mb"] = cluster.rss()
+        result["cpu_s"] = {k: round(v - cpu_before.get(k, 0.0), 2) for k, v in cpu_after.items()}
         return result
     finally:
         cluster.stop()
@@ -303,6 +306,7 @@ def run_floor(n: int, timeout: float = 600.0) -> dict[str, Any]:
     try:
         avi_seq = cluster.avi_seq()
         k8s_before = cluster.k8s_stats()
+        cpu_before = cluster.cpu()
         work: queue.Queue[Group | None] = queue.Queue()
         vips: dict[str, str] = {}
         errors: list[BaseException] = []
@@ -335,6 +339,7 @@ def run_floor(n: int, timeout: float = 600.0) -> dict[str, Any]:
         if errors:
             raise BenchError(f"floor failed: {errors[0]}")
         k8s_after = cluster.k8s_stats()
+        cpu_after = cluster.cpu()
         result = {
             "n": n,
             "create_s": round(created - started, 3),
@@ -344,6 +349,7 @@ def run_floor(n: int, timeout: float = 600.0) -> dict[str, Any]:
             "check": _check_vips(workload, vips),
             "avi_objects": {t: len(v) for t, v in avi_names(cluster).items()},
             "peak_rss_mb": cluster.rss(),
+            "cpu_s": {k: round(v - cpu_before.get(k, 0.0), 2) for k, v in cpu_after.items()},
         }
         return result
     finally:
