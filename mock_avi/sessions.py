@@ -41,18 +41,21 @@ class Sessions:
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
 
-    def check_password(self, user: str | None, password: str | None) -> bool:
-        return (
-            user is not None
-            and password is not None
-            and secrets.compare_digest(user, self.user)
-            and secrets.compare_digest(password, self.password)
+    def check_password(self, user: object, password: object) -> bool:
+        if not isinstance(user, str) or not isinstance(password, str):
+            return False  # e.g. a JSON login body with a number or an object as the name
+        # Bytes: compare_digest refuses non-ASCII str, and any user input must get a 401.
+        return secrets.compare_digest(
+            user.encode("utf-8", "surrogatepass"), self.user.encode("utf-8", "surrogatepass")
+        ) and secrets.compare_digest(
+            password.encode("utf-8", "surrogatepass"),
+            self.password.encode("utf-8", "surrogatepass"),
         )
 
-    def login(self, user: str | None, password: str | None) -> Session:
+    def login(self, user: object, password: object) -> Session:
         if not self.check_password(user, password):
             raise Unauthorized(errors.BAD_CREDENTIALS)
-        assert user is not None
+        assert isinstance(user, str)
         session = Session(secrets.token_hex(16), secrets.token_hex(16), user, time.monotonic())
         with self._lock:
             self._sessions[session.id] = session
