@@ -27,6 +27,7 @@ from mock_avi.sessions import (
     SESSION_COOKIES,
     basic_credentials,
 )
+from mock_avi.store import check_sysconfig
 
 bp = Blueprint("avi_api", __name__)
 
@@ -351,11 +352,16 @@ def _special_private(backend: Backend, path: str) -> Response | None:
         if method in ("PUT", "PATCH"):
             body = _object_body()
             body.pop("url", None)
+            if method == "PATCH":
+                body = body.get("replace", body)
+                if not isinstance(body, dict):
+                    raise BadRequest(errors.BAD_PATCH.format(detail="replace needs an object"))
+            check_sysconfig(body)
             with store.lock:
                 if method == "PUT":
                     store.sysconfig = {"uuid": "default", **body}
                 else:
-                    store.sysconfig.update(body.get("replace", body))
+                    store.sysconfig.update(body)
                 return json_response(render_singleton(store.sysconfig, base, path))
         raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=path))
     return None

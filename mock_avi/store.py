@@ -365,9 +365,14 @@ class Store:
         pending: list[tuple[str, dict[str, Any]]] = []
         # Pass 1: placeholders, so that references in any order resolve.
         for obj_type in TYPES:
-            for raw in objects.get(obj_type, []) or []:
+            raws = objects.get(obj_type) or []
+            if not isinstance(raws, list):
+                raise BadRequest(errors.BAD_FILTER.format(param=f"objects.{obj_type}", value=raws))
+            for raw in raws:
                 if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
                     raise BadRequest(errors.FIELD_REQUIRED.format(field=f"{obj_type}.name"))
+                if not isinstance(raw.get("uuid") or "", str):
+                    raise BadRequest(errors.BAD_FILTER.format(param="uuid", value=raw["uuid"]))
                 uuid = raw.get("uuid") or self.new_uuid(obj_type)
                 if uuid in self.records:
                     raise Conflict(errors.DUPLICATE_UUID.format(model=_model(obj_type), uuid=uuid))
@@ -397,10 +402,12 @@ class Store:
             prepared = self.prepare(rec.type, body, rec.tenant, forced_uuid=uuid, keep_stamp=True)
             self._unindex_placeholder(rec)
             self.commit(prepared)
-        defaults = state.get("system_defaults", [])
+        defaults = state.get("system_defaults") or []
+        if not isinstance(defaults, list) or not all(isinstance(u, str) for u in defaults):
+            raise BadRequest(errors.BAD_FILTER.format(param="system_defaults", value=defaults))
         self.system_defaults = {u for u in defaults if u in self.records}
         sysconfig = state.get("systemconfiguration", {})
-        self.sysconfig = _deep(sysconfig) if isinstance(sysconfig, Mapping) else {}
+        self.sysconfig = _deep(check_sysconfig(sysconfig)) if isinstance(sysconfig, Mapping) else {}
 
     def _unindex_placeholder(self, rec: Record) -> None:
         if not rec.body:
@@ -423,6 +430,33 @@ class Store:
 
     def targets_of(self, rec: Record) -> list[Record]:
         return [self.records[u] for u in rec.targets if u in self.records]
+
+
+def check_sysconfig(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The systemconfiguration fields the mock itself reads must have their types; else 400."""
+    portal = body.get("portal_configuration")
+    if portal is not None:
+        if not isinstance(portal, Mapping):
+            raise BadRequest(
+                errors.WRONG_TYPE.format(
+                    field="portal_configuration", value=portal, expected="an object"
+                )
+            )
+        allow = portal.get("allow_basic_authentication")
+        if allow is not None and not isinstance(allow, bool):
+            raise BadRequest(
+                errors.WRONG_TYPE.format(
+                    field="portal_configuration.allow_basic_authentication",
+                    value=allow,
+                    expected="a boolean",
+                )
+            )
+    tier = body.get("default_license_tier")
+    if tier is not None and not isinstance(tier, str):
+        raise BadRequest(
+            errors.WRONG_TYPE.format(field="default_license_tier", value=tier, expected="a string")
+        )
+    return body
 
 
 def _deep(value: Any) -> Any:
