@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
@@ -269,7 +270,9 @@ def api(rest: str) -> Response:
         if method == "POST":
             rec = store.create(obj_type, _object_body(), ctx, request.headers.get("Slug"))
             out = render(store, rec, base, include_name=True)
-            return json_response(out, 201, {"Location": out["url"], **_version_headers()})
+            # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
+            location = "".join(c if " " <= c < "\x7f" else quote(c) for c in out["url"])
+            return json_response(out, 201, {"Location": location, **_version_headers()})
         raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
     if method == "GET":
         rec = store.get(obj_type, uuid, ctx)
