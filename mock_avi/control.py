@@ -1,11 +1,13 @@
 """The mock's own control API under ``/__mock__/`` (never under ``/api``).
 
 Authentication: HTTP Basic with the mock's user and password (always accepted here, whatever
-systemconfiguration says) or a logged-in session cookie; ``healthz`` needs none.
+systemconfiguration says) or a logged-in session cookie; ``healthz`` and ``openapi`` need none.
 
 Calls:
 
 - ``GET /__mock__/healthz``: 200 ``{"status": "ok"}``.
+- ``GET /__mock__/openapi``: the OpenAPI description of this API (``openapi.yaml``) as JSON;
+  like ``healthz`` it needs no authentication.
 - ``POST /__mock__/reset``: back to the seed (objects, IPAM), faults cleared, journal emptied;
   login sessions survive, so clients keep working across a reset.
 - ``GET /__mock__/state``: every object in stored form (refs are ``/api/<type>/<uuid>``),
@@ -24,8 +26,11 @@ Calls:
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import Blueprint, Response, current_app, request
 
 from mock_avi import errors
@@ -35,6 +40,8 @@ from mock_avi.routes import json_response
 from mock_avi.sessions import SESSION_COOKIES, basic_credentials
 
 bp = Blueprint("mock_control", __name__, url_prefix="/__mock__")
+PUBLIC_ENDPOINTS = ("mock_control.healthz", "mock_control.openapi")
+OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
 
 def _backend() -> Backend:
@@ -43,7 +50,7 @@ def _backend() -> Backend:
 
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint == "mock_control.healthz":
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return
     backend = _backend()
     creds = basic_credentials(request.headers.get("Authorization"))
@@ -66,6 +73,16 @@ def _json() -> Any:
 @bp.get("/healthz")
 def healthz() -> Response:
     return json_response({"status": "ok"})
+
+
+@functools.cache
+def _openapi_document() -> Any:
+    return yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
+
+
+@bp.get("/openapi")
+def openapi() -> Response:
+    return json_response(_openapi_document())
 
 
 @bp.post("/reset")
