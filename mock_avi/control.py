@@ -1,7 +1,8 @@
 """The mock's own control API under ``/__mock__/`` (never under ``/api``).
 
 Authentication: HTTP Basic with the mock's user and password (always accepted here, whatever
-systemconfiguration says) or a logged-in session cookie; ``healthz`` and ``openapi`` need none.
+systemconfiguration says) or a logged-in session cookie, whose writes must carry the session's
+``X-CSRFToken`` as on the API; ``healthz`` and ``openapi`` need none.
 
 Calls:
 
@@ -27,6 +28,7 @@ Calls:
 from __future__ import annotations
 
 import functools
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +61,14 @@ def _authenticate() -> None:
             return
         raise Unauthorized(errors.BAD_CREDENTIALS)
     ids = [sid for name in SESSION_COOKIES for sid in request.cookies.getlist(name)]
-    if backend.sessions.lookup(ids) is None:
+    session = backend.sessions.lookup(ids)
+    if session is None:
+        raise Unauthorized(errors.CSRF_FAILED)
+    # As on the API: a cookie alone may read, but a write must echo the session's CSRF token,
+    # or any page open in the user's browser could reset the controller or plant fault rules.
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not secrets.compare_digest(
+        request.headers.get("X-CSRFToken", "").encode(), session.csrf.encode()
+    ):
         raise Unauthorized(errors.CSRF_FAILED)
 
 
