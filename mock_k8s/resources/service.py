@@ -196,9 +196,11 @@ class ServiceStrategy(Strategy):
                     invalid_value(f"{path}.port", port, "must be between 1 and 65535, inclusive")
                 )
             proto = p.get("protocol", "TCP")
-            if proto not in PROTOCOLS:
+            if not isinstance(proto, str) or proto not in PROTOCOLS:
                 errs.append(unsupported_value(f"{path}.protocol", proto, PROTOCOLS))
-            key = (port, proto)
+            # Hashable stand-ins: a list or a map in these fields is reported above.
+            hproto = proto if isinstance(proto, str) else repr(proto)
+            key = (port if isinstance(port, int) else repr(port), hproto)
             if key in seen_ports:
                 errs.append(
                     FieldError("FieldValueDuplicate", path, f"Duplicate value: {_port_repr(p)}")
@@ -241,13 +243,14 @@ class ServiceStrategy(Strategy):
                             f"is {NODE_PORT_MIN}-{NODE_PORT_MAX}",
                         )
                     )
-                elif (np, proto) in seen_node_ports:
+                elif (np, hproto) in seen_node_ports:
                     errs.append(duplicate_value(f"{path}.nodePort", np))
                 elif np in self.alloc.node_ports and np not in old_node_ports:
                     errs.append(
                         invalid_value(f"{path}.nodePort", np, "provided port is already allocated")
                     )
-                seen_node_ports.add((np, proto))
+                if isinstance(np, int):
+                    seen_node_ports.add((np, hproto))
         lb_ip = spec.get("loadBalancerIP")
         if lb_ip not in (None, "") and not is_ip(lb_ip):
             errs.append(
