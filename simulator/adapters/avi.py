@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import logging
+import os
 import re
 import threading
 import warnings
@@ -54,6 +55,15 @@ class _NoCookiePolicy(http.cookiejar.DefaultCookiePolicy):
 
 
 _NO_COOKIES = _NoCookiePolicy()
+
+
+def _environment_applies(url: str) -> bool:
+    """Whether proxy, CA bundle or netrc settings from the environment concern ``url``."""
+    if os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"):
+        return True
+    if requests.utils.get_environ_proxies(url):
+        return True
+    return requests.utils.get_netrc_auth(url) is not None
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -218,6 +228,10 @@ class AviSdkClient:
         # against a stale session: a 401 and re-login storm between workers. Keep none.
         session.cookies.set_policy(_NO_COOKIES)
         session.cookies.clear()
+        if not _environment_applies(self.controller):
+            # requests would re-read proxies, CA bundle and ~/.netrc from the environment on
+            # every call (a scan of os.environ and file lookups); none applies here.
+            session.trust_env = False
         self._local.session = session
         with self._lock:
             self._sessions.append(session)
