@@ -108,6 +108,20 @@ def vs_has_vip(engine: EngineDriver, avi: AviDriver, name: str, vip: str) -> Non
     expect(engine, check)
 
 
+@then(parsers.parse('the virtual services "{names}" have different VIPs'))
+def vses_have_different_vips(engine: EngineDriver, avi: AviDriver, names: str) -> None:
+    """Each has a VIP and no two share one (allocation order between groups created together
+    is not specified)."""
+    wanted = split_list(names)
+
+    def check() -> None:
+        vips = {name: _vs(avi, name).vip for name in wanted}
+        assert all(vips.values()), f"not every virtual service has a VIP yet: {vips}"
+        assert len(set(vips.values())) == len(wanted), f"virtual services share a VIP: {vips}"
+
+    expect(engine, check)
+
+
 @then(parsers.parse('the virtual service "{name}" has network profile "{profile}"'))
 def vs_has_profile(engine: EngineDriver, avi: AviDriver, name: str, profile: str) -> None:
     def check() -> None:

@@ -61,4 +61,4 @@ Feature: AviInfraSetting on a shared VIP
     And the virtual service "cluster--default-key-2" has:
       | field        | value         |
       | se_group_ref | Default-Group |
-    And the Services "lb1, lb2" show EXTERNAL-IP "100.64.196.61"
+    And the Services "lb1, lb2" show the VIP of the virtual service "cluster--default-key-1"

@@ -10,11 +10,12 @@ Feature: Which Services share a VIP
       | lb2  | key-b      | 80/UDP |
     Then kubectl get svc shows:
       | NAME | TYPE         | EXTERNAL-IP   | PORT(S)  |
-      | lb1  | LoadBalancer | 100.64.196.61 | 80:*/TCP |
-      | lb2  | LoadBalancer | 100.64.196.62 | 80:*/UDP |
+      | lb1  | LoadBalancer | 100.64.196.6* | 80:*/TCP |
+      | lb2  | LoadBalancer | 100.64.196.6* | 80:*/UDP |
     And the controller has exactly 2 virtual services
-    And the virtual service "cluster--default-key-a" has VIP "100.64.196.61"
-    And the virtual service "cluster--default-key-b" has VIP "100.64.196.62"
+    And the virtual services "cluster--default-key-a, cluster--default-key-b" have different VIPs
+    And the Service "lb1" shows the VIP of the virtual service "cluster--default-key-a"
+    And the Service "lb2" shows the VIP of the virtual service "cluster--default-key-b"
 
   Scenario: The same annotation value in two namespaces makes two groups
     Given the namespace "red"
@@ -23,11 +24,12 @@ Feature: Which Services share a VIP
       | default   | lb1  | key-1      | 80/TCP |
       | red       | lb1  | key-1      | 80/TCP |
     Then the controller has exactly 2 virtual services
-    And the virtual service "cluster--default-key-1" has VIP "100.64.196.61"
-    And the virtual service "cluster--red-key-1" has VIP "100.64.196.62"
+    And the virtual services "cluster--default-key-1, cluster--red-key-1" have different VIPs
+    And the Service "lb1" shows the VIP of the virtual service "cluster--default-key-1"
+    And the Service "lb1" in namespace "red" shows the VIP of the virtual service "cluster--red-key-1"
     And kubectl get svc -n red shows:
       | NAME | TYPE         | EXTERNAL-IP   |
-      | lb1  | LoadBalancer | 100.64.196.62 |
+      | lb1  | LoadBalancer | 100.64.196.6* |
 
   Scenario: Three members with several ports share one VIP
     Given the Services:
@@ -69,8 +71,8 @@ Feature: Which Services share a VIP
       | lb1   | key-1      | 80/TCP |
       | plain |            | 80/UDP |
     Then the controller has exactly 2 virtual services
-    And the virtual service "cluster--default-key-1" has VIP "100.64.196.61"
-    And the virtual service "cluster--default-plain" has VIP "100.64.196.62"
+    And the virtual services "cluster--default-key-1, cluster--default-plain" have different VIPs
+    And the Service "plain" shows the VIP of the virtual service "cluster--default-plain"
     And the virtual service "cluster--default-plain" has the L4 rules:
       | port | protocol | pool                             |
       | 80   | UDP      | cluster--default-plain-UDP-80 |
