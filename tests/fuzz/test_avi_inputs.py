@@ -146,6 +146,7 @@ def test_state_loads_are_all_or_nothing(
     backend_of(app).reset()
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # odd generated regexes
 @given(
     rule=st.dictionaries(
         st.sampled_from(["method", "path", "status", "body", "delay_ms", "times", "after", "x"]),

@@ -204,6 +204,7 @@ def test_ako_crd_objects_never_break_the_api_server(
     _consistent(client, [0])
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # odd generated regexes
 @given(
     rule=st.dictionaries(
         st.sampled_from(["method", "path", "status", "body", "delay_ms", "times", "after"]),
