@@ -112,6 +112,10 @@ def render(out: dict[str, Any]) -> str:
                 out["ratio_engine_floor"][n],
                 f"{res['avi_calls']['total']} ({floor['avi_calls']['total']})",
                 f"{res['k8s_calls']['total']} ({floor['k8s_calls']['total']})",
+                "/".join(
+                    str(res.get("cpu_s", {}).get(p, "-"))
+                    for p in ("engine", "mock_k8s", "mock_avi")
+                ),
                 rss.get("engine"),
                 rss.get("mock_k8s"),
                 rss.get("mock_avi"),
@@ -131,6 +135,7 @@ def render(out: dict[str, Any]) -> str:
                 "eng/floor",
                 "Avi calls (floor)",
                 "k8s calls (floor)",
+                "CPU s eng/k8s/avi",
                 "RSS engine",
                 "RSS k8s",
                 "RSS avi",
