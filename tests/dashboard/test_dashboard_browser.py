@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import EXAMPLES, SHARED_VS, World
+from tests.support.world import EXAMPLES, SHARED_VS, World
 
 CHROMIUM = Path("/usr/bin/chromium")
 BUILD = Path(__file__).resolve().parents[2] / "build"

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import main
-from tests.integration.conftest import EXAMPLES, SHARED_VS, World
+from tests.support.world import EXAMPLES, SHARED_VS, World
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.conftest import EXAMPLES
 from tests.support.wait import eventually
+from tests.support.world import EXAMPLES
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import requests
 from click.testing import CliRunner
 
 from simulator.cli import main
-from tests.integration.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ import requests
 
 from simulator.config import EngineConfig
 from simulator.engine.controller import Engine
-from tests.integration.conftest import World
 from tests.support.stack import mock_post
 from tests.support.wait import eventually
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

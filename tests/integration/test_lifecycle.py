@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

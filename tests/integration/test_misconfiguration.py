@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.integration.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

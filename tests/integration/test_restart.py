@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import EXAMPLES, SHARED_VS, World
+from tests.support.world import EXAMPLES, SHARED_VS, World
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from simulator.cli import main
-from tests.integration.conftest import EXAMPLES, World
 from tests.support.stack import reset_stack
+from tests.support.world import EXAMPLES, World
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import EXAMPLES, SHARED_VS, World
 from tests.support.stack import wait_settled
+from tests.support.world import EXAMPLES, SHARED_VS, World
 
 pytestmark = pytest.mark.integration
 

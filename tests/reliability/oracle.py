@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.integration.conftest import World
+from tests.support.world import World
 
 CLUSTER = "cluster"
 SHARED = "ako.vmware.com/enable-shared-vip"

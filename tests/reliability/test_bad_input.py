@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import World
 from tests.support.wait import consistently, eventually
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

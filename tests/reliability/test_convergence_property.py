@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from simulator.stack import Stack
 from tests.fuzz.budget import settings_for
-from tests.integration.conftest import World
 from tests.reliability.oracle import assert_converged
 from tests.support.stack import reset_stack
 from tests.support.wait import eventually
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import World
 from tests.reliability.oracle import assert_converged
 from tests.support.wait import eventually
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

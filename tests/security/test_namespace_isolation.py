@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import World
 from tests.support.wait import consistently, eventually
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -1,9 +1,10 @@
-"""The integration suite's driver: the engine against both mocks over HTTP.
+"""The integration driver shared by the integration, reliability, security and dashboard suites.
 
-``world`` gives each test a freshly reset stack (``fresh_stack`` from ``tests.support.stack``)
-and small verbs over the real clients: the ``kubernetes`` client for Services, CRDs and Events,
-``avisdk`` for the controller's objects, the mocks' control APIs for faults and journals, and
-the engine's settled state for waiting (never a fixed sleep).
+Registered as a plugin from the root conftest. ``world`` gives each test a freshly reset stack
+(``fresh_stack`` from ``tests.support.stack``) and small verbs over the real clients: the
+``kubernetes`` client for Services, CRDs and Events, ``avisdk`` for the controller's objects, the
+mocks' control APIs for faults and journals, and the engine's settled state for waiting (never a
+fixed sleep).
 """
 
 from __future__ import annotations
