@@ -219,9 +219,11 @@ def engine_command(log_level: str, **flags: Any) -> None:
 
 
 def _register_commands() -> None:
+    from simulator import runner
     from simulator.commands import register
 
     register(main)
+    runner.register(main)
 
 
 _register_commands()

@@ -1,0 +1,1 @@
+"""Tests of the ``ako-sim`` command line as a user runs it."""
