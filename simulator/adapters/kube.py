@@ -4,6 +4,10 @@ Lists and watches return plain dicts (``_preload_content=False`` plus ``json``; 
 deserialisation is slow and lossy). Writes: Service status through the status subresource (merge
 patch), core/v1 Events (create, or patch to bump ``count``), and custom-resource status.
 
+The hot writes (Service status, Events) skip the generated API methods, whose per-call argument
+validation and serialisation cost more than the request itself: they send a prepared JSON body
+through the same ``ApiClient``'s urllib3 pool, with its configuration, default headers and auth.
+
 Errors are mapped to :class:`KubeError` (with ``status``; ``status is None`` for transport
 failures) and :class:`Gone` (410). Nothing here retries or sleeps: the informers and the work
 queue decide what happens next.
@@ -20,12 +24,19 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 import urllib3
 
 log = logging.getLogger("ako_sim.kube")
 
 MERGE_PATCH = "application/merge-patch+json"
+JSON = "application/json"
+
+
+def _seg(value: str) -> str:
+    """A path segment, percent-encoded as the generated client does."""
+    return quote(value, safe="")
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,21 @@ def _error_from(exc: BaseException) -> KubeError:
         cls = Gone if status == 410 else KubeError
         return cls(f"HTTP {status}: {message}", status=status, reason=reason)
     return KubeError(f"{type(exc).__name__}: {exc}", status=None)
+
+
+def _error_from_response(status: int, reason: str, data: bytes) -> KubeError:
+    """The error for a non-2xx answer of a raw write (same mapping as :func:`_error_from`)."""
+    message, api_reason = reason, ""
+    text = data.decode("utf-8", "replace") if data else ""
+    if text:
+        try:
+            parsed = json.loads(text)
+            message = str(parsed.get("message") or message)
+            api_reason = str(parsed.get("reason") or "")
+        except (ValueError, AttributeError):
+            message = text[:300]
+    cls = Gone if status == 410 else KubeError
+    return cls(f"HTTP {status}: {message}", status=status, reason=api_reason)
 
 
 def _socket_of(response: Any) -> Any:
@@ -369,15 +395,8 @@ class KubeClient:
     def patch_service_status(
         self, namespace: str, name: str, body: Mapping[str, Any]
     ) -> dict[str, Any]:
-        response = self._call(
-            self._core.patch_namespaced_service_status,
-            name,
-            namespace,
-            dict(body),
-            _content_type=MERGE_PATCH,
-            _preload_content=False,
-        )
-        return self._read_json(response)
+        path = f"/api/v1/namespaces/{_seg(namespace)}/services/{_seg(name)}/status"
+        return self._write("PATCH", path, body, MERGE_PATCH)
 
     def list_events(self) -> list[dict[str, Any]]:
         body = self._read_json(
@@ -386,21 +405,11 @@ class KubeClient:
         return [item for item in body.get("items") or [] if isinstance(item, dict)]
 
     def create_event(self, namespace: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        response = self._call(
-            self._core.create_namespaced_event, namespace, dict(body), _preload_content=False
-        )
-        return self._read_json(response)
+        return self._write("POST", f"/api/v1/namespaces/{_seg(namespace)}/events", body, JSON)
 
     def patch_event(self, namespace: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        response = self._call(
-            self._core.patch_namespaced_event,
-            name,
-            namespace,
-            dict(body),
-            _content_type=MERGE_PATCH,
-            _preload_content=False,
-        )
-        return self._read_json(response)
+        path = f"/api/v1/namespaces/{_seg(namespace)}/events/{_seg(name)}"
+        return self._write("PATCH", path, body, MERGE_PATCH)
 
     def patch_custom_status(
         self, resource: Resource, namespace: str | None, name: str, status: Mapping[str, Any]
@@ -432,6 +441,43 @@ class KubeClient:
         return self._read_json(response)
 
     # -- helpers --------------------------------------------------------------------------------
+    def _write(
+        self, method: str, path: str, body: Mapping[str, Any], content_type: str
+    ) -> dict[str, Any]:
+        """One write through the ApiClient's pool: its host, default headers and auth (the
+        auth settings are re-read per call, so a refreshed token is used), a prepared body."""
+        api_client = self._api_client
+        headers: dict[str, str] = dict(api_client.default_headers)
+        headers["Accept"] = JSON
+        headers["Content-Type"] = content_type
+        queries: list[tuple[str, str]] = []
+        api_client.update_params_for_auth(headers, queries, ["BearerToken"], path, method, None)
+        url = self._configuration.host + path
+        if queries:
+            url += "?" + urlencode(queries)
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        try:
+            response = api_client.rest_client.pool_manager.request(
+                method,
+                url,
+                body=payload,
+                headers=headers,
+                timeout=urllib3.Timeout(total=self._timeout),
+                preload_content=False,
+            )
+        except Exception as exc:
+            raise _error_from(exc) from exc
+        if not 200 <= response.status <= 299:
+            try:
+                data = response.data or b""
+            except Exception:
+                data = b""
+            finally:
+                with contextlib.suppress(Exception):
+                    response.release_conn()
+            raise _error_from_response(response.status, str(response.reason or ""), data)
+        return self._read_json(response)
+
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("_request_timeout", self._timeout)
         try:
