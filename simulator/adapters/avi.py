@@ -57,9 +57,14 @@ class _NoCookiePolicy(http.cookiejar.DefaultCookiePolicy):
 _NO_COOKIES = _NoCookiePolicy()
 
 
-def _environment_applies(url: str) -> bool:
-    """Whether proxy, CA bundle or netrc settings from the environment concern ``url``."""
-    if os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"):
+def _environment_applies(url: str, verify: bool) -> bool:
+    """Whether proxy, CA bundle or netrc settings from the environment concern ``url`` (a CA
+    bundle only matters for an https URL whose certificate is verified)."""
+    if (
+        verify
+        and url.startswith("https")
+        and (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"))
+    ):
         return True
     if requests.utils.get_environ_proxies(url):
         return True
@@ -228,7 +233,7 @@ class AviSdkClient:
         # against a stale session: a 401 and re-login storm between workers. Keep none.
         session.cookies.set_policy(_NO_COOKIES)
         session.cookies.clear()
-        if not _environment_applies(self.controller):
+        if not _environment_applies(self.controller, verify):
             # requests would re-read proxies, CA bundle and ~/.netrc from the environment on
             # every call (a scan of os.environ and file lookups); none applies here.
             session.trust_env = False
