@@ -38,13 +38,10 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def avi_app() -> flask.Flask:
-    return create_app()
-
-
-@pytest.fixture(scope="module")
-def avi_schema(avi_app: flask.Flask) -> Any:
+def _schema() -> tuple[flask.Flask, Any]:
+    """The app under test and its description, loaded once at collection (not lazily from a
+    fixture: schemathesis' lazy fixture integration breaks on newer pytest releases)."""
+    app = create_app()
     config = SchemathesisConfig.from_dict(
         {
             # The deterministic coverage phase (boundary values, wrong types) is thorough but
@@ -53,12 +50,17 @@ def avi_schema(avi_app: flask.Flask) -> Any:
             "generation": {"max-examples": examples(2), "mode": "all", "database": "none"},
         }
     )
-    schema = schemathesis.openapi.from_path(OPENAPI_FILE, config=config)
-    schema.app = avi_app
-    return schema
+    loaded = schemathesis.openapi.from_path(OPENAPI_FILE, config=config)
+    loaded.app = app
+    return app, loaded
 
 
-schema = schemathesis.pytest.from_fixture("avi_schema")
+AVI_APP, schema = _schema()
+
+
+@pytest.fixture(scope="module")
+def avi_app() -> flask.Flask:
+    return AVI_APP
 
 
 @schema.parametrize()
