@@ -6,8 +6,10 @@
    informers' first lists, learn existing Events, and enqueue every key that has Services or Avi
    objects (adoption and orphan clean-up happen in those reconciles),
 3. run ``workers`` reconcile threads, and a periodic resync of the Avi cache (drift repair).
+Events are written by the recorder's own thread, off the reconcile path.
 ``stop()`` ends everything and joins the threads. ``settled()`` is true when the queue is empty,
-nothing is in flight and every informer has caught up with the API server's resourceVersion.
+nothing is in flight, every queued Event is written and every informer has caught up with the
+API server's resourceVersion.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ class Engine:
             self.informers[AVIINFRASETTINGS.name].store,
             self.informers[L4RULES.name].store,
         )
-        self.recorder = EventRecorder(self.kube, on_write=self.metrics.k8s_write)
+        self.recorder = EventRecorder(self.kube, on_write=self.metrics.k8s_write, background=True)
         self.reconciler = Reconciler(
             self.cluster,
             self.avi,
@@ -159,6 +161,7 @@ class Engine:
         if self._serve_endpoint:
             self._endpoint = EndpointServer(self, self.config.host, self.config.port)
             self._endpoint.start()
+        self.recorder.start()
         for informer in self.informers.values():
             informer.start()
         self._spawn(self._bootstrap, "engine-bootstrap")
@@ -183,6 +186,7 @@ class Engine:
             informer.join(max(deadline - time.monotonic(), 0.1))
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0.1))
+        self.recorder.stop(max(deadline - time.monotonic(), 0.1))
         if self._endpoint is not None:
             self._endpoint.stop()
             self._endpoint = None
@@ -228,7 +232,7 @@ class Engine:
         for informer in self.informers.values():
             if not rv_at_least(informer.resource_version, server_rv):
                 return False
-        return self.queue.idle()
+        return self.queue.idle() and self.recorder.idle()
 
     def wait_settled(self, timeout: float = 10.0, interval: float = 0.01) -> bool:
         deadline = time.monotonic() + timeout
@@ -266,7 +270,7 @@ class Engine:
         return {
             "cluster_name": self.config.cluster_name,
             "ready": ready,
-            "settled": bool(ready and caught_up and self.queue.idle()),
+            "settled": bool(ready and caught_up and self.queue.idle() and self.recorder.idle()),
             "server_resource_version": server_rv,
             "observed_resource_version": {n: i["resource_version"] for n, i in informers.items()},
             "informers": informers,

@@ -341,12 +341,11 @@ class Reconciler:
         *,
         once: bool = False,
     ) -> None:
+        ref = ObjectRef.of(obj)
         try:
-            self.recorder.record(ObjectRef.of(dict(obj)), event_type, reason, message, once=once)
+            self.recorder.record(ref, event_type, reason, message, once=once)
         except KubeError as exc:
-            log.warning(
-                "cannot record event %s on %s: %s", reason, ObjectRef.of(dict(obj)).name, exc
-            )
+            log.warning("cannot record event %s on %s: %s", reason, ref.name, exc)
 
     def _wrote(self, kind: str) -> None:
         if self._on_k8s_write is not None:
