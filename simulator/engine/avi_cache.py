@@ -4,7 +4,8 @@ Filled at start from the controller (VS, L4PolicySet and pools by ``created_by``
 prefix, since the Avi VsVip model has no ``created_by``), indexed by (type, name) and by the key
 that owns each object (``diff.owned_key``, from its markers), and kept current from every write
 response. :meth:`AviCache.resync` replaces the content with a fresh listing and reports the keys
-whose objects changed or vanished behind the engine's back (drift repair).
+whose objects changed or vanished behind the engine's back (drift repair). Objects are stored
+as compact copies (shared keys and strings, see :mod:`simulator.engine.compact`).
 
 Thread-safe. It makes no controller calls itself.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from simulator.domain import diff
 from simulator.domain.model import DesiredState, Key, ObservedState, Settings
+from simulator.engine.compact import compact
 
 TYPES = ("vsvip", "pool", "l4policyset", "virtualservice")
 Obj = dict[str, Any]
@@ -141,7 +143,7 @@ class AviCache:
             return
         with self._lock:
             ident = (obj_type, name)
-            self._objects[ident] = dict(obj)
+            self._objects[ident] = compact(dict(obj))
             self._reindex(ident)
             self._touch(ident)
 
@@ -174,7 +176,7 @@ class AviCache:
                 for obj in objs:
                     name = obj.get("name")
                     if isinstance(name, str) and self._is_ours(obj_type, obj):
-                        fresh[(obj_type, name)] = dict(obj)
+                        fresh[(obj_type, name)] = compact(dict(obj))
             changed: set[Key] = set()
             for ident in set(self._objects) | set(fresh):
                 if self._touched.get(ident, 0) > started_seq:
@@ -214,7 +216,7 @@ class AviCache:
         if not isinstance(name, str) or not self._is_ours(obj_type, obj):
             return
         ident = (obj_type, name)
-        self._objects[ident] = dict(obj)
+        self._objects[ident] = compact(dict(obj))
         self._reindex(ident)
 
     def _touch(self, ident: Ident) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from simulator.adapters.kube import Gone, KubeApi, KubeError, Resource
+from simulator.engine.compact import compact
 
 log = logging.getLogger("ako_sim.informer")
 
@@ -79,6 +80,8 @@ class Store:
             return len(self._items)
 
     def put(self, obj: Obj) -> Obj | None:
+        """Store a compact copy of ``obj`` (shared keys and strings); returns the old one."""
+        obj = compact(obj)
         key = object_key(obj)
         with self._lock:
             old = self._items.get(key)
