@@ -99,11 +99,13 @@ def _ako_sim() -> list[str]:
 
 def start_proc(name: str, args: list[str], workdir: Path, timeout: float = 30.0) -> Proc:
     """Start ``ako-sim <args>`` and wait for its "serving on URL" line."""
-    log_path = workdir / f"{name}.log"
-    out_path = workdir / f"{name}.out"
-    out = out_path.open("wb")
-    with log_path.open("wb") as err:
-        popen = subprocess.Popen(
+    return await_url(name, spawn(name, args, workdir), workdir, timeout)
+
+
+def spawn(name: str, args: list[str], workdir: Path) -> subprocess.Popen[bytes]:
+    """Start ``ako-sim <args>`` (stdout and stderr to files in ``workdir``); do not wait."""
+    with (workdir / f"{name}.out").open("wb") as out, (workdir / f"{name}.log").open("wb") as err:
+        return subprocess.Popen(
             [*_ako_sim(), *args],
             stdout=out,
             stderr=err,
@@ -111,6 +113,14 @@ def start_proc(name: str, args: list[str], workdir: Path, timeout: float = 30.0)
             cwd=workdir,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+
+def await_url(
+    name: str, popen: subprocess.Popen[bytes], workdir: Path, timeout: float = 30.0
+) -> Proc:
+    """Wait for the "serving on URL" line of a process started by :func:`spawn`."""
+    log_path = workdir / f"{name}.log"
+    out_path = workdir / f"{name}.out"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         match = URL_RE.search(out_path.read_text(errors="replace"))
@@ -155,15 +165,25 @@ class Cluster:
         workdir = Path(tempfile.mkdtemp(prefix="ako-sim-bench-"))
         seed = wide_vip_seed(workdir / "avi-seed.json")
         kubeconfig = workdir / "kubeconfig"
-        k8s = start_proc(
+        # both mocks start at once (their imports overlap), then each reports its URL
+        k8s_popen = spawn(
             "mock-k8s", ["mock-k8s", "--port", "0", "--kubeconfig", str(kubeconfig)], workdir
         )
         try:
-            avi = start_proc(
+            avi_popen = spawn(
                 "mock-avi", ["mock-avi", "--port", "0", "--seed-file", str(seed)], workdir
             )
         except BaseException:
-            k8s.stop()
+            k8s_popen.kill()
+            raise
+        try:
+            k8s = await_url("mock-k8s", k8s_popen, workdir)
+            avi = await_url("mock-avi", avi_popen, workdir)
+        except BaseException:
+            for popen in (k8s_popen, avi_popen):
+                if popen.poll() is None:
+                    popen.kill()
+                    popen.wait(10)
             raise
         cluster = cls(workdir, k8s, avi)
         cluster.wait_healthy()
