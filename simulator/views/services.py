@@ -106,7 +106,8 @@ def age(timestamp: Any, now: datetime) -> str:
 
 
 def load_balancer_status_string(status: Mapping[str, Any], *, wide: bool) -> str:
-    """Ingress IPs (or hostnames without an IP): sorted, de-duplicated, cut to 16 characters."""
+    """Ingress IPs (or hostnames without an IP): sorted, de-duplicated, and cut to 16 characters
+    unless ``wide`` (the printer's rule; Service tables from an API server are always wide)."""
     found: set[str] = set()
     for entry in _list(_map(status.get("loadBalancer")).get("ingress")):
         entry = _map(entry)
@@ -174,7 +175,9 @@ def service_row(service: Mapping[str, Any], now: datetime, *, wide: bool = False
         name=str(meta.get("name") or ""),
         type=str(_map(service.get("spec")).get("type") or "ClusterIP"),
         cluster_ip=cluster_ip(service),
-        external_ip=external_ip(service, wide=wide),
+        # The API server builds Service tables in wide mode whatever the client asks
+        # (printers/storage: GenerateOptions{Wide: true}), so kubectl never cuts EXTERNAL-IP.
+        external_ip=external_ip(service, wide=True),
         ports=port_string(service),
         age=age(meta.get("creationTimestamp"), now),
         selector=selector_string(service),

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import main
-from tests.support.world import EXAMPLES, SHARED_VS, World
+from tests.support.world import EXAMPLES, SHARED_VS, World, service_manifest
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +41,25 @@ def test_get_svc_prints_what_kubectl_prints(world: World, kubectl: Kubectl) -> N
         assert without_age(direct.stdout) == without_age(expected), args
     table = ako_sim("get", "svc", "--engine", engine).stdout.splitlines()
     assert [line.split()[3] for line in table[1:]] == ["100.64.196.61", "100.64.196.61"]
+
+
+def test_get_svc_shows_every_ingress_address_as_kubectl(world: World, kubectl: Kubectl) -> None:
+    """Two ingress IPs (longer than the printer's 16 characters): kubectl shows them whole,
+    because the API server renders tables in wide mode; so must ``ako-sim get svc``."""
+    foreign = service_manifest("dual")  # another controller's Service: the engine leaves it be
+    foreign["spec"]["loadBalancerClass"] = "example.com/other-lb"
+    world.apply(foreign)
+    world.core.patch_namespaced_service_status(
+        "dual",
+        "default",
+        {"status": {"loadBalancer": {"ingress": [{"ip": "100.64.197.10"}, {"ip": "10.1.1.1"}]}}},
+    )
+    world.settle()
+    expected = kubectl("get", "svc", "dual").stdout
+    assert "10.1.1.1,100.64.197.10" in expected
+    got = ako_sim("get", "svc", "--engine", world.engine.url)
+    dual = [line for line in got.stdout.splitlines() if line.startswith("dual ")]
+    assert without_age("\n".join(dual)) == without_age(expected.splitlines()[1])
 
 
 def test_get_svc_in_an_empty_namespace_says_so_on_stderr(world: World) -> None:
