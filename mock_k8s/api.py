@@ -30,6 +30,7 @@ from mock_k8s.resources.kinds import (
     PodStrategy,
 )
 from mock_k8s.resources.service import ServiceStrategy
+from mock_k8s.resources.workloads import STRATEGIES as WORKLOAD_STRATEGIES
 from mock_k8s.selectors import Matcher
 from mock_k8s.store import Store, Stored
 from mock_k8s.watch import Change
@@ -120,6 +121,8 @@ class Api:
             strat = EndpointSliceStrategy(rt)
         elif rt.key == CRD_KEY:
             strat = CRDStrategy(rt)
+        elif rt.key in WORKLOAD_STRATEGIES:
+            strat = WORKLOAD_STRATEGIES[rt.key](rt)
         else:
             strat = Strategy(rt)
         self._strategies[cache_key] = strat

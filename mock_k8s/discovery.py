@@ -91,6 +91,18 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
                     "verbs": list(VERBS_STATUS),
                 }
             )
+        if rt.has_scale:
+            resources.append(
+                {
+                    "name": f"{rt.plural}/scale",
+                    "singularName": "",
+                    "namespaced": rt.namespaced,
+                    "group": "autoscaling",
+                    "version": "v1",
+                    "kind": "Scale",
+                    "verbs": list(VERBS_STATUS),
+                }
+            )
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",

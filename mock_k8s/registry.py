@@ -31,6 +31,8 @@ class ResourceType:
     printer_columns: tuple[dict[str, Any], ...] = ()
     # kinds whose whole object is "spec" (no generation bump rules) vs those with status split
     verbs: tuple[str, ...] = tuple(VERBS_ALL)
+    # serves ``<plural>/scale`` (autoscaling/v1 Scale)
+    has_scale: bool = False
 
     @property
     def api_version(self) -> str:
@@ -63,6 +65,48 @@ BUILTINS: tuple[ResourceType, ...] = (
     ResourceType(
         "discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", True
     ),
+    # apps/v1 and batch/v1 workloads (strategies in resources/workloads.py)
+    ResourceType(
+        "apps",
+        "v1",
+        "deployments",
+        "deployment",
+        "Deployment",
+        True,
+        ("deploy",),
+        True,
+        ("all",),
+        has_scale=True,
+    ),
+    ResourceType(
+        "apps",
+        "v1",
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        True,
+        ("rs",),
+        True,
+        ("all",),
+        has_scale=True,
+    ),
+    ResourceType(
+        "apps",
+        "v1",
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        True,
+        ("sts",),
+        True,
+        ("all",),
+        has_scale=True,
+    ),
+    ResourceType(
+        "apps", "v1", "daemonsets", "daemonset", "DaemonSet", True, ("ds",), True, ("all",)
+    ),
+    ResourceType("batch", "v1", "jobs", "job", "Job", True, (), True, ("all",)),
+    ResourceType("batch", "v1", "cronjobs", "cronjob", "CronJob", True, ("cj",), True, ("all",)),
     ResourceType(
         "apiextensions.k8s.io",
         "v1",
@@ -74,12 +118,231 @@ BUILTINS: tuple[ResourceType, ...] = (
         True,
         ("api-extensions",),
     ),
+    *(
+        # the kinds a real cluster serves beyond the ones above: stored, listed and watched
+        # (an empty list, never a 404, for a controller's informers); strategies, where a kind
+        # has one, in resources/kinds.py and resources/access.py
+        ResourceType(g, v, plural, singular, kind, namespaced, short, status)
+        for g, v, plural, singular, kind, namespaced, short, status in (
+            ("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True, ("sa",), False),
+            (
+                "",
+                "v1",
+                "persistentvolumes",
+                "persistentvolume",
+                "PersistentVolume",
+                False,
+                ("pv",),
+                True,
+            ),
+            (
+                "",
+                "v1",
+                "persistentvolumeclaims",
+                "persistentvolumeclaim",
+                "PersistentVolumeClaim",
+                True,
+                ("pvc",),
+                True,
+            ),
+            (
+                "",
+                "v1",
+                "replicationcontrollers",
+                "replicationcontroller",
+                "ReplicationController",
+                True,
+                ("rc",),
+                True,
+            ),
+            ("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", True, ("quota",), True),
+            ("", "v1", "limitranges", "limitrange", "LimitRange", True, ("limits",), False),
+            ("", "v1", "podtemplates", "podtemplate", "PodTemplate", True, (), False),
+            ("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", True, ("ing",), True),
+            (
+                "networking.k8s.io",
+                "v1",
+                "ingressclasses",
+                "ingressclass",
+                "IngressClass",
+                False,
+                (),
+                False,
+            ),
+            (
+                "networking.k8s.io",
+                "v1",
+                "networkpolicies",
+                "networkpolicy",
+                "NetworkPolicy",
+                True,
+                ("netpol",),
+                False,
+            ),
+            ("coordination.k8s.io", "v1", "leases", "lease", "Lease", True, (), False),
+            (
+                "policy",
+                "v1",
+                "poddisruptionbudgets",
+                "poddisruptionbudget",
+                "PodDisruptionBudget",
+                True,
+                ("pdb",),
+                True,
+            ),
+            ("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", True, (), False),
+            (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "clusterroles",
+                "clusterrole",
+                "ClusterRole",
+                False,
+                (),
+                False,
+            ),
+            (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "rolebindings",
+                "rolebinding",
+                "RoleBinding",
+                True,
+                (),
+                False,
+            ),
+            (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "clusterrolebindings",
+                "clusterrolebinding",
+                "ClusterRoleBinding",
+                False,
+                (),
+                False,
+            ),
+            (
+                "storage.k8s.io",
+                "v1",
+                "storageclasses",
+                "storageclass",
+                "StorageClass",
+                False,
+                ("sc",),
+                False,
+            ),
+            ("storage.k8s.io", "v1", "csidrivers", "csidriver", "CSIDriver", False, (), False),
+            ("storage.k8s.io", "v1", "csinodes", "csinode", "CSINode", False, (), False),
+            (
+                "storage.k8s.io",
+                "v1",
+                "volumeattachments",
+                "volumeattachment",
+                "VolumeAttachment",
+                False,
+                (),
+                True,
+            ),
+            (
+                "scheduling.k8s.io",
+                "v1",
+                "priorityclasses",
+                "priorityclass",
+                "PriorityClass",
+                False,
+                ("pc",),
+                False,
+            ),
+            (
+                "node.k8s.io",
+                "v1",
+                "runtimeclasses",
+                "runtimeclass",
+                "RuntimeClass",
+                False,
+                (),
+                False,
+            ),
+            (
+                "autoscaling",
+                "v2",
+                "horizontalpodautoscalers",
+                "horizontalpodautoscaler",
+                "HorizontalPodAutoscaler",
+                True,
+                ("hpa",),
+                True,
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "v1",
+                "mutatingwebhookconfigurations",
+                "mutatingwebhookconfiguration",
+                "MutatingWebhookConfiguration",
+                False,
+                (),
+                False,
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "v1",
+                "validatingwebhookconfigurations",
+                "validatingwebhookconfiguration",
+                "ValidatingWebhookConfiguration",
+                False,
+                (),
+                False,
+            ),
+            (
+                "certificates.k8s.io",
+                "v1",
+                "certificatesigningrequests",
+                "certificatesigningrequest",
+                "CertificateSigningRequest",
+                False,
+                ("csr",),
+                True,
+            ),
+        )
+    ),
+    # create-only reviews: answered, never stored (resources/access.py)
+    *(
+        ResourceType(g, "v1", plural, "", kind, namespaced, verbs=("create",))
+        for g, plural, kind, namespaced in (
+            ("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False),
+            ("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", False),
+            ("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", True),
+            ("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False),
+            ("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", False),
+            ("authentication.k8s.io", "tokenreviews", "TokenReview", False),
+        )
+    ),
+)
+
+# Kinds answered but never stored (create returns the evaluated review)
+REVIEW_KINDS = frozenset(
+    (
+        "selfsubjectaccessreviews.authorization.k8s.io",
+        "subjectaccessreviews.authorization.k8s.io",
+        "localsubjectaccessreviews.authorization.k8s.io",
+        "selfsubjectrulesreviews.authorization.k8s.io",
+        "selfsubjectreviews.authentication.k8s.io",
+        "tokenreviews.authentication.k8s.io",
+    )
 )
 
 # Preferred order of built-in groups in /apis
 BUILTIN_GROUPS: tuple[tuple[str, str], ...] = (
+    ("apps", "v1"),
+    ("batch", "v1"),
     ("apiextensions.k8s.io", "v1"),
     ("discovery.k8s.io", "v1"),
+    ("networking.k8s.io", "v1"),
+    ("coordination.k8s.io", "v1"),
+    ("policy", "v1"),
+    ("rbac.authorization.k8s.io", "v1"),
+    ("authorization.k8s.io", "v1"),
+    ("authentication.k8s.io", "v1"),
 )
 
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from mock_k8s import discovery, errors, tables
 from mock_k8s.api import Api
 from mock_k8s.registry import ResourceType
+from mock_k8s.resources import workloads
 from mock_k8s.selectors import parse_field_selector, parse_label_selector
 from mock_k8s.store import Stored, dumps
 from mock_k8s.watch import Change, WatchFilter
@@ -212,6 +213,20 @@ class KubeRoutes:
             raise errors.ApiError(
                 404, "NotFound", "the server could not find the requested resource"
             )
+        if rp.subresource == "scale" and rt.has_scale and rp.name is not None:
+            method = req.method.upper()
+            body = read_body(req) if method in ("PUT", "PATCH") else None
+            scale = workloads.scale(
+                self.api,
+                rt,
+                rp.namespace or "",
+                rp.name,
+                method,
+                body,
+                req.headers.get("Content-Type", ""),
+                dry_run=bool(req.args.get("dryRun")),
+            )
+            return json_response(scale)
         status = False
         if rp.subresource is not None:
             known = rp.subresource == "status" and rt.has_status

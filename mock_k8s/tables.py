@@ -367,6 +367,293 @@ def _crd_row(crd: dict[str, Any], wide: bool) -> list[Any]:
 
 CRD_COLUMNS = [NAME_COL, _col("Created At", "date", "", "")]
 
+
+# ---- workloads (apps/v1, batch/v1) ---------------------------------------------------------
+def _template_cells(tmpl: Any) -> tuple[str, str]:
+    """``layoutContainerCells``: container names and images, comma-joined."""
+    pod_spec = (tmpl or {}).get("spec") or {} if isinstance(tmpl, dict) else {}
+    containers = [c for c in pod_spec.get("containers") or [] if isinstance(c, dict)]
+    return (
+        ",".join(str(c.get("name", "")) for c in containers),
+        ",".join(str(c.get("image", "")) for c in containers),
+    )
+
+
+def _label_selector(sel: Any) -> str:
+    from mock_k8s.resources.workloads import selector_string
+
+    return selector_string(sel)
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _deployment_row(d: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = d.get("spec") or {}, d.get("status") or {}
+    names, images = _template_cells(spec.get("template"))
+    return [
+        d["metadata"]["name"],
+        f"{_int(status.get('readyReplicas'))}/{_int(spec.get('replicas'))}",
+        _int(status.get("updatedReplicas")),
+        _int(status.get("availableReplicas")),
+        age(d["metadata"].get("creationTimestamp")),
+        names,
+        images,
+        _label_selector(spec.get("selector")),
+    ]
+
+
+_CONTAINERS_COL = _col("Containers", desc="Names of each container in the template.", priority=1)
+_IMAGES_COL = _col(
+    "Images", desc="Images referenced by each container in the template.", priority=1
+)
+_SELECTOR_COL = _col(
+    "Selector",
+    desc="Label selector for pods. Existing ReplicaSets whose pods are selected by this will be "
+    "the ones affected by this deployment.",
+    priority=1,
+)
+
+DEPLOYMENT_COLUMNS = [
+    NAME_COL,
+    _col("Ready", desc="Number of the pod with ready state"),
+    _col(
+        "Up-to-date",
+        desc="Total number of non-terminating pods targeted by this deployment "
+        "that have the desired template spec.",
+    ),
+    _col(
+        "Available",
+        desc="Total number of available non-terminating pods (ready for at least "
+        "minReadySeconds) targeted by this deployment.",
+    ),
+    AGE_COL,
+    _CONTAINERS_COL,
+    _IMAGES_COL,
+    _SELECTOR_COL,
+]
+
+
+def _replicaset_row(rs: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = rs.get("spec") or {}, rs.get("status") or {}
+    names, images = _template_cells(spec.get("template"))
+    return [
+        rs["metadata"]["name"],
+        _int(spec.get("replicas")),
+        _int(status.get("replicas")),
+        _int(status.get("readyReplicas")),
+        age(rs["metadata"].get("creationTimestamp")),
+        names,
+        images,
+        _label_selector(spec.get("selector")),
+    ]
+
+
+REPLICASET_COLUMNS = [
+    NAME_COL,
+    _col("Desired", "integer", "Replicas is the number of desired pods."),
+    _col(
+        "Current",
+        "integer",
+        "Replicas is the most recently observed number of non-terminating pods.",
+    ),
+    _col(
+        "Ready",
+        "integer",
+        "The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.",
+    ),
+    AGE_COL,
+    _CONTAINERS_COL,
+    _IMAGES_COL,
+    _col(
+        "Selector",
+        desc="Selector is a label query over pods that should match the replica count.",
+        priority=1,
+    ),
+]
+
+
+def _statefulset_row(ss: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = ss.get("spec") or {}, ss.get("status") or {}
+    names, images = _template_cells(spec.get("template"))
+    return [
+        ss["metadata"]["name"],
+        f"{_int(status.get('readyReplicas'))}/{_int(spec.get('replicas'))}",
+        age(ss["metadata"].get("creationTimestamp")),
+        names,
+        images,
+    ]
+
+
+STATEFULSET_COLUMNS = [
+    NAME_COL,
+    _col("Ready", desc="Number of the pod with ready state"),
+    AGE_COL,
+    _CONTAINERS_COL,
+    _IMAGES_COL,
+]
+
+
+def _daemonset_row(ds: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = ds.get("spec") or {}, ds.get("status") or {}
+    tmpl = spec.get("template") or {}
+    names, images = _template_cells(tmpl)
+    node_sel = ((tmpl.get("spec") or {}) if isinstance(tmpl, dict) else {}).get("nodeSelector")
+    return [
+        ds["metadata"]["name"],
+        _int(status.get("desiredNumberScheduled")),
+        _int(status.get("currentNumberScheduled")),
+        _int(status.get("numberReady")),
+        _int(status.get("updatedNumberScheduled")),
+        _int(status.get("numberAvailable")),
+        format_labels(node_sel),
+        age(ds["metadata"].get("creationTimestamp")),
+        names,
+        images,
+        _label_selector(spec.get("selector")),
+    ]
+
+
+DAEMONSET_COLUMNS = [
+    NAME_COL,
+    _col("Desired", "integer", "The total number of nodes that should be running the daemon pod."),
+    _col(
+        "Current",
+        "integer",
+        "The number of nodes that are running at least 1 daemon pod and "
+        "are supposed to run the daemon pod.",
+    ),
+    _col(
+        "Ready",
+        "integer",
+        "The number of nodes that should be running the daemon pod and have "
+        "one or more of the daemon pod running with a Ready Condition.",
+    ),
+    _col("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod"),
+    _col(
+        "Available",
+        "integer",
+        "The number of nodes that should be running the daemon pod and "
+        "have one or more of the daemon pod running and available.",
+    ),
+    _col(
+        "Node Selector",
+        desc="NodeSelector is a selector which must be true for the pod to fit on a node.",
+    ),
+    AGE_COL,
+    _CONTAINERS_COL,
+    _IMAGES_COL,
+    _col(
+        "Selector", desc="A label query over pods that are managed by the daemon set.", priority=1
+    ),
+]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _job_status_text(job: dict[str, Any]) -> str:
+    """``printJob``'s Status column: the terminal condition, else Suspended/Running."""
+    conds = {
+        c.get("type"): c.get("status")
+        for c in (job.get("status") or {}).get("conditions") or []
+        if isinstance(c, dict)
+    }
+    for ctype in ("Complete", "Failed", "FailureTarget", "SuccessCriteriaMet"):
+        if conds.get(ctype) == "True":
+            return ctype
+    if conds.get("Suspended") == "True":
+        return "Suspended"
+    if job["metadata"].get("deletionTimestamp"):
+        return "Terminating"
+    return "Running"
+
+
+def _job_row(job: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = job.get("spec") or {}, job.get("status") or {}
+    names, images = _template_cells(spec.get("template"))
+    succeeded = _int(status.get("succeeded"))
+    completions, parallelism = spec.get("completions"), spec.get("parallelism")
+    if isinstance(completions, int):
+        done = f"{succeeded}/{completions}"
+    elif isinstance(parallelism, int) and parallelism > 1:
+        done = f"{succeeded}/1 of {parallelism}"
+    else:
+        done = f"{succeeded}/1"
+    start, end = _parse_time(status.get("startTime")), _parse_time(status.get("completionTime"))
+    if start is None:
+        duration = ""
+    elif end is None:
+        duration = human_duration((datetime.now(UTC) - start).total_seconds())
+    else:
+        duration = human_duration((end - start).total_seconds())
+    return [
+        job["metadata"]["name"],
+        _job_status_text(job),
+        done,
+        duration,
+        age(job["metadata"].get("creationTimestamp")),
+        names,
+        images,
+        _label_selector(spec.get("selector")),
+    ]
+
+
+JOB_COLUMNS = [
+    NAME_COL,
+    _col("Status", desc="Status of the job."),
+    _col("Completions", desc="The number of pods which reached phase Succeeded."),
+    _col("Duration", desc="Time required to complete the job."),
+    AGE_COL,
+    _CONTAINERS_COL,
+    _IMAGES_COL,
+    _col("Selector", desc="A label query over pods that should match the pod count.", priority=1),
+]
+
+
+def _cronjob_row(cj: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = cj.get("spec") or {}, cj.get("status") or {}
+    tmpl = (((spec.get("jobTemplate") or {}).get("spec")) or {}).get("template")
+    names, images = _template_cells(tmpl)
+    last = status.get("lastScheduleTime")
+    job_sel = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("selector")
+    return [
+        cj["metadata"]["name"],
+        str(spec.get("schedule", "")),
+        str(spec.get("timeZone") or "<none>"),
+        bool(spec.get("suspend", False)),
+        len(status.get("active") or []),
+        age(last) if last else "<none>",
+        age(cj["metadata"].get("creationTimestamp")),
+        names,
+        images,
+        _label_selector(job_sel),
+    ]
+
+
+CRONJOB_COLUMNS = [
+    NAME_COL,
+    _col("Schedule", desc="The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
+    _col("Timezone", desc="The time zone name for the given schedule."),
+    _col("Suspend", "boolean", "This flag tells the controller to suspend subsequent executions."),
+    _col("Active", "integer", "A list of pointers to currently running jobs."),
+    _col(
+        "Last Schedule",
+        desc="Information when was the last time the job was successfully scheduled.",
+    ),
+    AGE_COL,
+    _CONTAINERS_COL,
+    _IMAGES_COL,
+    _col("Selector", desc="A label query over pods that should match the pod count.", priority=1),
+]
+
 _BUILTIN: dict[str, tuple[list[dict[str, Any]], Any]] = {
     "services": (SERVICE_COLUMNS, _service_row),
     "pods": (POD_COLUMNS, _pod_row),
@@ -378,6 +665,12 @@ _BUILTIN: dict[str, tuple[list[dict[str, Any]], Any]] = {
     "configmaps": (CONFIGMAP_COLUMNS, _configmap_row),
     "secrets": (SECRET_COLUMNS, _secret_row),
     "customresourcedefinitions.apiextensions.k8s.io": (CRD_COLUMNS, _crd_row),
+    "deployments.apps": (DEPLOYMENT_COLUMNS, _deployment_row),
+    "replicasets.apps": (REPLICASET_COLUMNS, _replicaset_row),
+    "statefulsets.apps": (STATEFULSET_COLUMNS, _statefulset_row),
+    "daemonsets.apps": (DAEMONSET_COLUMNS, _daemonset_row),
+    "jobs.batch": (JOB_COLUMNS, _job_row),
+    "cronjobs.batch": (CRONJOB_COLUMNS, _cronjob_row),
 }
 
 
