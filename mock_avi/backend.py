@@ -7,6 +7,7 @@ restores the seed, clears faults and the journal, and keeps login sessions alive
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
 from flask import Flask
@@ -32,6 +33,9 @@ class Backend:
         self.sessions = Sessions(config.user, config.password, config.session_idle_timeout)
         self.faults = Faults()
         self.journal = Journal()
+        # The controller's leader "up since" (cluster/runtime): fixed for the life of the
+        # process, resets included; AKO restarts itself when it changes.
+        self.up_since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
 
     @staticmethod
     def _seed_state(config: MockAviConfig) -> dict[str, Any]:

@@ -744,6 +744,27 @@ TYPES: Mapping[str, TypeSpec] = {
         TypeSpec("vsvip", "VsVip", VSVIP, cloud_scoped=True),
         TypeSpec("virtualservice", "VirtualService", VIRTUALSERVICE, cloud_scoped=True),
         TypeSpec("l4policyset", "L4PolicySet", L4POLICYSET),
+        # Types AKO reads at start-up or checks when it validates its CRDs: stored as given.
+        *(
+            TypeSpec(t, m, LENIENT)
+            for t, m in (
+                ("pkiprofile", "PKIProfile"),
+                ("applicationpersistenceprofile", "ApplicationPersistenceProfile"),
+                ("stringgroup", "StringGroup"),
+                ("vsdatascriptset", "VSDataScriptSet"),
+                ("httppolicyset", "HTTPPolicySet"),
+                ("wafpolicy", "WafPolicy"),
+                ("errorpageprofile", "ErrorPageProfile"),
+                ("ssopolicy", "SSOPolicy"),
+                ("authprofile", "AuthProfile"),
+                ("icapprofile", "IcapProfile"),
+                ("securitypolicy", "SecurityPolicy"),
+                ("networksecuritypolicy", "NetworkSecurityPolicy"),
+                ("botdetectionpolicy", "BotDetectionPolicy"),
+                ("trafficcloneprofile", "TrafficCloneProfile"),
+                ("protocolparser", "ProtocolParser"),
+            )
+        ),
     )
 }
 

@@ -86,6 +86,25 @@ def map_refs(value: Any, fn: Callable[[str, str], str], key: str = "") -> Any:
     return value
 
 
+def drop_empty_refs(value: Any) -> Any:
+    """A copy of ``value`` without empty references: an empty ``*_ref`` (``""``, or ``null``)
+    means "not set" on the real controller, and empty elements of a ``*_refs`` list are dropped.
+    """
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if k.endswith("_ref") and (v is None or (isinstance(v, str) and not v.strip())):
+                continue
+            if k.endswith("_refs") and isinstance(v, list):
+                out[k] = [r for r in v if not (isinstance(r, str) and not r.strip())]
+                continue
+            out[k] = drop_empty_refs(v)
+        return out
+    if isinstance(value, list):
+        return [drop_empty_refs(v) for v in value]
+    return value
+
+
 def iter_refs(value: Any) -> list[str]:
     """Every stored reference inside ``value`` (duplicates kept)."""
     found: list[str] = []

@@ -338,11 +338,19 @@ def _special_private(backend: Backend, path: str) -> Response | None:
             {
                 "cluster_state": {"state": "CLUSTER_UP_NO_HA", "progress": 100},
                 "node_states": [
-                    {"name": "127.0.0.1", "state": "CLUSTER_ACTIVE", "role": "CLUSTER_LEADER"}
+                    {
+                        "name": "127.0.0.1",
+                        "state": "CLUSTER_ACTIVE",
+                        "role": "CLUSTER_LEADER",
+                        "up_since": backend.up_since,
+                        "mgmt_ip": {"addr": "127.0.0.1", "type": "V4"},
+                    }
                 ],
                 "node_info": {"cluster_uuid": "cluster-0", "ip": {"addr": "127.0.0.1"}},
             }
         )
+    if path == "ipamdnsproviderprofiledomainlist" and method == "GET":
+        return json_response({"domains": _dns_domains(backend, request.args.get("cloud_uuid"))})
     if path == "cluster" and method == "GET":
         return json_response(
             {"url": f"{base}/api/cluster", "uuid": "cluster-0", "name": "cluster-0-1"}
@@ -368,6 +376,26 @@ def _special_private(backend: Backend, path: str) -> Response | None:
                 return json_response(render_singleton(store.sysconfig, base, path))
         raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=path))
     return None
+
+
+def _dns_domains(backend: Backend, cloud_uuid: str | None) -> list[str]:
+    """The service domains of a cloud's DNS provider profile (none without one)."""
+    store = backend.store
+    with store.lock:
+        cloud = store.records.get(cloud_uuid or "")
+        if cloud is None or cloud.type != "cloud":
+            return []
+        ref = cloud.body.get("dns_provider_ref")
+        profile = store.records.get(ref.rsplit("/", 1)[1]) if isinstance(ref, str) else None
+        if profile is None:
+            return []
+        internal = profile.body.get("internal_profile") or {}
+        domains = internal.get("dns_service_domain") or []
+        return [
+            d["domain_name"]
+            for d in domains
+            if isinstance(d, dict) and isinstance(d.get("domain_name"), str)
+        ]
 
 
 def register(app: Flask) -> None:

@@ -29,7 +29,7 @@ from mock_avi.errors import (
     ref_not_found,
 )
 from mock_avi.models import READ_ONLY_FIELDS, REF_TARGETS, TYPES, TypeSpec
-from mock_avi.refs import map_refs, parse_ref, split_stored, stored
+from mock_avi.refs import drop_empty_refs, map_refs, parse_ref, split_stored, stored
 from mock_avi.schema import apply_defaults, validate
 
 ALL_TENANTS = "*"
@@ -182,7 +182,7 @@ class Store:
         """Validate, fill defaults, resolve refs and run per-type rules; changes nothing."""
         spec = TYPES[obj_type]
         stale = body.get("_last_modified")
-        clean = validate(spec.spec, dict(body), "", spec.model)
+        clean = validate(spec.spec, drop_empty_refs(dict(body)), "", spec.model)
         for key in READ_ONLY_FIELDS:
             clean.pop(key, None)
         if (
@@ -305,8 +305,12 @@ class Store:
             current = {k: v for k, v in existing.body.items() if k != "_last_modified"}
 
             def normalise(part: Any) -> Any:
+                # An empty ref is left for ``prepare`` to drop ("not set").
                 return map_refs(
-                    part, lambda k, r: self.resolve(k, r, existing.tenant, existing.cloud)
+                    part,
+                    lambda k, r: (
+                        r if not r.strip() else self.resolve(k, r, existing.tenant, existing.cloud)
+                    ),
                 )
 
             body = patching.apply(_deep(current), payload, normalise)
