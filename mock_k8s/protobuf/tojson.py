@@ -1,0 +1,184 @@
+"""Decoded protobuf message -> the JSON object Go's encoding/json would write for it.
+
+The real API server decodes protobuf into Go structs; what kubectl sends as JSON is those
+structs marshalled. So every field follows its Go rules (``schema.Field``): pointers are kept
+when present even if zero, ``omitempty`` scalars and slices are dropped when empty, fields
+without ``omitempty`` are always written (zero when absent), non-pointer structs are always
+written, ``omitzero`` drops a zero struct. Special shapes: Time/MicroTime -> RFC3339,
+IntOrString -> int or string, Quantity -> string, bytes -> base64, raw JSON -> its value.
+No HTTP, no storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mock_k8s.protobuf import schema
+
+_ABSENT = object()
+_ZERO_SCALARS: dict[str, Any] = {"string": "", "int": 0, "bool": False, "float": 0.0}
+_STRUCTS = frozenset({"message", "time", "microtime", "intstr", "quantity", "empty", "raw"})
+
+
+class DecodeError(ValueError):
+    """Bytes that decode on the wire but not as the field's JSON (e.g. raw that is not JSON)."""
+
+
+def _time(msg: Any, micro: bool) -> str | None:
+    if not msg.HasField("f1") and not msg.HasField("f2"):
+        return None  # Go's zero Time marshals as null
+    try:
+        t = dt.datetime.fromtimestamp(msg.f1, dt.UTC) + dt.timedelta(microseconds=msg.f2 // 1000)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise DecodeError(f"time out of range: {msg.f1}s") from exc
+    if micro:
+        return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _raw(msg: Any) -> Any:
+    data = msg.f1
+    if not data:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"raw field is not JSON: {exc}") from exc
+
+
+def _is_zero_time(msg: Any) -> bool:
+    return not msg.HasField("f1") and not msg.HasField("f2")
+
+
+def _converter(fld: schema.Field) -> Callable[[Any], Any]:
+    kind = fld.kind
+    if kind in ("string", "int", "bool", "float"):
+        return lambda v: v
+    if kind == "bytes":
+        return lambda v: base64.b64encode(v).decode()
+    if kind == "message":
+        name = fld.message or ""
+        return lambda v: to_json(v, name)
+    if kind in ("time", "microtime"):
+        micro = kind == "microtime"
+        return lambda v: _time(v, micro)
+    if kind == "intstr":
+        return lambda v: v.f3 if v.f1 == 1 else v.f2
+    if kind == "quantity":
+        return lambda v: v.f1 if v.HasField("f1") else "0"
+    if kind == "raw":
+        return _raw
+    if kind == "empty":
+        return lambda v: {}
+    if kind == "extra":
+        return lambda v: list(v.f1)
+    props = schema.SCHEMA_PROPS
+    if kind == "orarray":
+        return lambda v: (
+            [to_json(s, props) for s in v.f2]
+            if len(v.f2)
+            else (to_json(v.f1, props) if v.HasField("f1") else None)
+        )
+    if kind == "orbool":
+        return lambda v: to_json(v.f2, props) if v.HasField("f2") else bool(v.f1)
+    if kind == "orstrings":
+        return lambda v: (
+            list(v.f2) if len(v.f2) else (to_json(v.f1, props) if v.HasField("f1") else None)
+        )
+    raise schema.SchemaError(f"no converter for {kind}")
+
+
+class _Plan:
+    """How to write one message: per field number, the JSON name and rules."""
+
+    def __init__(self, layout: schema.Message) -> None:
+        self.fields: dict[int, tuple[schema.Field, Callable[[Any], Any]]] = {
+            f.number: (f, _converter(f)) for f in layout.fields
+        }
+        self.inline: dict[int, _Plan] = {n: _Plan(sub) for n, sub in layout.inline.items()}
+        # what Go writes for a field absent on the wire
+        self.defaults: list[tuple[int, str, Any]] = []
+        for f in layout.fields:
+            value = self._absent_value(f)
+            if value is not _ABSENT:
+                self.defaults.append((f.number, f.json, value))
+
+    @staticmethod
+    def _absent_value(f: schema.Field) -> Any:
+        if f.pointer or f.container or f.kind in ("bytes", "extra"):
+            return None if f.always else _ABSENT  # nil: null without omitempty
+        if f.kind in _STRUCTS:
+            if f.omitzero:
+                return _ABSENT
+            return _STRUCT_ZERO.get(f.kind, _ABSENT)
+        return _ZERO_SCALARS[f.kind] if f.always else _ABSENT
+
+    def fill(self, msg: Any, out: dict[str, Any]) -> None:
+        present: set[int] = set()
+        for fd, value in msg.ListFields():
+            number = fd.number
+            present.add(number)
+            sub = self.inline.get(number)
+            if sub is not None:
+                sub.fill(value, out)
+                continue
+            f, conv = self.fields[number]
+            if f.container == "list":
+                out[f.json] = [conv(v) for v in value]
+            elif f.container == "map":
+                out[f.json] = {k: conv(v) for k, v in value.items()}
+            elif f.pointer:
+                out[f.json] = conv(value)
+            elif f.kind in _ZERO_SCALARS:
+                if f.always or value:
+                    out[f.json] = value
+            elif f.kind == "bytes":
+                if f.always or value:
+                    out[f.json] = conv(value)
+            elif f.omitzero and f.kind in ("time", "microtime") and _is_zero_time(value):
+                continue
+            else:
+                out[f.json] = conv(value)
+        for number, sub in self.inline.items():
+            if number not in present:
+                sub.fill(sub_default(msg, number), out)
+        for number, name, value in self.defaults:
+            if number not in present:
+                if value is _MESSAGE_ZERO:
+                    f, conv = self.fields[number]
+                    out[name] = conv(getattr(msg, f"f{number}"))
+                else:
+                    out[name] = value
+
+
+_MESSAGE_ZERO = object()  # "convert the field's empty message" (its own defaults apply)
+_STRUCT_ZERO: dict[str, Any] = {
+    "message": _MESSAGE_ZERO,
+    "time": None,
+    "microtime": None,
+    "intstr": 0,
+    "quantity": "0",
+    "empty": {},
+    "raw": None,
+}
+
+
+def sub_default(msg: Any, number: int) -> Any:
+    return getattr(msg, f"f{number}")
+
+
+@functools.cache
+def _plan(name: str) -> _Plan:
+    return _Plan(schema.message(name))
+
+
+def to_json(msg: Any, model: str) -> dict[str, Any]:
+    """The JSON object of a decoded message of ``model``."""
+    out: dict[str, Any] = {}
+    _plan(model).fill(msg, out)
+    return out
