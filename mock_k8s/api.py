@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from mock_k8s import errors
+from mock_k8s import errors, validation
 from mock_k8s.patch import apply_patch
 from mock_k8s.registry import Registry, ResourceType
 from mock_k8s.resources.allocation import Allocators
@@ -179,6 +179,7 @@ class Api:
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
+        body = validation.check_create(self, rt, body)
         with self.lock:
             obj = copy.deepcopy(body)
             meta = obj.get("metadata")
@@ -245,6 +246,7 @@ class Api:
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
+        body = validation.check_update(self, rt, body)
         with self.lock:
             ns = namespace if rt.namespaced else ""
             current = self.store.get(rt.key, ns, name)
@@ -358,6 +360,7 @@ class Api:
             )
             if not isinstance(patched, dict):
                 raise errors.bad_request("the patched object must be a JSON object")
+            patched = validation.check_patch(self, rt, patched, current, content_type, body)
             pmeta = patched.get("metadata")
             if isinstance(pmeta, dict):
                 want = pmeta.get("resourceVersion")

@@ -1,0 +1,169 @@
+"""Field validation of writes, as the API server does it when it decodes a body.
+
+- ``fieldValidation`` (Strict, Warn, Ignore; Warn when absent, as upstream) decides what unknown
+  and duplicate fields do: a 400 (create, update) or 422 (patch) with upstream's
+  ``strict decoding error: unknown field "spec.foo"``, a ``Warning`` header, or nothing. Unknown
+  fields are never stored.
+- A value of the wrong type is always refused (``json: cannot unmarshal ...``), so nothing stored
+  can break a later read.
+- Custom resources are pruned and validated against their CRD's structural schema.
+
+``request`` opens the scope around an HTTP request (``routes``); ``check_create``,
+``check_update`` and ``check_patch`` are the hooks of ``api``: each returns the object to store.
+Writes made outside a request (seed, controllers) are not checked. No storage access beyond
+reading a CRD through the context.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from mock_k8s import errors
+from mock_k8s.openapi import crd_version_schema, models
+from mock_k8s.registry import ResourceType
+from mock_k8s.validation import structural, typed
+from mock_k8s.validation.decoding import (
+    duplicate_fields,
+    go_format,
+    go_json,
+    is_object,
+    parse_pairs,
+    plain,
+)
+from mock_k8s.validation.scope import (
+    IGNORE,
+    STRICT,
+    Scope,
+    add_warning_headers,
+    request,
+    take,
+)
+
+__all__ = ["add_warning_headers", "check_create", "check_patch", "check_update", "request"]
+
+CRD_KEY = "customresourcedefinitions.apiextensions.k8s.io"
+SMP = "application/strategic-merge-patch+json"
+
+
+class Context(Protocol):
+    def get_object(self, key: str, namespace: str, name: str) -> dict[str, Any] | None: ...
+
+
+def _decode_error(rt: ResourceType, detail: str) -> errors.ApiError:
+    return errors.bad_request(
+        f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {detail}'
+    )
+
+
+def _crd_schema(ctx: Context, rt: ResourceType) -> dict[str, Any] | None:
+    crd = ctx.get_object(CRD_KEY, "", f"{rt.plural}.{rt.group}")
+    return crd_version_schema(crd, rt.version)
+
+
+def _decode(ctx: Context, rt: ResourceType, source: Any) -> tuple[dict[str, Any], list[str]]:
+    """The object as the server would hold it, and its strict decoding errors.
+    Raises ``typed.DecodeError`` on a wrong type, ``errors.ApiError`` (422) on a schema error."""
+    if rt.builtin:
+        name = models.model_for_kind(rt.group, rt.version, rt.kind)
+        if name is None:
+            return plain(source), duplicate_fields(source)
+        result = typed.decode(name, source, rt.kind)
+        return result.obj, result.strict
+    strict = duplicate_fields(source)
+    obj: dict[str, Any] = plain(source)
+    meta = obj.get("metadata")
+    if meta is not None:
+        if not is_object(meta):
+            raise typed.DecodeError(
+                f"json: cannot unmarshal {type(meta).__name__} into Go struct field "
+                f"ObjectMeta.metadata of type v1.ObjectMeta"
+            )
+        meta_result = typed.decode("V1ObjectMeta", meta, "ObjectMeta")
+        obj["metadata"] = meta_result.obj
+        strict += [s.replace('field "', 'field "metadata.', 1) for s in meta_result.strict]
+    schema = _crd_schema(ctx, rt)
+    if schema is None:
+        return obj, strict
+    unknown: list[str] = []
+    obj = structural.prune(obj, schema, [], unknown, root=True)
+    strict += [f'unknown field "{u}"' for u in unknown]
+    causes = structural.validate(obj, schema, [], root=True)
+    if causes:
+        name = str((obj.get("metadata") or {}).get("name") or "")
+        raise errors.invalid(rt.kind, name, causes, rt.group)
+    return obj, strict
+
+
+def _strict_text(strict: list[str]) -> str:
+    return "strict decoding error: " + ", ".join(strict)
+
+
+def _write_check(ctx: Context, rt: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
+    scope = take()
+    if scope is None:
+        return body
+    source: Any = None
+    if scope.directive != IGNORE:
+        source = parse_pairs(scope.raw, scope.mimetype)
+    if not is_object(source):
+        source = body
+    try:
+        obj, strict = _decode(ctx, rt, source)
+    except typed.DecodeError as exc:
+        raise _decode_error(rt, str(exc)) from None
+    _report(scope, strict, lambda: _decode_error(rt, _strict_text(strict)))
+    return obj
+
+
+def _report(scope: Scope, strict: list[str], refusal: Any) -> None:
+    if not strict or scope.directive == IGNORE:
+        return
+    if scope.directive == STRICT:
+        raise refusal()
+    scope.warnings.extend(strict)
+
+
+def check_create(ctx: Context, rt: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
+    """The body of a create, decoded: refused (4xx) or with unknown fields dropped."""
+    return _write_check(ctx, rt, body)
+
+
+def check_update(ctx: Context, rt: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
+    """The body of an update (PUT), decoded as on create."""
+    return _write_check(ctx, rt, body)
+
+
+def check_patch(
+    ctx: Context,
+    rt: ResourceType,
+    patched: dict[str, Any],
+    current: dict[str, Any],
+    content_type: str,
+    patch_body: Any,
+) -> dict[str, Any]:
+    """The object a patch produced, decoded; errors are 422s on the field ``patch``."""
+    scope = take()
+    if scope is None:
+        return patched
+    ptype = content_type.split(";")[0].strip().lower()
+
+    def patch_error(detail: str) -> errors.ApiError:
+        shown = go_format(patch_body) if ptype == SMP else go_json(patched)
+        return errors.invalid("", "", [errors.invalid_value("patch", shown, detail)])
+
+    strict: list[str] = []
+    if scope.directive != IGNORE and ptype != "application/json-patch+json":
+        strict += duplicate_fields(parse_pairs(scope.raw, "application/json"))
+    try:
+        obj, found = _decode(ctx, rt, patched)
+    except typed.DecodeError as exc:
+        raise patch_error(str(exc)) from None
+    if found:
+        try:
+            _, before = _decode(ctx, rt, current)
+        except (typed.DecodeError, errors.ApiError):
+            before = []
+        known = set(before)
+        strict += [s for s in found if s not in known]
+    _report(scope, strict, lambda: patch_error(_strict_text(strict)))
+    return obj

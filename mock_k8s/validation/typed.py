@@ -1,0 +1,190 @@
+"""Decoding checks of built-in kinds against their models, as the API server's JSON decoding
+into Go structs does them.
+
+``decode`` walks a body along the kind's model (``mock_k8s.openapi.models``): a value of the wrong
+JSON type stops it with encoding/json's text (``DecodeError``), unknown and duplicate fields are
+collected as strict decoding errors in document order (a field both unknown and duplicated is
+reported once, as unknown), and the result is the body as Go would re-encode it: unknown fields
+dropped, nulls omitted. No HTTP, no storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_k8s.openapi import models
+from mock_k8s.openapi.models import TypeRef
+from mock_k8s.validation.decoding import is_object, items, json_kind, number_text, path_text, plain
+
+RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
+)
+QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+MSG_QUANTITY = (
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+RANGES = {"int32": models.INT32_RANGE, "int64": models.INT64_RANGE}
+ZERO: dict[str, Any] = {"string": "", "integer": 0, "number": 0, "boolean": False, "model": {}}
+
+
+class DecodeError(Exception):
+    """The first type error of a body (Go's decoder reports only the first)."""
+
+
+@dataclass
+class Result:
+    obj: dict[str, Any]
+    strict: list[str] = field(default_factory=list)  # unknown / duplicate field texts
+
+
+def _type_error(value: Any, struct: str, gopath: list[str], ref: TypeRef) -> DecodeError:
+    kind = json_kind(value)
+    if kind == "number" and ref.kind == "integer":
+        kind = f"number {number_text(value)}"
+    where = ".".join(gopath)
+    return DecodeError(
+        f"json: cannot unmarshal {kind} into Go struct field {struct}.{where} of type "
+        f"{ref.go_name()}"
+    )
+
+
+def _base64_error(text: str) -> str | None:
+    try:
+        base64.b64decode(text.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        allowed = re.compile(r"[A-Za-z0-9+/=]")
+        for i, ch in enumerate(text):
+            if not allowed.match(ch):
+                return f"illegal base64 data at input byte {i}"
+        return f"illegal base64 data at input byte {max(len(text) - len(text) % 4, 0)}"
+    return None
+
+
+class Walker:
+    def __init__(self) -> None:
+        self.strict: list[str] = []
+
+    def value(
+        self, value: Any, ref: TypeRef, path: list[str], gopath: list[str], struct: str
+    ) -> Any:
+        kind = ref.kind
+        if kind == "model":
+            return self.model(value, ref, path, gopath, struct)
+        if kind == "list":
+            if not isinstance(value, list):
+                raise _type_error(value, struct, gopath, ref)
+            assert ref.item is not None
+            out = []
+            for i, item in enumerate(value):
+                if item is None:
+                    out.append(ZERO.get(ref.item.kind))
+                    continue
+                out.append(self.value(item, ref.item, [*path, f"[{i}]"], gopath, struct))
+            return out
+        if kind == "map":
+            if not is_object(value):
+                raise _type_error(value, struct, gopath, ref)
+            assert ref.item is not None
+            result: dict[str, Any] = {}
+            for k, v in items(value):
+                if v is None:
+                    result[k] = ZERO.get(ref.item.kind)
+                    continue
+                result[k] = self.value(v, ref.item, [*path, k], gopath, struct)
+            return result
+        return self.scalar(value, ref, gopath, struct)
+
+    def model(
+        self, value: Any, ref: TypeRef, path: list[str], gopath: list[str], struct: str
+    ) -> dict[str, Any]:
+        if not is_object(value):
+            raise _type_error(value, struct, gopath, ref)
+        m = models.model(ref.model)
+        if m is None:
+            return plain(value)  # type: ignore[no-any-return]
+        out: dict[str, Any] = {}
+        seen: set[str] = set()
+        unknown: set[str] = set()
+        for key, v in items(value):
+            f = m.fields.get(key)
+            if f is None:
+                if key not in unknown:
+                    unknown.add(key)
+                    self.strict.append(f'unknown field "{path_text([*path, key])}"')
+                continue
+            if key in seen:
+                self.strict.append(f'duplicate field "{path_text([*path, key])}"')
+            seen.add(key)
+            if v is None:
+                out.pop(key, None)
+                continue
+            out[key] = self.value(v, f.type, [*path, key], [*gopath, key], m.short)
+        return out
+
+    @staticmethod
+    def scalar(value: Any, ref: TypeRef, gopath: list[str], struct: str) -> Any:
+        kind = ref.kind
+        if kind == "string":
+            if not isinstance(value, str):
+                raise _type_error(value, struct, gopath, ref)
+        elif kind == "integer":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _type_error(value, struct, gopath, ref)
+            low, high = RANGES.get(ref.fmt, models.INT64_RANGE)
+            if isinstance(value, float) or not low <= value <= high:
+                raise _type_error(value, struct, gopath, ref)
+        elif kind == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _type_error(value, struct, gopath, ref)
+        elif kind == "boolean":
+            if not isinstance(value, bool):
+                raise _type_error(value, struct, gopath, ref)
+        elif kind == "bytes":
+            if not isinstance(value, str):
+                raise _type_error(value, struct, gopath, ref)
+            problem = _base64_error(value)
+            if problem:
+                raise DecodeError(problem)
+        elif kind == "time":
+            if not isinstance(value, str):
+                raise DecodeError(
+                    f"json: cannot unmarshal {json_kind(value)} into Go value of type string"
+                )
+            if not RFC3339.match(value):
+                raise DecodeError(
+                    f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse '
+                    f'"{value}" as "2006"'
+                )
+        elif kind == "int-or-string":
+            if isinstance(value, str):
+                return value
+            if isinstance(value, bool) or not isinstance(value, int):
+                kind_text = json_kind(value)
+                if kind_text == "number":
+                    kind_text = f"number {number_text(value)}"
+                raise DecodeError(f"json: cannot unmarshal {kind_text} into Go value of type int32")
+            low, high = models.INT32_RANGE
+            if not low <= value <= high:
+                raise DecodeError(
+                    f"json: cannot unmarshal number {value} into Go value of type int32"
+                )
+        elif kind == "quantity":
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise DecodeError(MSG_QUANTITY)
+            if not QUANTITY.match(value if isinstance(value, str) else number_text(value)):
+                raise DecodeError(MSG_QUANTITY)
+        else:  # any
+            return plain(value)
+        return value
+
+
+def decode(model_name: str, body: Any, kind: str) -> Result:
+    """Check ``body`` (a dict, or ``Pairs`` read from the raw JSON) as a ``model_name``."""
+    walker = Walker()
+    ref = TypeRef("model", model=model_name)
+    obj = walker.model(body, ref, [], [], kind)
+    return Result(obj, walker.strict)
