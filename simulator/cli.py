@@ -17,6 +17,8 @@ from typing import Any
 import click
 
 from simulator.config import SERVICE_TYPES, ConfigError, EngineConfig, build_config
+from simulator.engines import ENGINES, AkoOptions, EngineChoice
+from simulator.engines.ako_setup import AkoSetupError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -35,6 +37,80 @@ def engine_config(flags: dict[str, Any]) -> EngineConfig:
         return build_config(flags)
     except ConfigError as exc:
         raise click.BadParameter(exc.message, param_hint=exc.setting) from None
+
+
+def engine_options(func: Any) -> Any:
+    """``--engine``, ``--ako-binary``, ``--ako-log``, ``--settle-quiet-ms``, ``--avi-tls`` and
+    ``--ako-leader-election`` (``ako-sim up`` and the commands that start a stack)."""
+    options = [
+        click.option(
+            "--engine",
+            "engine_kind",
+            type=click.Choice(ENGINES),
+            default="sim",
+            show_default=True,
+            help="ako-sim's own engine, or the real AKO binary (--ako-binary)",
+        ),
+        click.option(
+            "--ako-binary",
+            envvar="AKO_BINARY",
+            type=click.Path(dir_okay=False),
+            help="the AKO controller binary for --engine ako [env AKO_BINARY]",
+        ),
+        click.option(
+            "--ako-log",
+            default="./ako.log",
+            show_default=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="where AKO's output goes (appended)",
+        ),
+        click.option(
+            "--settle-quiet-ms",
+            default=500,
+            show_default=True,
+            type=click.IntRange(0, 600_000),
+            help="--engine ako: settled once neither mock answered a write for this long",
+        ),
+        click.option(
+            "--ako-leader-election",
+            is_flag=True,
+            help="--engine ako: create no StatefulSet, so AKO runs leader election on Leases",
+        ),
+        click.option("--avi-tls", is_flag=True, help="serve mock-avi over HTTPS (always with AKO)"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def engine_choice(
+    engine_kind: str = "sim",
+    ako_binary: str | None = None,
+    ako_log: Path = Path("./ako.log"),
+    settle_quiet_ms: int = 500,
+    ako_leader_election: bool = False,
+    avi_tls: bool = False,
+) -> EngineChoice:
+    """The engine the flags choose; a missing or unusable AKO binary is a usage error."""
+    if engine_kind != "ako":
+        return EngineChoice("sim")
+    if not ako_binary:
+        raise click.UsageError("--engine ako needs --ako-binary PATH (or AKO_BINARY)")
+    from simulator.engines.ako_setup import check_binary
+
+    try:
+        binary = check_binary(ako_binary)
+    except AkoSetupError as exc:
+        raise click.BadParameter(str(exc), param_hint="--ako-binary") from None
+    return EngineChoice(
+        "ako",
+        AkoOptions(
+            binary=str(binary),
+            log_file=ako_log,
+            settle_quiet_ms=settle_quiet_ms,
+            leader_election=ako_leader_election,
+        ),
+    )
 
 
 def wait_for_shutdown() -> None:
@@ -134,6 +210,7 @@ _LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive
 )
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
+@engine_options
 def up_command(
     host: str,
     k8s_port: int,
@@ -144,11 +221,17 @@ def up_command(
     service_type: str,
     seed: int,
     log_level: str,
+    **engine_flags: Any,
 ) -> None:
-    """Start the fake API server, the mock Avi controller and the engine in one process."""
+    """Start the fake API server, the mock Avi controller and the engine (ako-sim's own, or the
+    real AKO with --engine ako --ako-binary PATH)."""
     from simulator.stack import start_stack
 
+    choice = engine_choice(**engine_flags)
     setup_logging(log_level)
+    if choice.kind == "ako":
+        # AKO's own lines go to --ako-log; the terminal gets its errors only
+        logging.getLogger("ako_sim.ako.log").setLevel(logging.ERROR)
     for name, port in (
         ("--k8s-port", k8s_port),
         ("--avi-port", avi_port),
@@ -167,14 +250,24 @@ def up_command(
             cluster_name=overrides.cluster_name,
             service_type=overrides.service_type,
             seed=seed,
+            engine=choice,
+            avi_tls=bool(engine_flags.get("avi_tls")),
         )
+    except AkoSetupError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot start: {exc}") from None
     try:
         engine = stack.engine
         click.echo(f"mock-k8s (Kubernetes API) serving on {stack.k8s_url}")
         click.echo(f"mock-avi (Avi controller) serving on {stack.avi_url}")
-        click.echo(f"engine serving on {engine.url if engine else ''}")
+        if choice.kind == "ako" and choice.ako is not None:
+            state = engine.state() if engine else {}
+            click.echo(
+                f"AKO {state.get('ako_version') or ''} running (pid {state.get('pid')}, "
+                f"ready in {state.get('ready_after_s')}s), log {choice.ako.log_file}"
+            )
+        click.echo(f"engine ({choice.kind}) serving on {engine.url if engine else ''}")
         click.echo(f"export KUBECONFIG={stack.kubeconfig}")
         sys.stdout.flush()
         wait_for_shutdown()

@@ -1,8 +1,11 @@
-"""The embedded stack: mock_k8s + mock_avi + the engine in one process (``ako-sim up``, tests).
+"""The embedded stack: mock_k8s + mock_avi + an engine (``ako-sim up``, tests, benchmarks).
 
-This module and ``simulator.cli`` are the composition root: the only places that import the
-mocks. The engine still reaches them only over HTTP, through the kubeconfig written here and the
-controller URL.
+This module is the composition root: :func:`start_stack` (alias ``build_stack``) is what the CLI,
+the tests and the benchmarks call; it and ``simulator.cli`` are the only places that import the
+mocks. The engine is a plug (:mod:`simulator.engines`): ako-sim's own engine in this process or
+the real AKO as a child process; the stack only starts, stops and restarts it through
+:class:`~simulator.engines.EngineHandle` and never looks inside. The engine reaches the mocks
+only over HTTP, through the kubeconfig written here and the controller URL.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.config import EngineConfig
-from simulator.engine.controller import Engine
+from simulator.engines import EngineChoice, EngineHandle, build_engine
 
 log = logging.getLogger("ako_sim.stack")
 
@@ -26,7 +29,8 @@ class Stack:
     avi: Any
     kubeconfig: Path
     config: EngineConfig
-    engine: Engine | None = None
+    choice: EngineChoice = field(default_factory=EngineChoice)
+    engine: EngineHandle | None = None
     _engine_port: int = field(default=0, repr=False)
 
     @property
@@ -41,20 +45,24 @@ class Stack:
     def engine_url(self) -> str:
         return self.engine.url if self.engine is not None else ""
 
-    def start_engine(self, **overrides: Any) -> Engine:
+    @property
+    def engine_kind(self) -> str:
+        return self.choice.kind
+
+    def start_engine(self, **overrides: Any) -> EngineHandle:
         """Start an engine (if none runs) with the stack's settings, changed by ``overrides``."""
         if self.engine is not None:
             return self.engine
         config = self.config.with_overrides(**overrides) if overrides else self.config
         if config.port == 0 and self._engine_port:
             config = config.with_overrides(port=self._engine_port)  # keep the URL stable
-        engine = Engine(config)
+        engine = build_engine(config, self.choice)
         try:
             engine.start()
         except OSError:
             if config.port == 0:
                 raise
-            engine = Engine(config.with_overrides(port=0))
+            engine = build_engine(config.with_overrides(port=0), self.choice)
             engine.start()
         self.engine = engine
         self._engine_port = engine.port
@@ -65,7 +73,7 @@ class Stack:
             self.engine.stop()
             self.engine = None
 
-    def restart_engine(self, **overrides: Any) -> Engine:
+    def restart_engine(self, **overrides: Any) -> EngineHandle:
         """Stop the running engine and start a fresh one (same URL when the port is free)."""
         self.stop_engine()
         return self.start_engine(**overrides)
@@ -91,16 +99,20 @@ def start_stack(
     *,
     start_engine: bool = True,
     engine_overrides: dict[str, Any] | None = None,
+    engine: EngineChoice | None = None,
+    avi_tls: bool = False,
 ) -> Stack:
-    """Start mock_k8s (AKO CRDs installed), mock_avi (default seed) and an engine."""
+    """Start mock_k8s (AKO CRDs installed), mock_avi (default seed) and an engine: ako-sim's
+    own unless ``engine`` chooses AKO (mock_avi then serves HTTPS, as with ``avi_tls``)."""
     from mock_avi.server import start_server as start_avi
     from mock_k8s.server import start_server as start_k8s
     from mock_k8s.server import write_kubeconfig
 
+    choice = engine or EngineChoice()
     kubeconfig_path = Path(kubeconfig)
     k8s = start_k8s(host=host, port=k8s_port, seed=seed, install_ako_crds=True)
     try:
-        avi = start_avi(host=host, port=avi_port)
+        avi = start_avi(host=host, port=avi_port, tls=avi_tls or choice.needs_tls)
     except BaseException:
         k8s.stop()
         raise
@@ -115,7 +127,9 @@ def start_stack(
             host=host,
             port=engine_port,
         ).with_overrides(**(engine_overrides or {}))
-        stack = Stack(k8s=k8s, avi=avi, kubeconfig=kubeconfig_path.resolve(), config=config)
+        stack = Stack(
+            k8s=k8s, avi=avi, kubeconfig=kubeconfig_path.resolve(), config=config, choice=choice
+        )
         if start_engine:
             stack.start_engine()
     except BaseException:
@@ -123,3 +137,7 @@ def start_stack(
         k8s.stop()
         raise
     return stack
+
+
+#: the composition root under the name issue 14 gives it
+build_stack = start_stack
