@@ -16,7 +16,8 @@ from urllib.parse import unquote
 import yaml
 from werkzeug.wrappers import Request, Response
 
-from mock_k8s import discovery, errors, openapi, tables, validation
+from mock_k8s import discovery, errors, tables
+from mock_k8s import protobuf as k8s_protobuf
 from mock_k8s.api import Api
 from mock_k8s.registry import ResourceType
 from mock_k8s.resources import workloads
@@ -94,11 +95,23 @@ def wants_partial(req: Request) -> bool:
     return "as=PartialObjectMetadata" in accept and "as=Table" not in accept
 
 
-def read_body(req: Request) -> Any:
+# A custom resource has no protobuf message (upstream: CRDs do not support protobuf); the
+# media types its endpoints take, as negotiation.errUnsupportedMediaType lists them.
+MSG_CR_PROTOBUF = (
+    "the body of the request was in an unknown format - accepted media types include: "
+    "application/json, application/yaml"
+)
+
+
+def read_body(req: Request, rt: ResourceType | None = None) -> Any:
+    """The request body as a JSON-like object: JSON, YAML, or protobuf for built-in kinds
+    (``rt`` is the resource addressed; a custom resource's protobuf body is a 415)."""
     data = req.get_data(cache=True)
+    ctype = (req.mimetype or "").lower()
+    if ctype == k8s_protobuf.MEDIA_TYPE:
+        return read_protobuf(data, rt)
     if not data or not data.strip():
         return None
-    ctype = (req.mimetype or "").lower()
     try:
         if "yaml" in ctype:
             return yaml.safe_load(data)
@@ -110,6 +123,55 @@ def read_body(req: Request) -> Any:
             except yaml.YAMLError:
                 pass
         raise errors.bad_request(f"the body of the request could not be decoded: {exc}") from None
+
+
+def read_protobuf(data: bytes, rt: ResourceType | None) -> Any:
+    """Decode a protobuf body; a bad one is upstream's 400 (``transformDecodeError``)."""
+    if rt is not None and not rt.builtin:
+        raise errors.ApiError(415, "UnsupportedMediaType", MSG_CR_PROTOBUF)
+    if not data:
+        return None
+    try:
+        return k8s_protobuf.decode(data)
+    except k8s_protobuf.ProtobufError as exc:
+        target = rt.kind if rt is not None else "Object"
+        try:
+            api_version, kind = k8s_protobuf.peek(data)
+        except k8s_protobuf.ProtobufError:
+            api_version, kind = "", ""
+        if kind:
+            version = api_version.rpartition("/")[2]
+            raise errors.bad_request(
+                f'{kind} in version "{version}" cannot be handled as a {target}: {exc}'
+            ) from None
+        summary = data[:30].hex() + (" ..." if len(data) > 30 else "")
+        raise errors.bad_request(
+            f"the object provided is unrecognized (must be of type {target}): {exc} ({summary})"
+        ) from None
+
+
+def wants_protobuf_only(req: Request) -> bool:
+    """True when the Accept list names protobuf and nothing JSON can answer (client-go and
+    kubectl also list JSON, so they get JSON)."""
+    clauses = [c.strip() for c in req.headers.get("Accept", "").split(",") if c.strip()]
+    if not clauses:
+        return False
+    seen = False
+    for clause in clauses:
+        mtype, *params = (p.strip() for p in clause.split(";"))
+        if any(p.replace(" ", "") in ("q=0", "q=0.0") for p in params):
+            continue
+        if mtype.lower() != k8s_protobuf.MEDIA_TYPE or any(p.startswith("as=") for p in params):
+            return False
+        seen = True
+    return seen
+
+
+def protobuf_response(req: Request, obj: Any, code: int = 200) -> Response | None:
+    """The protobuf answer to a protobuf-only Accept list, or None to answer JSON as usual."""
+    if not wants_protobuf_only(req) or not k8s_protobuf.can_encode(obj):
+        return None
+    return Response(k8s_protobuf.encode(obj), status=code, mimetype=k8s_protobuf.MEDIA_TYPE)
 
 
 class ResourcePath:
@@ -139,10 +201,6 @@ class KubeRoutes:
 
     # ---- dispatch ------------------------------------------------------------------------
     def dispatch(self, req: Request) -> Response:
-        with validation.request(req) as scope:  # fieldValidation and Warning headers
-            return validation.add_warning_headers(scope, self._dispatch(req))
-
-    def _dispatch(self, req: Request) -> Response:
         path = req.path.rstrip("/") or "/"
         parts = [unquote(p) for p in path.strip("/").split("/") if p]
         if path == "/version":
@@ -153,10 +211,6 @@ class KubeRoutes:
             return json_response(discovery.api_versions(self.server_address))
         if path == "/apis":
             return json_response(discovery.api_group_list(self.api.registry))
-        if path.startswith("/openapi/"):
-            served = openapi.respond(self.api, path, req.headers.get("Accept", ""))
-            if served is not None:
-                return served
         if path == "/openapi/v3":
             return json_response(discovery.openapi_v3_index(self.api.registry))
         if path.startswith("/openapi/v3/"):
@@ -223,7 +277,7 @@ class KubeRoutes:
             )
         if rp.subresource == "scale" and rt.has_scale and rp.name is not None:
             method = req.method.upper()
-            body = read_body(req) if method in ("PUT", "PATCH") else None
+            body = read_body(req, rt) if method in ("PUT", "PATCH") else None
             scale = workloads.scale(
                 self.api,
                 rt,
@@ -234,7 +288,7 @@ class KubeRoutes:
                 req.headers.get("Content-Type", ""),
                 dry_run=bool(req.args.get("dryRun")),
             )
-            return json_response(scale)
+            return protobuf_response(req, scale) or json_response(scale)
         status = False
         if rp.subresource is not None:
             known = rp.subresource == "status" and rt.has_status
@@ -254,7 +308,7 @@ class KubeRoutes:
             if method == "POST":
                 if rt.namespaced and rp.namespace is None:
                     raise errors.method_not_allowed()
-                obj = self.api.create(rt, ns, read_body(req), dry_run=dry_run)
+                obj = self.api.create(rt, ns, read_body(req, rt), dry_run=dry_run)
                 return self._object_response(req, rt, obj, 201)
             if method == "DELETE":
                 label = parse_label_selector(req.args.get("labelSelector"))
@@ -276,17 +330,17 @@ class KubeRoutes:
                 )
             if wants_partial(req):
                 return json_response(tables.partial_metadata(stored.obj))
-            return raw_response(stored.raw)
+            return protobuf_response(req, stored.obj) or raw_response(stored.raw)
         if method == "PUT":
-            obj = self.api.update(rt, ns, name, read_body(req), status=status, dry_run=dry_run)
+            obj = self.api.update(rt, ns, name, read_body(req, rt), status=status, dry_run=dry_run)
             return self._object_response(req, rt, obj, 200)
         if method == "PATCH":
-            body = read_body(req)
+            body = read_body(req, rt)
             ctype = req.headers.get("Content-Type", "")
             obj = self.api.patch(rt, ns, name, ctype, body, status=status, dry_run=dry_run)
             return self._object_response(req, rt, obj, 200)
         if method == "DELETE":
-            options = read_body(req)
+            options = read_body(req, rt)
             obj = self.api.delete(
                 rt, ns, name, options if isinstance(options, dict) else None, dry_run=dry_run
             )
@@ -303,7 +357,7 @@ class KubeRoutes:
                 ),
                 code,
             )
-        return json_response(obj, code)
+        return protobuf_response(req, obj, code) or json_response(obj, code)
 
     def _list(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
         label = parse_label_selector(req.args.get("labelSelector"))
@@ -343,6 +397,11 @@ class KubeRoutes:
             meta["continue"] = result.continue_token
             if result.remaining is not None:
                 meta["remainingItemCount"] = result.remaining
+        if wants_protobuf_only(req):
+            listed = {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta}
+            answer = protobuf_response(req, {**listed, "items": [s.obj for s in result.items]})
+            if answer is not None:
+                return answer
         head = dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
         text = head[:-1] + ',"items":[' + ",".join(s.raw for s in result.items) + "]}"
         return raw_response(text)
