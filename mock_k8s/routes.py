@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import yaml
 from werkzeug.wrappers import Request, Response
 
-from mock_k8s import discovery, errors, tables
+from mock_k8s import discovery, errors, openapi, tables, validation
 from mock_k8s import protobuf as k8s_protobuf
 from mock_k8s.api import Api
 from mock_k8s.registry import ResourceType
@@ -201,6 +201,10 @@ class KubeRoutes:
 
     # ---- dispatch ------------------------------------------------------------------------
     def dispatch(self, req: Request) -> Response:
+        with validation.request(req) as scope:  # fieldValidation and Warning headers
+            return validation.add_warning_headers(scope, self._dispatch(req))
+
+    def _dispatch(self, req: Request) -> Response:
         path = req.path.rstrip("/") or "/"
         parts = [unquote(p) for p in path.strip("/").split("/") if p]
         if path == "/version":
@@ -211,6 +215,10 @@ class KubeRoutes:
             return json_response(discovery.api_versions(self.server_address))
         if path == "/apis":
             return json_response(discovery.api_group_list(self.api.registry))
+        if path.startswith("/openapi/"):
+            served = openapi.respond(self.api, path, req.headers.get("Accept", ""))
+            if served is not None:
+                return served
         if path == "/openapi/v3":
             return json_response(discovery.openapi_v3_index(self.api.registry))
         if path.startswith("/openapi/v3/"):
