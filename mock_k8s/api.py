@@ -23,6 +23,7 @@ from mock_k8s.resources.allocation import Allocators
 from mock_k8s.resources.common import Strategy, now_rfc3339, validate_labels, validate_name
 from mock_k8s.resources.crds import CRDStrategy, CustomStrategy, types_from_crd
 from mock_k8s.resources.kinds import (
+    KIND_STRATEGIES,
     EndpointSliceStrategy,
     EventStrategy,
     NamespaceStrategy,
@@ -36,6 +37,26 @@ from mock_k8s.store import Store, Stored
 from mock_k8s.watch import Change
 
 CRD_KEY = "customresourcedefinitions.apiextensions.k8s.io"
+# Kinds whose upstream strategy sets metadata.generation (custom resources always have one)
+GENERATION_KINDS = frozenset(
+    (
+        CRD_KEY,
+        "deployments.apps",
+        "replicasets.apps",
+        "statefulsets.apps",
+        "daemonsets.apps",
+        "jobs.batch",
+        "cronjobs.batch",
+        "replicationcontrollers",
+        "ingresses.networking.k8s.io",
+        "ingressclasses.networking.k8s.io",
+        "networkpolicies.networking.k8s.io",
+        "poddisruptionbudgets.policy",
+        "horizontalpodautoscalers.autoscaling",
+        "mutatingwebhookconfigurations.admissionregistration.k8s.io",
+        "validatingwebhookconfigurations.admissionregistration.k8s.io",
+    )
+)
 NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 MSG_CONTINUE_EXPIRED = (
     "The provided continue parameter is too old to display a consistent list result. You can "
@@ -113,6 +134,8 @@ class Api:
             strat = NamespaceStrategy(rt)
         elif rt.key == "pods":
             strat = PodStrategy(rt)
+        elif rt.key in KIND_STRATEGIES:
+            strat = KIND_STRATEGIES[rt.key](rt)
         elif rt.key == "nodes":
             strat = NodeStrategy(rt)
         elif rt.key == "events":
@@ -216,7 +239,7 @@ class Api:
             meta.pop("managedFields", None)
             meta["uid"] = self.alloc.new_uid()
             meta["creationTimestamp"] = now_rfc3339()
-            if "spec" in obj or rt.has_status or not rt.builtin:
+            if rt.key in GENERATION_KINDS or not rt.builtin:
                 meta["generation"] = 1
             strat.prepare_create(self, obj)
             causes = strat.validate(self, obj, None)

@@ -183,3 +183,14 @@ def openapi_v3_index(registry: Registry) -> dict[str, Any]:
         path = _gv_path(group, version)
         out[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
     return {"paths": out}
+
+
+# ---- OpenAPI v2 ----------------------------------------------------------------------------
+def openapi_v2_document(registry: Registry) -> dict[str, Any]:
+    """A valid Swagger 2.0 document; its definitions stay empty (kubectl's validation uses v3)."""
+    return {
+        "swagger": "2.0",
+        "info": {"title": "Kubernetes", "version": VERSION_INFO["gitVersion"]},
+        "paths": {},
+        "definitions": {},
+    }

@@ -23,6 +23,12 @@ MSG_SMP_UNSUPPORTED = (
 MSG_TERMINATING = (
     "unable to create new content in namespace {namespace} because it is being terminated"
 )
+MSG_DECODE = '{kind} in version "{version}" cannot be handled as a {kind}: {detail}'
+MSG_IMMUTABLE = "field is immutable"
+MSG_CONFIG_KEY = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
+    "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+)
 
 
 def status_body(

@@ -118,218 +118,72 @@ BUILTINS: tuple[ResourceType, ...] = (
         True,
         ("api-extensions",),
     ),
-    *(
-        # the kinds a real cluster serves beyond the ones above: stored, listed and watched
-        # (an empty list, never a 404, for a controller's informers); strategies, where a kind
-        # has one, in resources/kinds.py and resources/access.py
-        ResourceType(g, v, plural, singular, kind, namespaced, short, status)
-        for g, v, plural, singular, kind, namespaced, short, status in (
-            ("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True, ("sa",), False),
-            (
-                "",
-                "v1",
-                "persistentvolumes",
-                "persistentvolume",
-                "PersistentVolume",
-                False,
-                ("pv",),
-                True,
-            ),
-            (
-                "",
-                "v1",
-                "persistentvolumeclaims",
-                "persistentvolumeclaim",
-                "PersistentVolumeClaim",
-                True,
-                ("pvc",),
-                True,
-            ),
-            (
-                "",
-                "v1",
-                "replicationcontrollers",
-                "replicationcontroller",
-                "ReplicationController",
-                True,
-                ("rc",),
-                True,
-            ),
-            ("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", True, ("quota",), True),
-            ("", "v1", "limitranges", "limitrange", "LimitRange", True, ("limits",), False),
-            ("", "v1", "podtemplates", "podtemplate", "PodTemplate", True, (), False),
-            ("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", True, ("ing",), True),
-            (
-                "networking.k8s.io",
-                "v1",
-                "ingressclasses",
-                "ingressclass",
-                "IngressClass",
-                False,
-                (),
-                False,
-            ),
-            (
-                "networking.k8s.io",
-                "v1",
-                "networkpolicies",
-                "networkpolicy",
-                "NetworkPolicy",
-                True,
-                ("netpol",),
-                False,
-            ),
-            ("coordination.k8s.io", "v1", "leases", "lease", "Lease", True, (), False),
-            (
-                "policy",
-                "v1",
-                "poddisruptionbudgets",
-                "poddisruptionbudget",
-                "PodDisruptionBudget",
-                True,
-                ("pdb",),
-                True,
-            ),
-            ("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", True, (), False),
-            (
-                "rbac.authorization.k8s.io",
-                "v1",
-                "clusterroles",
-                "clusterrole",
-                "ClusterRole",
-                False,
-                (),
-                False,
-            ),
-            (
-                "rbac.authorization.k8s.io",
-                "v1",
-                "rolebindings",
-                "rolebinding",
-                "RoleBinding",
-                True,
-                (),
-                False,
-            ),
-            (
-                "rbac.authorization.k8s.io",
-                "v1",
-                "clusterrolebindings",
-                "clusterrolebinding",
-                "ClusterRoleBinding",
-                False,
-                (),
-                False,
-            ),
-            (
-                "storage.k8s.io",
-                "v1",
-                "storageclasses",
-                "storageclass",
-                "StorageClass",
-                False,
-                ("sc",),
-                False,
-            ),
-            ("storage.k8s.io", "v1", "csidrivers", "csidriver", "CSIDriver", False, (), False),
-            ("storage.k8s.io", "v1", "csinodes", "csinode", "CSINode", False, (), False),
-            (
-                "storage.k8s.io",
-                "v1",
-                "volumeattachments",
-                "volumeattachment",
-                "VolumeAttachment",
-                False,
-                (),
-                True,
-            ),
-            (
-                "scheduling.k8s.io",
-                "v1",
-                "priorityclasses",
-                "priorityclass",
-                "PriorityClass",
-                False,
-                ("pc",),
-                False,
-            ),
-            (
-                "node.k8s.io",
-                "v1",
-                "runtimeclasses",
-                "runtimeclass",
-                "RuntimeClass",
-                False,
-                (),
-                False,
-            ),
-            (
-                "autoscaling",
-                "v2",
-                "horizontalpodautoscalers",
-                "horizontalpodautoscaler",
-                "HorizontalPodAutoscaler",
-                True,
-                ("hpa",),
-                True,
-            ),
-            (
-                "admissionregistration.k8s.io",
-                "v1",
-                "mutatingwebhookconfigurations",
-                "mutatingwebhookconfiguration",
-                "MutatingWebhookConfiguration",
-                False,
-                (),
-                False,
-            ),
-            (
-                "admissionregistration.k8s.io",
-                "v1",
-                "validatingwebhookconfigurations",
-                "validatingwebhookconfiguration",
-                "ValidatingWebhookConfiguration",
-                False,
-                (),
-                False,
-            ),
-            (
-                "certificates.k8s.io",
-                "v1",
-                "certificatesigningrequests",
-                "certificatesigningrequest",
-                "CertificateSigningRequest",
-                False,
-                ("csr",),
-                True,
-            ),
-        )
-    ),
-    # create-only reviews: answered, never stored (resources/access.py)
-    *(
-        ResourceType(g, "v1", plural, "", kind, namespaced, verbs=("create",))
-        for g, plural, kind, namespaced in (
-            ("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False),
-            ("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", False),
-            ("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", True),
-            ("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False),
-            ("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", False),
-            ("authentication.k8s.io", "tokenreviews", "TokenReview", False),
-        )
-    ),
 )
 
-# Kinds answered but never stored (create returns the evaluated review)
-REVIEW_KINDS = frozenset(
-    (
-        "selfsubjectaccessreviews.authorization.k8s.io",
-        "subjectaccessreviews.authorization.k8s.io",
-        "localsubjectaccessreviews.authorization.k8s.io",
-        "selfsubjectrulesreviews.authorization.k8s.io",
-        "selfsubjectreviews.authentication.k8s.io",
-        "tokenreviews.authentication.k8s.io",
-    )
-)
+# The kinds a real cluster serves beyond the ones above: stored, listed and watched, so that a
+# controller's informers get an empty list, never a 404. Strategies, where a kind has one, are in
+# resources/kinds.py and resources/access.py. Columns: group/version, plural, kind, scope
+# (ns/cluster), short names (comma-separated or -), whether it has a status subresource.
+_MORE_KINDS = """
+v1                              serviceaccounts                 ServiceAccount                  ns      sa      -
+v1                              persistentvolumes               PersistentVolume                cluster pv      status
+v1                              persistentvolumeclaims          PersistentVolumeClaim           ns      pvc     status
+v1                              replicationcontrollers          ReplicationController           ns      rc      status
+v1                              resourcequotas                  ResourceQuota                   ns      quota   status
+v1                              limitranges                     LimitRange                      ns      limits  -
+v1                              podtemplates                    PodTemplate                     ns      -       -
+networking.k8s.io/v1            ingresses                       Ingress                         ns      ing     status
+networking.k8s.io/v1            ingressclasses                  IngressClass                    cluster -       -
+networking.k8s.io/v1            networkpolicies                 NetworkPolicy                   ns      netpol  -
+coordination.k8s.io/v1          leases                          Lease                           ns      -       -
+policy/v1                       poddisruptionbudgets            PodDisruptionBudget             ns      pdb     status
+rbac.authorization.k8s.io/v1    roles                           Role                            ns      -       -
+rbac.authorization.k8s.io/v1    clusterroles                    ClusterRole                     cluster -       -
+rbac.authorization.k8s.io/v1    rolebindings                    RoleBinding                     ns      -       -
+rbac.authorization.k8s.io/v1    clusterrolebindings             ClusterRoleBinding              cluster -       -
+storage.k8s.io/v1               storageclasses                  StorageClass                    cluster sc      -
+storage.k8s.io/v1               csidrivers                      CSIDriver                       cluster -       -
+storage.k8s.io/v1               csinodes                        CSINode                         cluster -       -
+storage.k8s.io/v1               volumeattachments               VolumeAttachment                cluster -       status
+scheduling.k8s.io/v1            priorityclasses                 PriorityClass                   cluster pc      -
+node.k8s.io/v1                  runtimeclasses                  RuntimeClass                    cluster -       -
+autoscaling/v2                  horizontalpodautoscalers        HorizontalPodAutoscaler         ns      hpa     status
+admissionregistration.k8s.io/v1 mutatingwebhookconfigurations   MutatingWebhookConfiguration    cluster -       -
+admissionregistration.k8s.io/v1 validatingwebhookconfigurations ValidatingWebhookConfiguration  cluster -       -
+certificates.k8s.io/v1          certificatesigningrequests      CertificateSigningRequest       cluster csr     status
+authorization.k8s.io/v1         selfsubjectaccessreviews        SelfSubjectAccessReview         cluster -       review
+authorization.k8s.io/v1         subjectaccessreviews            SubjectAccessReview             cluster -       review
+authorization.k8s.io/v1         localsubjectaccessreviews       LocalSubjectAccessReview        ns      -       review
+authorization.k8s.io/v1         selfsubjectrulesreviews         SelfSubjectRulesReview          cluster -       review
+authentication.k8s.io/v1        selfsubjectreviews              SelfSubjectReview               cluster -       review
+authentication.k8s.io/v1        tokenreviews                    TokenReview                     cluster -       review
+"""  # noqa: E501
+
+
+def _more_kinds() -> tuple[ResourceType, ...]:
+    out = []
+    for line in _MORE_KINDS.strip().splitlines():
+        gv, plural, kind, scope, short, extra = line.split()
+        group, _, version = gv.rpartition("/")
+        review = extra == "review"  # answered, never stored: create only
+        out.append(
+            ResourceType(
+                group,
+                version,
+                plural,
+                kind.lower(),
+                kind,
+                scope == "ns",
+                () if short == "-" else tuple(short.split(",")),
+                extra == "status",
+                verbs=("create",) if review else tuple(VERBS_ALL),
+            )
+        )
+    return tuple(out)
+
+
+MORE_KINDS = _more_kinds()
+REVIEW_KINDS = frozenset(rt.key for rt in MORE_KINDS if rt.verbs == ("create",))
 
 # Preferred order of built-in groups in /apis
 BUILTIN_GROUPS: tuple[tuple[str, str], ...] = (
@@ -368,7 +222,7 @@ class Registry:
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
-        for rt in BUILTINS:
+        for rt in (*BUILTINS, *MORE_KINDS):
             self._by_gvr[(rt.group, rt.version, rt.plural)] = rt
 
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:

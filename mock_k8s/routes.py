@@ -46,6 +46,40 @@ def error_response(err: errors.ApiError) -> Response:
     return json_response(err.body(), err.code)
 
 
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+_OPENAPI_V2_SUBTYPES = {
+    "json": "json",
+    "com.github.proto-openapi.spec.v2.v1.0+protobuf": "protobuf",
+    "com.github.proto-openapi.spec.v2@v1.0+protobuf": "protobuf",
+}
+
+
+def openapi_v2_choice(accept: str) -> str | None:
+    """ "json", "protobuf" or None for an Accept header (goautoneg order: q, then position)."""
+    clauses: list[tuple[float, int, str, str]] = []
+    for i, part in enumerate((accept or "*/*").split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        mtype, _, subtype = fields[0].partition("/")
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if mtype and q > 0:
+            clauses.append((-q, i, mtype.lower(), subtype.lower()))
+    for _, _, mtype, subtype in sorted(clauses):
+        if mtype not in ("application", "*"):
+            continue
+        if subtype == "*":
+            return "json"
+        if subtype in _OPENAPI_V2_SUBTYPES:
+            return _OPENAPI_V2_SUBTYPES[subtype]
+    return None
+
+
 def query_bool(req: Request, name: str) -> bool:
     return str(req.args.get(name, "")).strip().lower() in ("true", "1", "yes")
 
@@ -224,10 +258,7 @@ class KubeRoutes:
         if path.startswith("/openapi/v3/"):
             return self._openapi_v3_doc(parts[2:])
         if path == "/openapi/v2":
-            # An empty protobuf message: a valid, empty OpenAPI v2 document.
-            return Response(
-                b"", mimetype="application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
-            )
+            return self._openapi_v2(req)
         if parts and parts[0] == "api":
             if len(parts) == 2:
                 return self._resource_list("", parts[1])
@@ -246,6 +277,18 @@ class KubeRoutes:
             if len(parts) > 3:
                 return self._resource(req, ResourcePath(parts[1], parts[2], parts[3:]))
         raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+
+    def _openapi_v2(self, req: Request) -> Response:
+        """kube-openapi's negotiation: the first Accept clause (by q) naming JSON or either
+        protobuf subtype wins; protobuf is answered with the valid ``...v2.v1.0+protobuf``
+        type (the ``@`` form is accepted but never sent back); nothing acceptable is a 406."""
+        kind = openapi_v2_choice(req.headers.get("Accept", ""))
+        if kind == "json":
+            return json_response(discovery.openapi_v2_document(self.api.registry))
+        if kind == "protobuf":
+            # An empty protobuf message: a valid, empty OpenAPI v2 document.
+            return Response(b"", headers={"Content-Type": OPENAPI_V2_PROTOBUF, "Vary": "Accept"})
+        return Response(b"", status=406, headers={"Vary": "Accept"})
 
     def _openapi_v3_doc(self, parts: list[str]) -> Response:
         if len(parts) == 2 and parts[0] == "api":

@@ -155,20 +155,53 @@ SERVICE_COLUMNS = [
 
 
 # ---- other built-ins -------------------------------------------------------------------------
+def _pod_status_cells(pod: dict[str, Any]) -> tuple[int, str, str]:
+    """``printPod``: ready containers, the STATUS reason and the RESTARTS text."""
+    status = pod.get("status") or {}
+    reason = str(status.get("reason") or status.get("phase") or "Unknown")
+    ready = restarts = 0
+    last_restart = ""
+    has_running = False
+    for c in reversed([c for c in status.get("containerStatuses") or [] if isinstance(c, dict)]):
+        restarts += int(c.get("restartCount", 0) or 0)
+        finished = ((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
+        if finished and str(finished) > last_restart:
+            last_restart = str(finished)
+        state = c.get("state") or {}
+        waiting, terminated = state.get("waiting") or {}, state.get("terminated")
+        if waiting.get("reason"):
+            reason = str(waiting["reason"])
+        elif isinstance(terminated, dict) and terminated.get("reason"):
+            reason = str(terminated["reason"])
+        elif isinstance(terminated, dict):
+            code, signal = terminated.get("exitCode", 0), terminated.get("signal", 0)
+            reason = f"Signal:{signal}" if signal else f"ExitCode:{code}"
+        elif c.get("ready") and "running" in state:
+            has_running = True
+            ready += 1
+    if reason == "Completed" and has_running:
+        conds = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+        reason = "Running" if any(c.get("type") == "Ready" for c in conds) else "NotReady"
+    if pod["metadata"].get("deletionTimestamp"):
+        if status.get("reason") == "NodeLost":
+            reason = "Unknown"
+        elif status.get("phase") not in ("Succeeded", "Failed"):
+            reason = "Terminating"
+    text = str(restarts)
+    if restarts and last_restart:
+        text = f"{restarts} ({age(last_restart)} ago)"
+    return ready, reason, text
+
+
 def _pod_row(pod: dict[str, Any], wide: bool) -> list[Any]:
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
     containers = spec.get("containers") or []
-    cstat = status.get("containerStatuses") or []
-    ready = sum(1 for c in cstat if isinstance(c, dict) and c.get("ready"))
-    restarts = sum(int(c.get("restartCount", 0)) for c in cstat if isinstance(c, dict))
-    phase = status.get("reason") or status.get("phase") or "Unknown"
-    if pod["metadata"].get("deletionTimestamp"):
-        phase = "Terminating"
+    ready, phase, restarts = _pod_status_cells(pod)
     return [
         pod["metadata"]["name"],
         f"{ready}/{len(containers)}",
         phase,
-        str(restarts),
+        restarts,
         age(pod["metadata"].get("creationTimestamp")),
         status.get("podIP") or "<none>",
         spec.get("nodeName") or "<none>",
@@ -787,3 +820,226 @@ def table(
     out["columnDefinitions"] = columns_for(rt) if with_columns else None
     out["rows"] = rows
     return out
+
+
+# ---- networking, coordination, policy, rbac, core extras (printers.go) ---------------------
+def format_label_selector(sel: Any) -> str:
+    """``metav1.FormatLabelSelector``: matchLabels then matchExpressions, ``<none>`` if empty."""
+    if not isinstance(sel, dict):
+        return "<none>"
+    parts = [f"{k}={v}" for k, v in sorted((sel.get("matchLabels") or {}).items())]
+    for expr in sel.get("matchExpressions") or []:
+        if not isinstance(expr, dict):
+            continue
+        key, op = expr.get("key", ""), str(expr.get("operator", ""))
+        values = ",".join(sorted(str(v) for v in expr.get("values") or []))
+        if op == "In":
+            parts.append(f"{key} in ({values})")
+        elif op == "NotIn":
+            parts.append(f"{key} notin ({values})")
+        elif op == "Exists":
+            parts.append(str(key))
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts) if parts else "<none>"
+
+
+def _ingress_hosts(rules: Any) -> str:
+    """``formatHosts``: up to three hosts, then ``+ N more...``; ``*`` when none is named."""
+    hosts: list[str] = []
+    more = False
+    rules = [r for r in rules or [] if isinstance(r, dict)]
+    for rule in rules:
+        if len(hosts) == 3:
+            more = True
+        if not more and rule.get("host"):
+            hosts.append(str(rule["host"]))
+    if not hosts:
+        return "*"
+    text = ",".join(hosts)
+    return f"{text} + {len(rules) - 3} more..." if more else text
+
+
+def _ingress_row(ing: dict[str, Any], wide: bool) -> list[Any]:
+    spec = ing.get("spec") or {}
+    return [
+        ing["metadata"]["name"],
+        spec.get("ingressClassName") or "<none>",
+        _ingress_hosts(spec.get("rules")),
+        load_balancer_status_string(ing.get("status"), wide),
+        "80, 443" if spec.get("tls") else "80",
+        age(ing["metadata"].get("creationTimestamp")),
+    ]
+
+
+INGRESS_COLUMNS = [
+    NAME_COL,
+    _col(
+        "Class",
+        desc="The name of the IngressClass resource that should be used for additional "
+        "configuration",
+    ),
+    _col("Hosts", desc="Hosts that incoming requests are matched against before the ingress rule"),
+    _col("Address", desc="Address is a list containing ingress points for the load-balancer"),
+    _col("Ports", desc="Ports of TLS configurations that open"),
+    AGE_COL,
+]
+
+
+def _ingressclass_row(ic: dict[str, Any], wide: bool) -> list[Any]:
+    spec = ic.get("spec") or {}
+    params = spec.get("parameters")
+    text = "<none>"
+    if isinstance(params, dict):
+        text = str(params.get("kind", ""))
+        if params.get("apiGroup") is not None:
+            text += "." + str(params["apiGroup"])
+        text += "/" + str(params.get("name", ""))
+    return [
+        ic["metadata"]["name"],
+        spec.get("controller", ""),
+        text,
+        age(ic["metadata"].get("creationTimestamp")),
+    ]
+
+
+INGRESSCLASS_COLUMNS = [
+    NAME_COL,
+    _col("Controller", desc="Controller that is responsible for handling this class"),
+    _col("Parameters", desc="A reference to a resource with additional parameters"),
+    AGE_COL,
+]
+
+
+def _lease_row(lease: dict[str, Any], wide: bool) -> list[Any]:
+    spec = lease.get("spec") or {}
+    return [
+        lease["metadata"]["name"],
+        spec.get("holderIdentity") or "",
+        age(lease["metadata"].get("creationTimestamp")),
+    ]
+
+
+LEASE_COLUMNS = [
+    NAME_COL,
+    _col("Holder", desc="holderIdentity contains the identity of the holder of a current lease."),
+    AGE_COL,
+]
+
+
+def _networkpolicy_row(np: dict[str, Any], wide: bool) -> list[Any]:
+    spec = np.get("spec") or {}
+    return [
+        np["metadata"]["name"],
+        format_label_selector(spec.get("podSelector")),
+        age(np["metadata"].get("creationTimestamp")),
+    ]
+
+
+NETWORKPOLICY_COLUMNS = [
+    NAME_COL,
+    _col("Pod-Selector", desc="Selects the pods to which this NetworkPolicy object applies."),
+    AGE_COL,
+]
+
+
+def _pdb_row(pdb: dict[str, Any], wide: bool) -> list[Any]:
+    spec, status = pdb.get("spec") or {}, pdb.get("status") or {}
+    min_available = spec.get("minAvailable")
+    max_unavailable = spec.get("maxUnavailable")
+    return [
+        pdb["metadata"]["name"],
+        "N/A" if min_available is None else str(min_available),
+        "N/A" if max_unavailable is None else str(max_unavailable),
+        int(status.get("disruptionsAllowed") or 0),
+        age(pdb["metadata"].get("creationTimestamp")),
+    ]
+
+
+PDB_COLUMNS = [
+    NAME_COL,
+    _col("Min Available", desc="The minimum number of pods that must be available."),
+    _col("Max Unavailable", desc="The maximum number of pods that may be unavailable."),
+    _col(
+        "Allowed Disruptions",
+        "integer",
+        "Calculated number of pods that may be disrupted at this time.",
+    ),
+    AGE_COL,
+]
+
+
+def _subjects(binding: dict[str, Any]) -> tuple[str, str, str]:
+    """``rbac.SubjectsStrings``: users, groups and ``namespace/name`` service accounts."""
+    users, groups, sas = [], [], []
+    for s in binding.get("subjects") or []:
+        if not isinstance(s, dict):
+            continue
+        if s.get("kind") == "User":
+            users.append(str(s.get("name", "")))
+        elif s.get("kind") == "Group":
+            groups.append(str(s.get("name", "")))
+        elif s.get("kind") == "ServiceAccount":
+            sas.append(f"{s.get('namespace', '')}/{s.get('name', '')}")
+    return ", ".join(users), ", ".join(groups), ", ".join(sas)
+
+
+def _binding_row(b: dict[str, Any], wide: bool) -> list[Any]:
+    ref = b.get("roleRef") or {}
+    return [
+        b["metadata"]["name"],
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        age(b["metadata"].get("creationTimestamp")),
+        *_subjects(b),
+    ]
+
+
+def _binding_columns(what: str) -> list[dict[str, Any]]:
+    return [
+        NAME_COL,
+        _col(
+            "Role",
+            desc="RoleRef can reference a Role in the current namespace or a ClusterRole "
+            "in the global namespace. If the RoleRef cannot be resolved, the Authorizer must "
+            "return an error. This field is immutable.",
+        ),
+        AGE_COL,
+        _col("Users", desc=f"Users in the {what}", priority=1),
+        _col("Groups", desc=f"Groups in the {what}", priority=1),
+        _col("ServiceAccounts", desc=f"ServiceAccounts in the {what}", priority=1),
+    ]
+
+
+def _serviceaccount_row(sa: dict[str, Any], wide: bool) -> list[Any]:
+    return [
+        sa["metadata"]["name"],
+        len(sa.get("secrets") or []),
+        age(sa["metadata"].get("creationTimestamp")),
+    ]
+
+
+SERVICEACCOUNT_COLUMNS = [
+    NAME_COL,
+    _col(
+        "Secrets",
+        desc="Secrets is a list of the secrets in the same namespace that pods running using this "
+        "ServiceAccount are allowed to use.",
+    ),
+    AGE_COL,
+]
+
+_BUILTIN.update(
+    {
+        "ingresses.networking.k8s.io": (INGRESS_COLUMNS, _ingress_row),
+        "ingressclasses.networking.k8s.io": (INGRESSCLASS_COLUMNS, _ingressclass_row),
+        "networkpolicies.networking.k8s.io": (NETWORKPOLICY_COLUMNS, _networkpolicy_row),
+        "leases.coordination.k8s.io": (LEASE_COLUMNS, _lease_row),
+        "poddisruptionbudgets.policy": (PDB_COLUMNS, _pdb_row),
+        "rolebindings.rbac.authorization.k8s.io": (_binding_columns("roleBinding"), _binding_row),
+        "clusterrolebindings.rbac.authorization.k8s.io": (
+            _binding_columns("clusterRoleBinding"),
+            _binding_row,
+        ),
+        "serviceaccounts": (SERVICEACCOUNT_COLUMNS, _serviceaccount_row),
+    }
+)

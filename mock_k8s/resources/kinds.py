@@ -1,13 +1,26 @@
-"""Strategies of the simple built-in kinds: Namespace, Pod, Node, Event, EndpointSlice.
+"""Strategies of the simple built-in kinds: Namespace, Pod, Node, Event, EndpointSlice, Secret.
 
 Only the defaults and checks that clients of this project meet. No HTTP, no storage.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from typing import Any
 
-from mock_k8s.errors import FieldError, invalid_value, required_value, unsupported_value
+from mock_k8s.errors import (
+    MSG_CONFIG_KEY,
+    MSG_DECODE,
+    MSG_IMMUTABLE,
+    ApiError,
+    FieldError,
+    bad_request,
+    invalid_value,
+    required_value,
+    unsupported_value,
+)
 from mock_k8s.resources.common import Context, Strategy, is_ip, now_rfc3339
 
 
@@ -118,3 +131,85 @@ class EndpointSliceStrategy(Strategy):
         if at not in ("IPv4", "IPv6", "FQDN"):
             return [unsupported_value("addressType", at, ["FQDN", "IPv4", "IPv6"])]
         return []
+
+
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+class SecretStrategy(Strategy):
+    """``stringData`` is folded into base64 ``data`` on every write (a stringData key wins over
+    the same data key) and then dropped; ``type`` defaults to Opaque and is immutable."""
+
+    def prepare_create(self, ctx: Context, obj: dict[str, Any]) -> None:
+        fold_string_data(obj)
+
+    def prepare_update(self, ctx: Context, new: dict[str, Any], old: dict[str, Any]) -> None:
+        fold_string_data(new)
+
+    def validate(
+        self, ctx: Context, obj: dict[str, Any], old: dict[str, Any] | None
+    ) -> list[FieldError]:
+        errs: list[FieldError] = []
+        for key in obj.get("data") or {}:
+            if not _CONFIG_KEY.match(key):
+                errs.append(invalid_value(f"data[{key}]", key, MSG_CONFIG_KEY))
+        if old is not None and obj.get("type") != old.get("type"):
+            errs.append(invalid_value("type", obj.get("type"), MSG_IMMUTABLE))
+        return errs
+
+
+def fold_string_data(obj: dict[str, Any]) -> None:
+    """Upstream's v1 -> internal conversion: stringData over data, base64-encoded; 400 for a
+    body the real decoder refuses (non-base64 data, non-string values)."""
+    data = obj.get("data")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise secret_decode_error("json: cannot unmarshal into Go struct field Secret.data")
+    for value in data.values():
+        if not isinstance(value, str):
+            raise secret_decode_error(
+                "json: cannot unmarshal non-string into Go struct field Secret.data of type []byte"
+            )
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            detail = f"illegal base64 data at input byte {_bad_byte(value)}"
+            raise secret_decode_error(detail) from None
+    string_data = obj.pop("stringData", None)
+    if string_data is not None:
+        if not isinstance(string_data, dict):
+            raise secret_decode_error(
+                "json: cannot unmarshal into Go struct field Secret.stringData"
+            )
+        for key, value in string_data.items():
+            if not isinstance(value, str):
+                raise secret_decode_error(
+                    "json: cannot unmarshal non-string into Go struct field "
+                    "Secret.stringData of type string"
+                )
+            data[key] = base64.b64encode(value.encode()).decode()
+    if data:
+        obj["data"] = data
+    else:
+        obj.pop("data", None)
+    if not obj.get("type"):
+        obj["type"] = "Opaque"
+
+
+def _bad_byte(value: str) -> int:
+    """Offset Go's base64 decoder names: the first byte outside the alphabet (or the end)."""
+    for i, ch in enumerate(value):
+        if not (ch.isascii() and (ch.isalnum() or ch in "+/=")):
+            return i
+    return len(value) - len(value) % 4 if len(value) % 4 else len(value)
+
+
+def secret_decode_error(detail: str) -> ApiError:
+    return bad_request(MSG_DECODE.format(kind="Secret", version="v1", detail=detail))
+
+
+# Kind strategies looked up by storage key (``api.Api.strategy``)
+KIND_STRATEGIES: dict[str, type[Strategy]] = {
+    "secrets": SecretStrategy,
+}
