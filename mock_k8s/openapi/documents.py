@@ -28,13 +28,13 @@ SPECIAL_SCHEMAS: dict[str, dict[str, Any]] = {
         "JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  "
         "This allows you to have, for example, a JSON field that can accept a name or number.",
         "format": "int-or-string",
-        "type": "string",
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
     },
     QUANTITY: {
         "description": "Quantity is a fixed-point representation of a number. It provides "
         "convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and "
         "AsInt64() accessors.",
-        "type": "string",
+        "oneOf": [{"type": "string"}, {"type": "number"}],
     },
     TIME: {
         "description": "Time is a wrapper around time.Time which supports correct marshaling to "
@@ -94,6 +94,14 @@ class Namer:
         return self.names[class_name]
 
 
+def _special(schema: dict[str, Any], v3: bool) -> dict[str, Any]:
+    out = copy.deepcopy(schema)
+    if not v3 and "oneOf" in out:  # v2 has no oneOf: a string, as upstream's v2 document
+        del out["oneOf"]
+        out["type"] = "string"
+    return out
+
+
 def _builtin_roots(types: Iterable[ResourceType]) -> list[tuple[str, str, ResourceType]]:
     out = []
     for rt in types:
@@ -134,7 +142,7 @@ def _type_schema(ref: TypeRef, namer: Namer, v3: bool, wanted: set[str]) -> dict
     if ref.kind == "model":
         wanted.add(ref.model)
         target = {"$ref": _ref(namer[ref.model], v3)}
-        return {"allOf": [target], "default": {}} if v3 else target
+        return {"allOf": [target]} if v3 else target
     special = SPECIAL_REFS.get(ref.kind)
     if special is not None:
         wanted.add(special)
@@ -201,7 +209,7 @@ def builtin_schemas(
         done.add(name)
         special = SPECIAL_SCHEMAS.get(name)
         if special is not None:
-            out[name] = copy.deepcopy(special)
+            out[name] = _special(special, v3)
             continue
         m = models.model(name)
         if m is None:
@@ -278,13 +286,17 @@ def paths_for(rt: ResourceType, schema_ref: str, v3: bool) -> dict[str, Any]:
         else {"description": "OK", "schema": body_schema}
     )
 
+    group_part = "".join(p.capitalize() for p in (rt.group or "core").replace("-", ".").split("."))
+    op_suffix = f"{group_part}{rt.version.capitalize()}{'Namespaced' if rt.namespaced else ''}"
+    op_suffix += rt.kind
+
     def op(action: str, verb: str, with_body: bool) -> dict[str, Any]:
         params = _params() if v3 else [{**p, "type": "string"} for p in _params()]
         if not v3:
             for p in params:
                 p.pop("schema", None)
         out: dict[str, Any] = {
-            "operationId": f"{verb}{rt.kind}",
+            "operationId": f"{verb}{op_suffix}",
             "parameters": params,
             "x-kubernetes-action": action,
             "x-kubernetes-group-version-kind": gvk,
@@ -302,11 +314,24 @@ def paths_for(rt: ResourceType, schema_ref: str, v3: bool) -> dict[str, Any]:
                 )
         return out
 
+    def path_params(*names: str) -> list[dict[str, Any]]:
+        out = []
+        for name in names:
+            param: dict[str, Any] = {"name": name, "in": "path", "required": True}
+            if v3:
+                param["schema"] = {"type": "string", "uniqueItems": True}
+            else:
+                param.update(type="string", uniqueItems=True)
+            out.append(param)
+        return out
+
+    scope = ("namespace",) if rt.namespaced else ()
     return {
-        collection: {"post": op("post", "create", True)},
+        collection: {"post": op("post", "create", True), "parameters": path_params(*scope)},
         f"{collection}/{{name}}": {
+            "parameters": path_params("name", *scope),
             "get": {
-                "operationId": f"read{rt.kind}",
+                "operationId": f"read{op_suffix}",
                 "x-kubernetes-action": "get",
                 "x-kubernetes-group-version-kind": gvk,
                 "responses": {"200": ok},
@@ -361,7 +386,7 @@ def _meta_closure(namer: Namer, v3: bool) -> dict[str, dict[str, Any]]:
         done.add(name)
         special = SPECIAL_SCHEMAS.get(name)
         if special is not None:
-            out[name] = copy.deepcopy(special)
+            out[name] = _special(special, v3)
             continue
         m = models.model(name)
         if m is None:
