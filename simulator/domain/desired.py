@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.domain import naming
+from simulator.domain.keys import Key
 from simulator.domain.model import (
     ENTERPRISE_TIERS,
     AviObject,
     DesiredState,
     EndpointSliceView,
-    Key,
+    InfraSettingView,
     L4RuleView,
     NodeView,
     Resolution,
@@ -193,38 +194,49 @@ def _pool_payload(
     }
     infra = resolution.infra
     if infra is not None and infra.node_networks:
-        placements: list[dict[str, Any]] = []
-        for net in infra.node_networks:
-            placement: dict[str, Any] = {"network_ref": ref("network", net.name)}
-            if net.cidrs:
-                try:
-                    cidr = ipaddress.ip_network(net.cidrs[0], strict=False)
-                except ValueError:
-                    cidr = None
-                if cidr is not None:
-                    placement["subnet"] = {
-                        "ip_addr": _ip_entry(str(cidr.network_address)),
-                        "mask": cidr.prefixlen,
-                    }
-            placements.append(placement)
-        payload["placement_networks"] = placements
-    rule = resolution.l4rule
-    if rule is not None:
-        for bp in rule.backend_properties:
-            if bp.port != entry.port.port or bp.protocol != proto:
-                continue
-            if bp.lb_algorithm is not None:
-                payload["lb_algorithm"] = bp.lb_algorithm
-            if bp.health_monitor_refs is not None:
-                payload["health_monitor_refs"] = [
-                    ref("healthmonitor", hm) for hm in bp.health_monitor_refs
-                ]
-            if bp.enabled is not None:
-                payload["enabled"] = bp.enabled
-            if bp.min_servers_up is not None:
-                payload["min_servers_up"] = bp.min_servers_up
-            break
+        payload["placement_networks"] = _placement_networks(infra)
+    if resolution.l4rule is not None:
+        payload.update(_backend_overrides(resolution.l4rule, entry.port.port, proto))
     return payload
+
+
+def _placement_networks(infra: InfraSettingView) -> list[dict[str, Any]]:
+    """The AviInfraSetting's node networks (the first CIDR of each as its subnet)."""
+    placements: list[dict[str, Any]] = []
+    for net in infra.node_networks:
+        placement: dict[str, Any] = {"network_ref": ref("network", net.name)}
+        if net.cidrs:
+            try:
+                cidr = ipaddress.ip_network(net.cidrs[0], strict=False)
+            except ValueError:
+                cidr = None
+            if cidr is not None:
+                placement["subnet"] = {
+                    "ip_addr": _ip_entry(str(cidr.network_address)),
+                    "mask": cidr.prefixlen,
+                }
+        placements.append(placement)
+    return placements
+
+
+def _backend_overrides(rule: L4RuleView, port: int, protocol: str) -> dict[str, Any]:
+    """Pool fields an L4Rule's backendProperties set for this port/protocol (the first match)."""
+    for bp in rule.backend_properties:
+        if bp.port != port or bp.protocol != protocol:
+            continue
+        found: dict[str, Any] = {}
+        if bp.lb_algorithm is not None:
+            found["lb_algorithm"] = bp.lb_algorithm
+        if bp.health_monitor_refs is not None:
+            found["health_monitor_refs"] = [
+                ref("healthmonitor", hm) for hm in bp.health_monitor_refs
+            ]
+        if bp.enabled is not None:
+            found["enabled"] = bp.enabled
+        if bp.min_servers_up is not None:
+            found["min_servers_up"] = bp.min_servers_up
+        return found
+    return {}
 
 
 def _vs_services(
@@ -255,6 +267,171 @@ def _vs_services(
     return services
 
 
+def _slices_by_service(
+    key: Key, endpoint_slices: Sequence[EndpointSliceView]
+) -> dict[str, list[EndpointSliceView]]:
+    """The key's namespace's slices by the Service they belong to, each list sorted by name."""
+    found: dict[str, list[EndpointSliceView]] = {}
+    for sl in endpoint_slices:
+        if sl.namespace == key.namespace:
+            found.setdefault(sl.service_name, []).append(sl)
+    for group in found.values():
+        group.sort(key=lambda s: s.name)
+    return found
+
+
+def _pools(
+    entries: Sequence[_Entry],
+    resolution: Resolution,
+    endpoint_slices: Sequence[EndpointSliceView],
+    nodes: Sequence[NodeView],
+    settings: Settings,
+) -> list[AviObject]:
+    """One pool per member port, servers from endpoints (ClusterIP) or nodes (NodePort)."""
+    key = resolution.key
+    slices_by_svc = _slices_by_service(key, endpoint_slices)
+    sorted_nodes = sorted(nodes, key=lambda n: n.name)
+    pools: list[AviObject] = []
+    for entry in entries:
+        slices = slices_by_svc.get(entry.svc.name, [])
+        if settings.service_type == "NodePort":
+            servers = _node_servers(entry.svc, entry.port, sorted_nodes, slices)
+        else:
+            servers = _endpoint_servers(entry.svc, entry.port, slices)
+        payload = _pool_payload(entry, key, servers, resolution, settings)
+        pools.append(AviObject("pool", entry.pool, payload))
+    return pools
+
+
+def _vsvip_payload(name: str, resolution: Resolution, settings: Settings) -> dict[str, Any]:
+    """The VsVip: one auto-allocated VIP on the VIP network (AviInfraSetting's, else the
+    engine's), the preferred IP when the group asks for one, BGP peer labels with RHI."""
+    infra = resolution.infra
+    vip_networks = (infra.vip_networks if infra and infra.vip_networks else None) or (
+        settings.vip_networks
+    )
+    vip: dict[str, Any] = {"vip_id": "0", "auto_allocate_ip": True}
+    if vip_networks:
+        vip["ipam_network_subnet"] = {"network_ref": ref("network", vip_networks[0])}
+    if resolution.preferred_ip is not None:
+        vip["ip_address"] = _ip_entry(resolution.preferred_ip)
+    payload: dict[str, Any] = {
+        "name": name,
+        "tenant_ref": ref("tenant", settings.tenant),
+        "cloud_ref": ref("cloud", settings.cloud),
+        "vrf_context_ref": ref("vrfcontext", settings.vrf),
+        "east_west_placement": False,
+        "vip": [vip],
+        "markers": _owner_markers(resolution.key, settings),
+    }
+    if _rhi(resolution) and infra is not None and infra.bgp_peer_labels:
+        payload["bgp_peer_labels"] = list(infra.bgp_peer_labels)
+    return payload
+
+
+def _rhi(resolution: Resolution) -> bool:
+    return bool(resolution.infra is not None and resolution.infra.enable_rhi)
+
+
+def _l4_rule(index: int, entry: _Entry) -> dict[str, Any]:
+    return {
+        "name": ref("pool", entry.pool),
+        "index": index,
+        "action": {
+            "select_pool": {
+                "action_type": "L4_RULE_ACTION_SELECT_POOL",
+                "pool_ref": ref("pool", entry.pool),
+            }
+        },
+        "match": {
+            "port": {"ports": [entry.port.port], "match_criteria": "IS_IN"},
+            "protocol": {
+                "match_criteria": "IS_IN",
+                "protocol": f"PROTOCOL_{entry.port.protocol}",
+            },
+        },
+    }
+
+
+def _l4policyset_payload(
+    name: str, entries: Sequence[_Entry], key: Key, settings: Settings
+) -> dict[str, Any]:
+    """The L4PolicySet: one rule per member port selecting that port's pool."""
+    return {
+        "name": name,
+        "created_by": settings.created_by,
+        "tenant_ref": ref("tenant", settings.tenant),
+        "markers": _owner_markers(key, settings),
+        "l4_connection_policy": {
+            "rules": [_l4_rule(index, entry) for index, entry in enumerate(entries)]
+        },
+    }
+
+
+def _profiles(
+    rule: L4RuleView | None, network: str, services: Sequence[Mapping[str, Any]]
+) -> tuple[str, str]:
+    """(application profile, network profile) of the VS: the L4Rule's refs override the
+    defaults; an SSL listener turns the default L4 application profile into the SSL one."""
+    app_profile = L4_APP_PROFILE
+    vs_profile = network
+    if rule is not None:
+        app_profile = rule.application_profile_ref or app_profile
+        vs_profile = rule.network_profile_ref or vs_profile
+        if app_profile == L4_APP_PROFILE and any(s["enable_ssl"] for s in services):
+            app_profile = SSL_APP_PROFILE
+    return app_profile, vs_profile
+
+
+def _performance_limits(rule: L4RuleView) -> dict[str, Any]:
+    limits = rule.performance_limits
+    perf: dict[str, Any] = {}
+    if limits is not None:
+        if limits.max_concurrent_connections is not None:
+            perf["max_concurrent_connections"] = limits.max_concurrent_connections
+        if limits.max_throughput is not None:
+            perf["max_throughput"] = limits.max_throughput
+    return perf
+
+
+def _vs_payload(
+    name: str, entries: Sequence[_Entry], resolution: Resolution, settings: Settings
+) -> dict[str, Any]:
+    """The VS: one service entry per member port (a network profile override where the
+    protocols are mixed), the L4PolicySet instead of a pool, the L4Rule's VS properties."""
+    infra = resolution.infra
+    rule = resolution.l4rule
+    protocols = {e.port.protocol for e in entries}
+    network = network_profile(protocols, settings)
+    services = _vs_services(entries, network, len(protocols) > 1, rule, settings)
+    app_profile, vs_profile = _profiles(rule, network, services)
+    payload: dict[str, Any] = {
+        "name": name,
+        "created_by": settings.created_by,
+        "cloud_ref": ref("cloud", settings.cloud),
+        "tenant_ref": ref("tenant", settings.tenant),
+        "vsvip_ref": ref("vsvip", name),
+        "application_profile_ref": ref("applicationprofile", app_profile),
+        "network_profile_ref": ref("networkprofile", vs_profile),
+        "se_group_ref": ref(
+            "serviceenginegroup", (infra.se_group if infra else None) or settings.se_group
+        ),
+        "vrf_context_ref": ref("vrfcontext", settings.vrf),
+        "services": services,
+        "l4_policies": [{"l4_policy_set_ref": ref("l4policyset", name), "index": 0}],
+        "markers": _owner_markers(resolution.key, settings),
+    }
+    if _rhi(resolution):
+        payload["enable_rhi"] = True
+    if rule is not None:
+        if rule.analytics_profile_ref:
+            payload["analytics_profile_ref"] = ref("analyticsprofile", rule.analytics_profile_ref)
+        perf = _performance_limits(rule)
+        if perf:
+            payload["performance_limits"] = perf
+    return payload
+
+
 def build(
     resolution: Resolution,
     endpoint_slices: Sequence[EndpointSliceView],
@@ -270,148 +447,20 @@ def build(
         return None
     key = resolution.key
     name = naming.vs_name(key, settings)
-
-    slices_by_svc: dict[str, list[EndpointSliceView]] = {}
-    for sl in endpoint_slices:
-        if sl.namespace == key.namespace:
-            slices_by_svc.setdefault(sl.service_name, []).append(sl)
-    for group in slices_by_svc.values():
-        group.sort(key=lambda s: s.name)
-    sorted_nodes = sorted(nodes, key=lambda n: n.name)
-
     entries = [
         _Entry(svc, port, naming.pool_name(key, svc.name, port.protocol, port.port, settings))
         for svc in resolution.members
         for port in svc.ports
     ]
-
-    pools: list[AviObject] = []
-    for entry in entries:
-        slices = slices_by_svc.get(entry.svc.name, [])
-        if settings.service_type == "NodePort":
-            servers = _node_servers(entry.svc, entry.port, sorted_nodes, slices)
-        else:
-            servers = _endpoint_servers(entry.svc, entry.port, slices)
-        pools.append(
-            AviObject("pool", entry.pool, _pool_payload(entry, key, servers, resolution, settings))
-        )
-
-    markers = _owner_markers(key, settings)
-    infra = resolution.infra
-    rule = resolution.l4rule
-
-    vip_networks = (infra.vip_networks if infra and infra.vip_networks else None) or (
-        settings.vip_networks
-    )
-    vip: dict[str, Any] = {"vip_id": "0", "auto_allocate_ip": True}
-    if vip_networks:
-        vip["ipam_network_subnet"] = {"network_ref": ref("network", vip_networks[0])}
-    if resolution.preferred_ip is not None:
-        vip["ip_address"] = _ip_entry(resolution.preferred_ip)
-    vsvip_payload: dict[str, Any] = {
-        "name": name,
-        "tenant_ref": ref("tenant", settings.tenant),
-        "cloud_ref": ref("cloud", settings.cloud),
-        "vrf_context_ref": ref("vrfcontext", settings.vrf),
-        "east_west_placement": False,
-        "vip": [vip],
-        "markers": markers,
-    }
-    rhi = bool(infra is not None and infra.enable_rhi)
-    if rhi and infra is not None and infra.bgp_peer_labels:
-        vsvip_payload["bgp_peer_labels"] = list(infra.bgp_peer_labels)
-
-    rules = [
-        {
-            "name": ref("pool", entry.pool),
-            "index": index,
-            "action": {
-                "select_pool": {
-                    "action_type": "L4_RULE_ACTION_SELECT_POOL",
-                    "pool_ref": ref("pool", entry.pool),
-                }
-            },
-            "match": {
-                "port": {"ports": [entry.port.port], "match_criteria": "IS_IN"},
-                "protocol": {
-                    "match_criteria": "IS_IN",
-                    "protocol": f"PROTOCOL_{entry.port.protocol}",
-                },
-            },
-        }
-        for index, entry in enumerate(entries)
-    ]
-    l4ps_payload: dict[str, Any] = {
-        "name": name,
-        "created_by": settings.created_by,
-        "tenant_ref": ref("tenant", settings.tenant),
-        "markers": markers,
-        "l4_connection_policy": {"rules": rules},
-    }
-
-    protocols = {e.port.protocol for e in entries}
-    profile = network_profile(protocols, settings)
-    services = _vs_services(entries, profile, len(protocols) > 1, rule, settings)
-    app_profile = L4_APP_PROFILE
-    vs_profile = profile
-    if rule is not None:
-        app_profile = rule.application_profile_ref or app_profile
-        vs_profile = rule.network_profile_ref or vs_profile
-        if app_profile == L4_APP_PROFILE and any(s["enable_ssl"] for s in services):
-            app_profile = SSL_APP_PROFILE
-    vs_payload: dict[str, Any] = {
-        "name": name,
-        "created_by": settings.created_by,
-        "cloud_ref": ref("cloud", settings.cloud),
-        "tenant_ref": ref("tenant", settings.tenant),
-        "vsvip_ref": ref("vsvip", name),
-        "application_profile_ref": ref("applicationprofile", app_profile),
-        "network_profile_ref": ref("networkprofile", vs_profile),
-        "se_group_ref": ref(
-            "serviceenginegroup", (infra.se_group if infra else None) or settings.se_group
-        ),
-        "vrf_context_ref": ref("vrfcontext", settings.vrf),
-        "services": services,
-        "l4_policies": [{"l4_policy_set_ref": ref("l4policyset", name), "index": 0}],
-        "markers": markers,
-    }
-    if rhi:
-        vs_payload["enable_rhi"] = True
-    if rule is not None:
-        if rule.analytics_profile_ref:
-            vs_payload["analytics_profile_ref"] = ref(
-                "analyticsprofile", rule.analytics_profile_ref
-            )
-        limits = rule.performance_limits
-        if limits is not None:
-            perf: dict[str, Any] = {}
-            if limits.max_concurrent_connections is not None:
-                perf["max_concurrent_connections"] = limits.max_concurrent_connections
-            if limits.max_throughput is not None:
-                perf["max_throughput"] = limits.max_throughput
-            if perf:
-                vs_payload["performance_limits"] = perf
-
     return DesiredState(
         key=key,
-        vsvip=AviObject("vsvip", name, vsvip_payload),
-        pools=tuple(pools),
-        l4policyset=AviObject("l4policyset", name, l4ps_payload),
-        virtualservice=AviObject("virtualservice", name, vs_payload),
+        vsvip=AviObject("vsvip", name, _vsvip_payload(name, resolution, settings)),
+        pools=tuple(_pools(entries, resolution, endpoint_slices, nodes, settings)),
+        l4policyset=AviObject(
+            "l4policyset", name, _l4policyset_payload(name, entries, key, settings)
+        ),
+        virtualservice=AviObject(
+            "virtualservice", name, _vs_payload(name, entries, resolution, settings)
+        ),
         member_names=tuple(s.name for s in resolution.members),
     )
-
-
-def vip_of(vsvip_observed: Mapping[str, Any]) -> str | None:
-    """The address the controller gave a VsVip (``vip[0].ip_address.addr``), if any."""
-    vips = vsvip_observed.get("vip") if isinstance(vsvip_observed, Mapping) else None
-    if not isinstance(vips, list):
-        return None
-    for vip in vips:
-        if not isinstance(vip, Mapping):
-            continue
-        for field_name in ("floating_ip", "ip_address", "ip6_address"):
-            addr = vip.get(field_name)
-            if isinstance(addr, Mapping) and isinstance(addr.get("addr"), str) and addr["addr"]:
-                return str(addr["addr"])
-    return None

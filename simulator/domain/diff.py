@@ -2,54 +2,22 @@
 
 Only the fields the desired payload sets are compared (recursively; lists element by element),
 so defaults the controller fills in never cause an update. Refs are normalised to (type, name) on
-both sides: ``/api/pool?name=p`` equals ``https://h/api/pool/pool-1#p``. A desired VsVip without
-``ip_address`` matches any allocated address. A changed preferred IP or VIP network cannot be an
-update (the controller refuses it), so the VsVip and the VS are re-created. Pure: no I/O.
+both sides (``observed.normalise_ref``): ``/api/pool?name=p`` equals ``https://h/api/pool/pool-1#p``.
+A desired VsVip without ``ip_address`` matches any allocated address. A changed preferred IP or
+VIP network cannot be an update (the controller refuses it), so the VsVip and the VS are
+re-created. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.domain.desired import vip_of
-from simulator.domain.model import (
-    AviObject,
-    DesiredState,
-    Key,
-    ObservedState,
-    Operation,
-    Settings,
-)
-
-_REF = re.compile(
-    r"^(?:https?://[^/]+)?/api/(?P<type>[A-Za-z0-9_-]+)/?"
-    r"(?:\?(?P<query>[^#]*)|(?P<uuid>[^/?#]+)/?(?:#(?P<name>.*))?)$"
-)
+from simulator.domain.model import AviObject, DesiredState, ObservedState, Operation
+from simulator.domain.observed import normalise_ref
 
 _EMPTY: tuple[Any, ...] = ([], {}, None)
-
-
-def normalise_ref(value: str) -> str | tuple[str, str]:
-    """``(type, name)`` for a ref (name query or URL with ``#name``); other strings unchanged."""
-    if "/api/" not in value:
-        return value
-    m = _REF.match(value)
-    if m is None:
-        return value
-    avi_type = m.group("type")
-    query = m.group("query")
-    if query is not None:
-        for part in query.split("&"):
-            if part.startswith("name="):
-                return (avi_type, part[len("name=") :])
-        return value
-    name = m.group("name")
-    if name:
-        return (avi_type, name)
-    return (avi_type, "uuid:" + (m.group("uuid") or ""))
 
 
 def matches(desired: Any, observed: Any) -> bool:
@@ -92,11 +60,20 @@ def _same_ip(a: str | None, b: str | None) -> bool:
         return a == b
 
 
+def _fixed_ip(vip: Mapping[str, Any]) -> str | None:
+    """The address the controller holds for a VIP entry (not its floating IP)."""
+    for field_name in ("ip_address", "ip6_address"):
+        addr = vip.get(field_name)
+        if isinstance(addr, Mapping) and isinstance(addr.get("addr"), str) and addr["addr"]:
+            return str(addr["addr"])
+    return None
+
+
 def _vip_must_be_recreated(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> bool:
     want = _first_vip(desired)
     have = _first_vip(observed)
     want_ip = want.get("ip_address")
-    if isinstance(want_ip, Mapping) and not _same_ip(str(want_ip.get("addr")), vip_of(observed)):
+    if isinstance(want_ip, Mapping) and not _same_ip(str(want_ip.get("addr")), _fixed_ip(have)):
         return True
     want_net = want.get("ipam_network_subnet")
     if isinstance(want_net, Mapping) and "network_ref" in want_net:
@@ -151,8 +128,8 @@ def plan(desired: DesiredState | None, observed: ObservedState) -> tuple[Operati
 
     Creates/updates: VsVip, pools, L4PolicySet, VS; then deletes: VS, L4PolicySet, pools, VsVip.
     A changed preferred IP re-creates the VsVip: delete VS, delete VsVip, create VsVip, create VS.
-    ``observed`` must only hold objects owned by the key (see ``owned_key``): everything in it
-    that is not desired is deleted.
+    ``observed`` must only hold objects owned by the key (see ``observed.owned_key``): everything
+    in it that is not desired is deleted.
     """
     obs_vs = observed.virtualservice
     obs_l4 = observed.l4policyset
@@ -192,48 +169,3 @@ def plan(desired: DesiredState | None, observed: ObservedState) -> tuple[Operati
         if name not in wanted
     ]
     return tuple(first + main + last)
-
-
-def _markers(obj: Mapping[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    raw = obj.get("markers")
-    if not isinstance(raw, list):
-        return found
-    for m in raw:
-        if not isinstance(m, Mapping):
-            continue
-        key = m.get("key")
-        values = m.get("values")
-        if (
-            isinstance(key, str)
-            and isinstance(values, list)
-            and values
-            and isinstance(values[0], str)
-        ):
-            found.setdefault(key, values[0])
-    return found
-
-
-def owned_key(obj: Mapping[str, Any], settings: Settings) -> Key | None:
-    """The key an observed Avi object belongs to, from its markers, or None if not ours.
-
-    ``clustername`` must equal the cluster name and ``created_by``, when the object has one
-    (the VsVip model has none), must be ``ako-<cluster>``. ``GatewayName`` gives a shared key,
-    else ``ServiceName`` a dedicated one.
-    """
-    if not isinstance(obj, Mapping):
-        return None
-    markers = _markers(obj)
-    if markers.get("clustername") != settings.cluster_name:
-        return None
-    created_by = obj.get("created_by")
-    if created_by is not None and created_by != settings.created_by:
-        return None
-    namespace = markers.get("Namespace")
-    if not namespace:
-        return None
-    if markers.get("GatewayName"):
-        return Key(namespace, markers["GatewayName"], True)
-    if markers.get("ServiceName"):
-        return Key(namespace, markers["ServiceName"], False)
-    return None

@@ -17,20 +17,14 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 
 from simulator.domain import naming
+from simulator.domain.keys import Key
 from simulator.domain.model import (
     AVI_LB_CLASS,
     INFRA_ANNOTATION,
     L4RULE_ANNOTATION,
-    REASON_IGNORED,
-    REASON_INFRA_NOT_USED,
-    REASON_L4RULE_NOT_USED,
-    REASON_NAME_CONFLICT,
-    REASON_NAME_TOO_LONG,
-    REASON_PORT_CONFLICT,
     SHARED_VIP_ANNOTATION,
     Exclusion,
     InfraSettingView,
-    Key,
     L4RuleView,
     Misconfiguration,
     Resolution,
@@ -38,6 +32,14 @@ from simulator.domain.model import (
     ServiceWarning,
     Settings,
     sorted_services,
+)
+from simulator.domain.reasons import (
+    REASON_IGNORED,
+    REASON_INFRA_NOT_USED,
+    REASON_L4RULE_NOT_USED,
+    REASON_NAME_CONFLICT,
+    REASON_NAME_TOO_LONG,
+    REASON_PORT_CONFLICT,
 )
 
 _CONFLICT_SUFFIX = "is not consistent with Services grouped using shared-vip annotation."

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from simulator.domain.keys import Key as Key  # re-exported: its home is keys.py
+from simulator.domain.reasons import REASON_MISCONFIGURED
+
 # --- constants shared with the engine -------------------------------------------------------
 
 SHARED_VIP_ANNOTATION = "ako.vmware.com/enable-shared-vip"
@@ -25,14 +28,6 @@ AVI_LB_CLASS = "ako.vmware.com/avi-lb"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 ENTERPRISE_TIERS = frozenset({"ENTERPRISE", "ENTERPRISE_WITH_CLOUD_SERVICES"})
 
-# Event reasons (behaviour.md sections 3-7).
-REASON_MISCONFIGURED = "SharedVipMisconfigured"
-REASON_PORT_CONFLICT = "SharedVipPortConflict"
-REASON_IGNORED = "SharedVipIgnored"
-REASON_NAME_TOO_LONG = "NameTooLong"
-REASON_NAME_CONFLICT = "NameConflict"
-REASON_INFRA_NOT_USED = "AviInfraSettingNotApplied"
-REASON_L4RULE_NOT_USED = "L4RuleNotApplied"
 
 EMPTY_MAP: Mapping[str, str] = MappingProxyType({})
 
@@ -458,25 +453,7 @@ class L4RuleView:
 # --- keys ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, order=True)
-class Key:
-    """A queue key: a shared group ``ns/<annotation value>`` or a dedicated Service ``ns/<svc>``."""
-
-    namespace: str
-    name: str
-    shared: bool
-
-    def __str__(self) -> str:
-        return f"{'shared' if self.shared else 'dedicated'}:{self.namespace}/{self.name}"
-
-    @classmethod
-    def parse(cls, text: str) -> Key:
-        """Inverse of ``str()``: ``shared:ns/key`` or ``dedicated:ns/svc``; ValueError otherwise."""
-        kind, sep, rest = text.partition(":")
-        ns, slash, name = rest.partition("/")
-        if not sep or not slash or kind not in ("shared", "dedicated") or not ns or not name:
-            raise ValueError(f"not a key: {text!r}")
-        return cls(ns, name, kind == "shared")
+# ``Key`` (a group key) lives with the other queue key kinds in ``simulator.domain.keys``.
 
 
 # --- resolution results --------------------------------------------------------------------

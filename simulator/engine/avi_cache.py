@@ -2,10 +2,10 @@
 
 Filled at start from the controller (VS, L4PolicySet and pools by ``created_by``; VsVips by name
 prefix, since the Avi VsVip model has no ``created_by``), indexed by (type, name) and by the key
-that owns each object (``diff.owned_key``, from its markers), and kept current from every write
-response. :meth:`AviCache.resync` replaces the content with a fresh listing and reports the keys
-whose objects changed or vanished behind the engine's back (drift repair). Objects are stored
-as compact copies (shared keys and strings, see :mod:`simulator.engine.compact`).
+that owns each object (``domain.observed.owned_key``, from its markers), and kept current from
+every write response. :meth:`AviCache.resync` replaces the content with a fresh listing and
+reports the keys whose objects changed or vanished behind the engine's back (drift repair).
+Objects are stored as compact copies (shared keys and strings, see :mod:`simulator.engine.compact`).
 
 Thread-safe. It makes no controller calls itself.
 """
@@ -16,8 +16,9 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from simulator.domain import diff
-from simulator.domain.model import DesiredState, Key, ObservedState, Settings
+from simulator.domain.keys import Key
+from simulator.domain.model import DesiredState, ObservedState, Settings
+from simulator.domain.observed import owned_key
 from simulator.engine.compact import compact
 
 TYPES = ("vsvip", "pool", "l4policyset", "virtualservice")
@@ -208,7 +209,7 @@ class AviCache:
     # -- internals ------------------------------------------------------------------------------
     def _is_ours(self, obj_type: str, obj: Mapping[str, Any]) -> bool:
         if obj_type == "vsvip":
-            return diff.owned_key(obj, self._settings) is not None
+            return owned_key(obj, self._settings) is not None
         return obj.get("created_by") == self._settings.created_by
 
     def _add_listed(self, obj_type: str, obj: Mapping[str, Any]) -> None:
@@ -228,7 +229,7 @@ class AviCache:
         obj = self._objects.get(ident)
         if obj is None:
             return
-        key = diff.owned_key(obj, self._settings)
+        key = owned_key(obj, self._settings)
         self._owner[ident] = key
         if key is not None:
             self._by_key.setdefault(key, set()).add(ident)

@@ -16,13 +16,15 @@ from typing import Any
 
 from simulator.adapters.avi import AviApi, AviError, TransientError
 from simulator.adapters.kube import AVIINFRASETTINGS, L4RULES, KubeApi, KubeError, Resource
+from simulator.domain.keys import InfraKey, Kind, L4RuleKey, parse
 from simulator.engine.informer import Store
 from simulator.engine.reconciler import RetryLater
 
 log = logging.getLogger("ako_sim.crds")
 
-INFRA_PREFIX = "infra:"
-L4RULE_PREFIX = "l4rule:"
+# Kept for ``engine.controller``'s dispatch; the key kinds live in ``simulator.domain.keys``.
+INFRA_PREFIX = Kind.INFRA.prefix
+L4RULE_PREFIX = Kind.L4RULE.prefix
 ACCEPTED = "Accepted"
 REJECTED = "Rejected"
 
@@ -54,17 +56,15 @@ class CrdValidator:
         self._on_k8s_write = on_k8s_write
 
     def reconcile(self, key_text: str) -> None:
-        if key_text.startswith(INFRA_PREFIX):
-            name = key_text[len(INFRA_PREFIX) :]
-            obj = self.infra.get(name)
+        key = parse(key_text)
+        if isinstance(key, InfraKey):
+            obj = self.infra.get(key.name)
             if obj is not None:
-                self._write(AVIINFRASETTINGS, None, name, obj, self.check_infra(obj))
-        elif key_text.startswith(L4RULE_PREFIX):
-            ref = key_text[len(L4RULE_PREFIX) :]
-            namespace, _, name = ref.partition("/")
-            obj = self.l4rules.get(ref)
+                self._write(AVIINFRASETTINGS, None, key.name, obj, self.check_infra(obj))
+        elif isinstance(key, L4RuleKey):
+            obj = self.l4rules.get(f"{key.namespace}/{key.name}")
             if obj is not None:
-                self._write(L4RULES, namespace, name, obj, self.check_l4rule(obj))
+                self._write(L4RULES, key.namespace, key.name, obj, self.check_l4rule(obj))
 
     # -- checks ---------------------------------------------------------------------------------
     def check_infra(self, obj: Mapping[str, Any]) -> str | None:

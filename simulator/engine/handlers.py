@@ -19,18 +19,16 @@ from typing import Any
 
 from simulator.adapters.kube import Resource
 from simulator.domain import grouping
+from simulator.domain.keys import InfraKey, Key, L4RuleKey, ServiceKey
 from simulator.domain.model import (
     INFRA_ANNOTATION,
     SERVICE_NAME_LABEL,
-    Key,
     NodeView,
     ServiceView,
     Settings,
 )
-from simulator.engine.crds import INFRA_PREFIX, L4RULE_PREFIX
+from simulator.domain.status import CONDITION_TYPE
 from simulator.engine.informer import Store, object_key, resource_version_of
-from simulator.engine.reconciler import SERVICE_PREFIX
-from simulator.engine.status import CONDITION_TYPE
 
 Obj = dict[str, Any]
 
@@ -116,7 +114,7 @@ class EventRouter:
         if grouping.ignored_annotation_warning(view) is not None or (
             not now and _has_condition(new)
         ):
-            keys.append(SERVICE_PREFIX + ref)
+            keys.append(str(ServiceKey(view.namespace, view.name)))
         self._enqueue(keys)
 
     def on_endpointslice(self, old: Obj | None, new: Obj | None) -> None:
@@ -152,7 +150,7 @@ class EventRouter:
         name = str(_meta(new or old).get("name") or "")
         keys: list[str] = []
         if new is not None and _spec_changed(old, new):
-            keys.append(INFRA_PREFIX + name)
+            keys.append(str(InfraKey(name)))
         for obj in self._services.values():
             annotations = _meta(obj).get("annotations") or {}
             if annotations.get(INFRA_ANNOTATION) == name:
@@ -165,7 +163,7 @@ class EventRouter:
         name = str(metadata.get("name") or "")
         keys: list[str] = []
         if new is not None and _spec_changed(old, new):
-            keys.append(f"{L4RULE_PREFIX}{namespace}/{name}")
+            keys.append(str(L4RuleKey(namespace, name)))
         for view in (ServiceView.from_k8s(obj) for obj in self._services.values()):
             if view.l4rule_ref == (namespace, name):
                 keys.extend(str(k) for k in self.service_keys(view.ref))

@@ -9,8 +9,10 @@ Failures raise :class:`RetryLater` (fast per-key backoff, or the slow lane for V
 permanent errors); the work queue schedules the retry. Nothing here sleeps. Transient controller
 errors leave the Services' status as it is (behaviour.md section 10).
 
-Queue keys handled here: ``shared:ns/k`` and ``dedicated:ns/svc`` (groups), ``service:ns/svc``
-(per-Service chores: the SharedVipIgnored warning and dropping a stale condition).
+Queue keys handled here (``simulator.domain.keys``): group keys ``shared:ns/k`` and
+``dedicated:ns/svc``, and ``service:ns/svc`` (per-Service chores: the SharedVipIgnored warning
+and dropping a stale condition). The status decisions are the domain's (``domain.status.plan``);
+this module applies them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.adapters.avi import (
@@ -33,31 +34,32 @@ from simulator.adapters.avi import (
 )
 from simulator.adapters.kube import KubeApi, KubeError
 from simulator.domain import desired as desired_mod
-from simulator.domain import diff, grouping
-from simulator.domain.model import (
-    DesiredState,
-    Key,
-    Operation,
-    Resolution,
-    ServiceView,
-    Settings,
-)
-from simulator.engine.avi_cache import AviCache
-from simulator.engine.cluster import ClusterState
-from simulator.engine.events import EventRecorder, ObjectRef
-from simulator.engine.status import (
+from simulator.domain import diff, grouping, naming
+from simulator.domain import status as status_mod
+from simulator.domain.keys import Key, ServiceKey, parse
+from simulator.domain.model import Operation, Resolution, ServiceView, Settings
+from simulator.domain.observed import vip_of
+from simulator.domain.reasons import (
+    NORMAL,
+    REASON_REMOVED,
     REASON_SYNCED,
-    REASON_VIP_ALLOCATION_FAILED,
+    REASON_VIP_CHANGED,
+    WARNING,
+)
+from simulator.domain.status import (
+    StatusPlan,
     Wanted,
     condition_changed,
     current_condition,
     current_ips,
     status_patch,
 )
+from simulator.engine.avi_cache import AviCache
+from simulator.engine.cluster import ClusterState
+from simulator.engine.events import EventRecorder, ObjectRef
 
 log = logging.getLogger("ako_sim.reconciler")
 
-SERVICE_PREFIX = "service:"
 DELETE_ORDER = {"virtualservice": 0, "l4policyset": 1, "pool": 2, "vsvip": 3}
 
 
@@ -68,13 +70,6 @@ class RetryLater(Exception):
         super().__init__(message)
         self.slow = slow
         self.error = error
-
-
-@dataclass
-class _Plan:
-    wanted: dict[str, Wanted]
-    warnings: dict[str, tuple[str, str]]  # svc -> (reason, message) for the Warning event
-    removed: set[str] = field(default_factory=set)  # Services already given a Removed event
 
 
 class Reconciler:
@@ -102,11 +97,13 @@ class Reconciler:
 
     # -- entry point ----------------------------------------------------------------------------
     def reconcile(self, key_text: str) -> None:
-        if key_text.startswith(SERVICE_PREFIX):
-            namespace, _, name = key_text[len(SERVICE_PREFIX) :].partition("/")
-            self.reconcile_service(namespace, name)
-            return
-        self.reconcile_key(Key.parse(key_text))
+        key = parse(key_text)
+        if isinstance(key, ServiceKey):
+            self.reconcile_service(key.namespace, key.name)
+        elif isinstance(key, Key):
+            self.reconcile_key(key)
+        else:
+            raise ValueError(f"not a key for the reconciler: {key_text!r}")
 
     # -- groups ---------------------------------------------------------------------------------
     def reconcile_key(self, key: Key) -> None:
@@ -140,7 +137,7 @@ class Reconciler:
             vip_failure = exc.message
             log.error(
                 "VIP allocation failed for %s (%s): %s",
-                naming_vs(key, settings),
+                naming.vs_name(key, settings),
                 key,
                 exc.message,
             )
@@ -148,11 +145,11 @@ class Reconciler:
         vip: str | None = None
         if desired is not None and vip_failure is None:
             vsvip = self.cache.get("vsvip", desired.vsvip.name)
-            vip = desired_mod.vip_of(vsvip) if vsvip is not None else None
+            vip = vip_of(vsvip) if vsvip is not None else None
             if vip is None:
                 raise RetryLater(f"{key}: VsVip {desired.vsvip.name} has no address yet")
 
-        plan = self._status_plan(key, resolution, desired, vip, vip_failure)
+        plan = status_mod.plan(key, resolution, vip, vip_failure, settings)
         self._left_members(key, resolution, previous, plan)
         self._write_statuses(key, plan)
         self.record_member_warnings(resolution)
@@ -226,61 +223,23 @@ class Reconciler:
         return obj
 
     # -- status ---------------------------------------------------------------------------------
-    def _status_plan(
-        self,
-        key: Key,
-        resolution: Resolution,
-        desired: DesiredState | None,
-        vip: str | None,
-        vip_failure: str | None,
-    ) -> _Plan:
-        wanted: dict[str, Wanted] = {}
-        warnings: dict[str, tuple[str, str]] = {}
-        vs = naming_vs(key, self.settings)
-        misconfig = resolution.misconfiguration
-        if misconfig is not None:
-            for svc in resolution.candidates:
-                wanted[svc.name] = Wanted(None, False, misconfig.reason, misconfig.message)
-                warnings[svc.name] = (misconfig.reason, misconfig.message)
-            return _Plan(wanted, warnings)
-        for svc in resolution.members:
-            if vip_failure is not None:
-                message = f"VIP allocation failed for virtualservice {vs}: {vip_failure}"
-                wanted[svc.name] = Wanted(None, False, REASON_VIP_ALLOCATION_FAILED, message)
-                warnings[svc.name] = (REASON_VIP_ALLOCATION_FAILED, message)
-            elif desired is not None and vip is not None:
-                wanted[svc.name] = Wanted(
-                    vip, True, REASON_SYNCED, f"VIP {vip} assigned by virtualservice {vs}"
-                )
-        for exclusion in resolution.excluded:
-            name = exclusion.service.name
-            wanted[name] = Wanted(None, False, exclusion.reason, exclusion.message)
-            warnings[name] = (exclusion.reason, exclusion.message)
-        for warning in resolution.warnings:
-            name = warning.service.name
-            if name in wanted and wanted[name].condition_status:
-                continue  # informational warning on a configured member (recorded once)
-            wanted[name] = Wanted(None, False, warning.reason, warning.message)
-            warnings[name] = (warning.reason, warning.message)
-        return _Plan(wanted, warnings)
-
     def _left_members(
-        self, key: Key, resolution: Resolution, previous: set[str], plan: _Plan
+        self, key: Key, resolution: Resolution, previous: set[str], plan: StatusPlan
     ) -> None:
         claimants = {svc.name for svc in resolution.candidates}
         for name in sorted(previous - claimants - set(plan.wanted)):
             obj = self.cluster.service(key.namespace, name)
             if obj is None:
                 continue
-            self._event(obj, "Normal", "Removed", f"Removed virtualservice for {name}")
+            self._event(obj, NORMAL, REASON_REMOVED, f"Removed virtualservice for {name}")
             plan.removed.add(name)
             view = ServiceView.from_k8s(obj)
             if not grouping.keys_for_service(view, self.settings):
                 plan.wanted[name] = Wanted(None, None)
             # else: it joined another key, whose reconcile writes its new status
 
-    def _write_statuses(self, key: Key, plan: _Plan) -> None:
-        vs = naming_vs(key, self.settings)
+    def _write_statuses(self, key: Key, plan: StatusPlan) -> None:
+        vs = naming.vs_name(key, self.settings)
         for svc_name in sorted(plan.wanted):
             wanted = plan.wanted[svc_name]
             obj = self.cluster.service(key.namespace, svc_name)
@@ -290,12 +249,12 @@ class Reconciler:
             edge = condition_changed(obj, wanted)
             self._write_status(obj, wanted)
             if wanted.vip is not None and before_ips != [wanted.vip]:
-                self._event(obj, "Normal", "Synced", f"Added virtualservice {vs} for {svc_name}")
+                self._event(obj, NORMAL, REASON_SYNCED, f"Added virtualservice {vs} for {svc_name}")
                 if before_ips:
                     self._event(
                         obj,
-                        "Normal",
-                        "VipChanged",
+                        NORMAL,
+                        REASON_VIP_CHANGED,
                         f"VIP of virtualservice {vs} changed from {', '.join(before_ips)} "
                         f"to {wanted.vip}",
                     )
@@ -305,10 +264,10 @@ class Reconciler:
                 and not wanted.keep_ingress
                 and svc_name not in plan.removed
             ):
-                self._event(obj, "Normal", "Removed", f"Removed virtualservice for {svc_name}")
+                self._event(obj, NORMAL, REASON_REMOVED, f"Removed virtualservice for {svc_name}")
             if svc_name in plan.warnings and edge:
                 reason, message = plan.warnings[svc_name]
-                self._event(obj, "Warning", reason, message)
+                self._event(obj, WARNING, reason, message)
 
     def _write_status(self, obj: Mapping[str, Any], wanted: Wanted) -> None:
         patch = status_patch(obj, wanted)
@@ -359,7 +318,7 @@ class Reconciler:
         view = ServiceView.from_k8s(obj)
         warning = grouping.ignored_annotation_warning(view)
         if warning is not None:
-            self._event(obj, "Warning", warning.reason, warning.message, once=True)
+            self._event(obj, WARNING, warning.reason, warning.message, once=True)
         if not grouping.keys_for_service(view, self.settings) and current_condition(obj):
             self._write_status(obj, Wanted(None, None, keep_ingress=True))
 
@@ -371,10 +330,4 @@ class Reconciler:
                 continue
             obj = self.cluster.service(warning.service.namespace, warning.service.name)
             if obj is not None:
-                self._event(obj, "Warning", warning.reason, warning.message, once=True)
-
-
-def naming_vs(key: Key, settings: Settings) -> str:
-    from simulator.domain import naming
-
-    return naming.vs_name(key, settings)
+                self._event(obj, WARNING, warning.reason, warning.message, once=True)

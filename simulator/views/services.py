@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-CONDITION_TYPE = "ako.vmware.com/VipAssigned"
-SHARED_VIP_ANNOTATION = "ako.vmware.com/enable-shared-vip"
+from simulator.domain.model import SHARED_VIP_ANNOTATION
+from simulator.domain.status import CONDITION_TYPE
+
 LOAD_BALANCER_WIDTH = 16  # printers.go loadBalancerWidth
 HEADERS = ("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE")
 WIDE_HEADERS = (*HEADERS, "SELECTOR")

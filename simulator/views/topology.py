@@ -17,21 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from simulator.domain.diff import owned_key
 from simulator.domain.grouping import keys_for_service
-from simulator.domain.model import Key, ServiceView, Settings
+from simulator.domain.keys import Key
+from simulator.domain.model import ServiceView, Settings
+from simulator.domain.observed import marker, owned_key, ref_parts, vip_addresses
+from simulator.domain.reasons import FLAGGED, PARTIAL
 from simulator.views.services import condition, external_ip
 
 Obj = Mapping[str, Any]
-FLAGGED_REASONS = {
-    "SharedVipMisconfigured": "misconfigured",
-    "VipAllocationFailed": "vip-allocation-failed",
-    "NameConflict": "name-conflict",
-    "NameTooLong": "name-too-long",
-}
-PARTIAL_REASONS = {"SharedVipPortConflict": "port-conflict"}
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -43,20 +37,6 @@ def _list(value: Any) -> list[Any]:
 
 
 # -- refs -----------------------------------------------------------------------------------
-
-
-def ref_parts(ref: Any) -> tuple[str | None, str | None]:
-    """(uuid, name) named by a ref: ``.../api/<type>/<uuid>[#name]`` or ``/api/<type>?name=x``."""
-    if not isinstance(ref, str) or not ref:
-        return (None, None)
-    body, _, fragment = ref.partition("#")
-    parts = urlsplit(body)
-    names = parse_qs(parts.query).get("name")
-    if names:
-        return (None, names[0])
-    segments = [s for s in parts.path.split("/") if s]
-    uuid = segments[-1] if len(segments) >= 3 and segments[-3] == "api" else None
-    return (uuid, fragment or None)
 
 
 class _Index:
@@ -100,26 +80,6 @@ def _protocol_of_profile(name: str | None) -> str | None:
 # -- pieces ---------------------------------------------------------------------------------
 
 
-def _vip_addresses(vsvip: Obj | None) -> list[str]:
-    found: list[str] = []
-    for vip in _list(_map(vsvip).get("vip")):
-        vip = _map(vip)
-        for field in ("ip_address", "ip6_address", "floating_ip"):
-            addr = _map(vip.get(field)).get("addr")
-            if isinstance(addr, str) and addr and addr not in found:
-                found.append(addr)
-    return found
-
-
-def _marker(obj: Obj, key: str) -> str | None:
-    for marker in _list(obj.get("markers")):
-        marker = _map(marker)
-        values = _list(marker.get("values"))
-        if marker.get("key") == key and values and isinstance(values[0], str):
-            return str(values[0])
-    return None
-
-
 def _servers(pool: Obj) -> list[str]:
     out: list[str] = []
     for server in _list(pool.get("servers")):
@@ -140,7 +100,7 @@ def _pool_node(pool: Obj | None, ref: Any) -> dict[str, Any]:
     return {
         "name": str(pool.get("name") or ""),
         "missing": False,
-        "service": _marker(pool, "ServiceName"),
+        "service": marker(pool, "ServiceName"),
         "servers": _servers(pool),
         "enabled": pool.get("enabled", True) is not False,
     }
@@ -231,17 +191,134 @@ def _group_state(members: Sequence[Obj]) -> tuple[str, str, str]:
     """(state, reason, message) of a group from its members' VipAssigned conditions."""
     conditions = [condition(m) for m in members]
     for cond in conditions:
-        if cond and cond["status"] == "False" and cond["reason"] in FLAGGED_REASONS:
-            return (FLAGGED_REASONS[cond["reason"]], cond["reason"], cond["message"])
+        if cond and cond["status"] == "False" and cond["reason"] in FLAGGED:
+            return (FLAGGED[cond["reason"]], cond["reason"], cond["message"])
     for cond in conditions:
-        if cond and cond["status"] == "False" and cond["reason"] in PARTIAL_REASONS:
-            return (PARTIAL_REASONS[cond["reason"]], cond["reason"], cond["message"])
+        if cond and cond["status"] == "False" and cond["reason"] in PARTIAL:
+            return (PARTIAL[cond["reason"]], cond["reason"], cond["message"])
     if conditions and all(c and c["status"] == "True" for c in conditions):
         return ("configured", "", "")
     return ("pending", "", "")
 
 
 # -- the tree -------------------------------------------------------------------------------
+
+
+def _vs_ports(
+    vs: Obj, rules: list[dict[str, Any]], names: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The VS's service ports, each with the L4 rules matching it, and the rules matching none."""
+    used: set[int] = set()
+    ports: list[dict[str, Any]] = []
+    for number, protocol in _port_protocols(vs, rules, names):
+        matching = []
+        for position, rule in enumerate(rules):
+            if number in rule["ports"] and rule["protocol"] in (protocol, None):
+                matching.append(rule)
+                used.add(position)
+        ports.append({"port": number, "protocol": protocol, "rules": matching})
+    unmatched = [rule for position, rule in enumerate(rules) if position not in used]
+    return ports, unmatched
+
+
+def _problems(
+    vs: Obj,
+    vsvip: Obj | None,
+    ports: Sequence[Mapping[str, Any]],
+    unmatched: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """What is broken in one VS tree, in words."""
+    problems: list[str] = []
+    if vs.get("vsvip_ref") and vsvip is None:
+        problems.append("its VsVip is missing")
+    for entry in ports:
+        if not entry["rules"]:
+            problems.append(f"no L4 rule for {entry['port']}/{entry['protocol']}")
+        for rule in entry["rules"]:
+            if rule["pool"]["missing"]:
+                problems.append(f"rule {rule['index']} selects a missing pool")
+    for rule in unmatched:
+        problems.append(f"rule {rule['index']} matches no service port of the VS")
+    return problems
+
+
+class _Objects:
+    """The Avi objects of one cluster, indexed for following refs."""
+
+    def __init__(self, avi: Mapping[str, Iterable[Any]], names: Mapping[str, str]) -> None:
+        self.vsvips = _Index(avi.get("vsvip", ()))
+        self.policysets = _Index(avi.get("l4policyset", ()))
+        self.pools = _Index(avi.get("pool", ()))
+        self.names = names
+        raw = [v for v in avi.get("virtualservice", ()) if isinstance(v, Mapping)]
+        self.virtualservices = sorted(raw, key=lambda v: str(v.get("name") or ""))
+
+    def tree(self, vs: Obj, key: Key | None, served: list[str]) -> dict[str, Any]:
+        """One VS as a tree: VIPs -> service ports -> L4 rules -> pools -> servers."""
+        vsvip = self.vsvips.resolve(vs.get("vsvip_ref"))
+        rules: list[dict[str, Any]] = []
+        for policy in _list(vs.get("l4_policies")):
+            policyset = self.policysets.resolve(_map(policy).get("l4_policy_set_ref"))
+            rules.extend(_rules(policyset, self.pools))
+        ports, unmatched = _vs_ports(vs, rules, self.names)
+        return {
+            "name": str(vs.get("name") or ""),
+            "uuid": str(vs.get("uuid") or ""),
+            "namespace": key.namespace if key else marker(vs, "Namespace"),
+            "group": f"{key.namespace}/{key.name}" if key and key.shared else None,
+            "shared_key": key.shared if key else False,
+            "enabled": vs.get("enabled", True) is not False,
+            "vsvip": str(_map(vsvip).get("name") or "") or None,
+            "vips": vip_addresses(vsvip),
+            "members": served,
+            "ports": ports,
+            "unmatched_rules": unmatched,
+            "problems": _problems(vs, vsvip, ports, unmatched),
+        }
+
+
+def _vips(
+    trees: Sequence[Mapping[str, Any]], by_vip: Mapping[str, list[str]]
+) -> list[dict[str, Any]]:
+    """Every address: the VSes on it, the Services showing it, whether it is shared."""
+    vip_users: dict[str, list[str]] = {}
+    for tree in trees:
+        for ip in tree["vips"]:
+            vip_users.setdefault(ip, []).append(tree["name"])
+    vips: list[dict[str, Any]] = []
+    for ip in sorted(set(vip_users) | set(by_vip)):
+        svc_refs = sorted(by_vip.get(ip, []))
+        vips.append(
+            {
+                "ip": ip,
+                "virtualservices": sorted(vip_users.get(ip, [])),
+                "services": svc_refs,
+                "shared": len(svc_refs) > 1,
+            }
+        )
+    return vips
+
+
+def _groups(by_key: Mapping[Key, list[Obj]], vs_by_key: Mapping[Key, str]) -> list[dict[str, Any]]:
+    """Every shared-VIP group with its state (from its members' conditions)."""
+    groups: list[dict[str, Any]] = []
+    for key in sorted(k for k in by_key if k.shared):
+        members = by_key[key]
+        state, reason, message = _group_state(members)
+        groups.append(
+            {
+                "key": f"{key.namespace}/{key.name}",
+                "namespace": key.namespace,
+                "name": key.name,
+                "members": [_name(m) for m in members],
+                "state": state,
+                "flagged": state in FLAGGED.values(),
+                "reason": reason,
+                "message": message,
+                "virtualservice": vs_by_key.get(key),
+            }
+        )
+    return groups
 
 
 def build_topology(
@@ -255,100 +332,21 @@ def build_topology(
     (``virtualservice``, ``vsvip``, ``l4policyset``, ``pool``) to its objects; ``names`` maps
     uuids of other referenced objects (network profiles) to names when refs lack ``#name``."""
     settings = settings or Settings()
-    names = names or {}
-    services = list(services)
-    vsvips = _Index(avi.get("vsvip", ()))
-    policysets = _Index(avi.get("l4policyset", ()))
-    pools = _Index(avi.get("pool", ()))
-    by_key, by_vip = _service_keys(services, settings)
+    objects = _Objects(avi, names or {})
+    by_key, by_vip = _service_keys(list(services), settings)
     vs_by_key: dict[Key, str] = {}
     trees: list[dict[str, Any]] = []
-    vip_users: dict[str, list[str]] = {}
-
-    raw_vses = [v for v in avi.get("virtualservice", ()) if isinstance(v, Mapping)]
-    for vs in sorted(raw_vses, key=lambda v: str(v.get("name") or "")):
-        name = str(vs.get("name") or "")
+    for vs in objects.virtualservices:
         key = owned_key(vs, settings)
         if key is not None:
-            vs_by_key.setdefault(key, name)
-        vsvip = vsvips.resolve(vs.get("vsvip_ref"))
-        addresses = _vip_addresses(vsvip)
-        for ip in addresses:
-            vip_users.setdefault(ip, []).append(name)
-        rules: list[dict[str, Any]] = []
-        for policy in _list(vs.get("l4_policies")):
-            rules.extend(_rules(policysets.resolve(_map(policy).get("l4_policy_set_ref")), pools))
-        used: set[int] = set()
-        ports: list[dict[str, Any]] = []
-        for number, protocol in _port_protocols(vs, rules, names):
-            matching = []
-            for position, rule in enumerate(rules):
-                if number in rule["ports"] and rule["protocol"] in (protocol, None):
-                    matching.append(rule)
-                    used.add(position)
-            ports.append({"port": number, "protocol": protocol, "rules": matching})
+            vs_by_key.setdefault(key, str(vs.get("name") or ""))
         served = [_name(s) for s in by_key.get(key, [])] if key is not None else []
-        problems: list[str] = []
-        if vs.get("vsvip_ref") and vsvip is None:
-            problems.append("its VsVip is missing")
-        for entry in ports:
-            if not entry["rules"]:
-                problems.append(f"no L4 rule for {entry['port']}/{entry['protocol']}")
-            for rule in entry["rules"]:
-                if rule["pool"]["missing"]:
-                    problems.append(f"rule {rule['index']} selects a missing pool")
-        unmatched = [rule for position, rule in enumerate(rules) if position not in used]
-        for rule in unmatched:
-            problems.append(f"rule {rule['index']} matches no service port of the VS")
-        trees.append(
-            {
-                "name": name,
-                "uuid": str(vs.get("uuid") or ""),
-                "namespace": key.namespace if key else _marker(vs, "Namespace"),
-                "group": f"{key.namespace}/{key.name}" if key and key.shared else None,
-                "shared_key": key.shared if key else False,
-                "enabled": vs.get("enabled", True) is not False,
-                "vsvip": str(_map(vsvip).get("name") or "") or None,
-                "vips": addresses,
-                "members": served,
-                "ports": ports,
-                "unmatched_rules": unmatched,
-                "problems": problems,
-            }
-        )
-
-    vips: list[dict[str, Any]] = []
-    for ip in sorted(set(vip_users) | set(by_vip)):
-        svc_refs = sorted(by_vip.get(ip, []))
-        vips.append(
-            {
-                "ip": ip,
-                "virtualservices": sorted(vip_users.get(ip, [])),
-                "services": svc_refs,
-                "shared": len(svc_refs) > 1,
-            }
-        )
+        trees.append(objects.tree(vs, key, served))
+    vips = _vips(trees, by_vip)
     shared_ips = {v["ip"] for v in vips if v["shared"]}
     for tree in trees:
         tree["shared_vip"] = any(ip in shared_ips for ip in tree["vips"])
-
-    groups: list[dict[str, Any]] = []
-    for key in sorted(k for k in by_key if k.shared):
-        members = by_key[key]
-        state, reason, message = _group_state(members)
-        groups.append(
-            {
-                "key": f"{key.namespace}/{key.name}",
-                "namespace": key.namespace,
-                "name": key.name,
-                "members": [_name(m) for m in members],
-                "state": state,
-                "flagged": state in FLAGGED_REASONS.values(),
-                "reason": reason,
-                "message": message,
-                "virtualservice": vs_by_key.get(key),
-            }
-        )
+    groups = _groups(by_key, vs_by_key)
     return {
         "virtualservices": trees,
         "vips": vips,

@@ -19,8 +19,8 @@ import requests
 import yaml
 
 from simulator.domain.model import LB_IP_ANNOTATION, SHARED_VIP_ANNOTATION
+from simulator.domain.status import CONDITION_TYPE
 from simulator.engine.controller import Engine
-from simulator.engine.status import CONDITION_TYPE
 from simulator.stack import Stack
 from tests.support.stack import AVI_AUTH, mock_post
 

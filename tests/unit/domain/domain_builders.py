@@ -14,7 +14,6 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from simulator.domain.diff import normalise_ref, owned_key
 from simulator.domain.model import (
     INFRA_ANNOTATION,
     L4RULE_ANNOTATION,
@@ -26,6 +25,7 @@ from simulator.domain.model import (
     ServiceView,
     Settings,
 )
+from simulator.domain.observed import normalise_ref, owned_key
 
 Port = tuple[str, int, str] | tuple[str, int, str, int | str] | tuple[str, int, str, int | str, int]
 

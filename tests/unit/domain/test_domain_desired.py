@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from domain_builders import node, slice_, sv, ts
 
-from simulator.domain.desired import build, vip_of
+from simulator.domain.desired import build
 from simulator.domain.grouping import resolve
 from simulator.domain.model import (
     BackendProperty,
@@ -23,6 +22,7 @@ from simulator.domain.model import (
     ServiceView,
     Settings,
 )
+from tests.unit.domain.domain_builders import node, slice_, sv, ts
 
 S = Settings()
 KEY = Key("default", "shared-vip-key-1", True)
@@ -543,24 +543,3 @@ def test_rejected_l4rule_leaves_defaults() -> None:
     assert d.virtualservice.payload["application_profile_ref"] == (
         "/api/applicationprofile/?name=System-L4-Application"
     )
-
-
-# --- vip_of ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("obj", "expected"),
-    [
-        (
-            {"vip": [{"vip_id": "0", "ip_address": {"addr": "100.64.196.61", "type": "V4"}}]},
-            "100.64.196.61",
-        ),
-        ({"vip": [{"vip_id": "0", "ip6_address": {"addr": "fd00::1", "type": "V6"}}]}, "fd00::1"),
-        ({"vip": [{"vip_id": "0", "auto_allocate_ip": True}]}, None),
-        ({"vip": []}, None),
-        ({}, None),
-        ({"vip": "bad"}, None),
-    ],
-)
-def test_vip_of(obj: dict[str, Any], expected: str | None) -> None:
-    assert vip_of(obj) == expected

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from domain_builders import ControllerError, FakeController, slice_, sv, ts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.domain.desired import build
-from simulator.domain.diff import matches, normalise_ref, owned_key, plan
+from simulator.domain.diff import matches, plan
 from simulator.domain.grouping import resolve
 from simulator.domain.model import (
     DesiredState,
@@ -21,6 +20,8 @@ from simulator.domain.model import (
     ServiceView,
     Settings,
 )
+from simulator.domain.observed import normalise_ref, owned_key
+from tests.unit.domain.domain_builders import ControllerError, FakeController, slice_, sv, ts
 
 S = Settings()
 KEY = Key("default", "shared-vip-key-1", True)
@@ -371,7 +372,7 @@ def _desired(members: list[tuple[int, str, str | None, list[str]]]) -> DesiredSt
     return want(*services, slices=slices)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(st.lists(st.lists(_svc, max_size=4), min_size=1, max_size=4))
 def test_any_sequence_of_states_converges_in_one_plan(
     states: list[list[tuple[int, str, str | None, list[str]]]],

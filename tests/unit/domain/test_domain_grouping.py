@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from domain_builders import sv, ts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +25,7 @@ from simulator.domain.model import (
     ServiceView,
     Settings,
 )
+from tests.unit.domain.domain_builders import sv, ts
 
 S = Settings()
 K1 = Key("default", "k1", True)
@@ -505,7 +505,7 @@ _member = st.tuples(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, database=None)
 @given(st.lists(_member, min_size=1, max_size=6))
 def test_a_configured_group_never_holds_two_preferred_ips_or_a_port_twice(
     members: list[tuple[str | None, int, str, int]],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from domain_builders import node, service, slice_
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from simulator.domain.model import (
     ServiceView,
     Settings,
 )
+from tests.unit.domain.domain_builders import node, service, slice_
 
 
 def test_settings_defaults_and_derived_names() -> None:
@@ -153,7 +153,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(
     st.dictionaries(
         st.sampled_from(["metadata", "spec", "status", "ports", "endpoints"]), json_values

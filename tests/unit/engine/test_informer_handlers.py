@@ -8,9 +8,9 @@ from typing import Any
 
 from simulator.adapters.kube import SERVICES, Gone, KubeError, ListResult, Resource
 from simulator.domain.model import Key, Settings
+from simulator.domain.status import CONDITION_TYPE, Wanted, status_patch
 from simulator.engine.handlers import EventRouter
 from simulator.engine.informer import Informer, Store, rv_at_least
-from simulator.engine.status import CONDITION_TYPE, Wanted, status_patch
 from tests.unit.engine.fakes import service
 
 

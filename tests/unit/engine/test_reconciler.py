@@ -9,12 +9,12 @@ import pytest
 
 from simulator.adapters.avi import Conflict, PermanentError, TransientError, VipAllocationError
 from simulator.domain.model import Key, Settings
+from simulator.domain.status import CONDITION_TYPE
 from simulator.engine.avi_cache import AviCache
 from simulator.engine.cluster import InformerCluster, namespace_index, service_name_index
 from simulator.engine.events import EventRecorder
 from simulator.engine.informer import Store
 from simulator.engine.reconciler import Reconciler, RetryLater
-from simulator.engine.status import CONDITION_TYPE
 from tests.unit.engine.fakes import FakeAvi, FakeKube, service
 
 KEY = Key("default", "shared-vip-key-1", True)

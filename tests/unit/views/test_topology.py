@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 from simulator.domain.model import Settings
-from simulator.views.topology import build_topology, ref_parts, render_text
+from simulator.domain.observed import ref_parts
+from simulator.views.topology import build_topology, render_text
 
 BASE = "http://127.0.0.1:8443/api"
 SHARED = "cluster--default-shared-vip-key-1"
