@@ -98,6 +98,9 @@ class Api:
         self._strategies: dict[tuple[str, str], Strategy] = {}
         self._pending: list[Change] = []
         self._controllers: list[Any] = []
+        # set by the workload controllers: propagation policies, graceful Pod deletion
+        self.delete_hook: Any = None
+        self.workloads: Any = None
 
     # ---- context for strategies ----------------------------------------------------------
     def new_uid(self) -> str:
@@ -426,6 +429,10 @@ class Api:
                 return current
             if rt.key == "namespaces":
                 return self._begin_namespace_delete(rt, current)
+            if self.delete_hook is not None:
+                handled = self.delete_hook(rt, current, options or {})
+                if handled is not None:
+                    return dict(handled)
             if current["metadata"].get("finalizers"):
                 if current["metadata"].get("deletionTimestamp"):
                     return current
@@ -447,6 +454,28 @@ class Api:
             self._drop_crd(obj)
         self._run_controllers()
         return stored
+
+    def remove(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """Remove an object now (a force delete; for the delete hook)."""
+        with self.lock:
+            return self._remove(rt, copy.deepcopy(obj))
+
+    def mark_deleting(
+        self, rt: ResourceType, current: dict[str, Any], grace: int, finalizers: list[str]
+    ) -> dict[str, Any]:
+        """Begin a deletion: deletionTimestamp, grace period, extra finalizers."""
+        with self.lock:
+            new = copy.deepcopy(current)
+            meta = new["metadata"]
+            meta["deletionTimestamp"] = now_rfc3339()
+            meta["deletionGracePeriodSeconds"] = grace
+            if finalizers:
+                meta["finalizers"] = list(meta.get("finalizers") or []) + [
+                    f for f in finalizers if f not in (meta.get("finalizers") or [])
+                ]
+            stored = self.store.write(rt.key, "MODIFIED", new, current)
+            self._run_controllers()
+            return stored
 
     def _drop_crd(self, crd: dict[str, Any]) -> None:
         types = self.registry.remove_crd(crd["metadata"]["name"])

@@ -18,6 +18,8 @@ from mock_k8s.api import Api
 from mock_k8s.control import Control
 from mock_k8s.controllers.endpointslices import EndpointSliceController
 from mock_k8s.controllers.namespaces import NamespaceController
+from mock_k8s.controllers.timers import Clock, WorkloadSettings
+from mock_k8s.controllers.workloads import WorkloadControllers
 from mock_k8s.faults import Faults, Journal, fault_body
 from mock_k8s.routes import KubeRoutes, error_response, json_response
 from mock_k8s.seed import seed
@@ -72,11 +74,15 @@ def create_app(
     install_ako_crds: bool = True,
     history_limit: int = 50_000,
     server_address: str = "127.0.0.1:0",
+    workloads: WorkloadSettings | None = None,
+    clock: Clock | None = None,
 ) -> K8sApp:
     api = Api(seed=seed_value, history_limit=history_limit)
     api.store.listeners.append(api.record)
     api.add_controller(NamespaceController(api))
     api.add_controller(EndpointSliceController(api))
+    api.workloads = WorkloadControllers(api, workloads, clock)
+    api.workloads.install()
     seed(api, install_ako_crds)
     api.store.compact()
     faults, journal = Faults(), Journal()

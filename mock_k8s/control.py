@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from mock_k8s import errors
 from mock_k8s.api import CRD_KEY, Api
+from mock_k8s.controllers.workloads import control_request
 from mock_k8s.faults import Faults, Journal
 from mock_k8s.resources.crds import types_from_crd
 from mock_k8s.routes import json_response, read_body
@@ -149,4 +150,7 @@ class Control:
             if not removed:
                 raise errors.ApiError(404, "NotFound", "no such fault rule")
             return json_response({"removed": removed})
+        if path in ("nodes", "workloads") or path.startswith("nodes/"):
+            body = read_body(req) if method in ("POST", "PUT") else None
+            return json_response(control_request(self.api.workloads, method, path, body))
         raise errors.ApiError(404, "NotFound", f"unknown control endpoint: {req.method} {req.path}")

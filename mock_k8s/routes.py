@@ -326,6 +326,8 @@ class KubeRoutes:
             raise errors.ApiError(
                 404, "NotFound", "the server could not find the requested resource"
             )
+        if rt.key == "pods" and rp.subresource in workloads.POD_STREAMS:
+            raise errors.bad_request(workloads.MSG_POD_STREAMS.format(what=rp.subresource))
         if rp.subresource == "scale" and rt.has_scale and rp.name is not None:
             method = req.method.upper()
             body = read_body(req, rt) if method in ("PUT", "PATCH") else None

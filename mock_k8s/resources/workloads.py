@@ -24,6 +24,12 @@ from mock_k8s.selectors import selector_matches
 MSG_NOT_NEGATIVE = "must be greater than or equal to 0"
 MSG_SELECTOR_MISMATCH = "`selector` does not match template `labels`"
 MSG_IMMUTABLE = "field is immutable"
+# Pod subresources that stream from a container: there are no containers here
+POD_STREAMS = ("log", "exec", "attach", "portforward", "proxy")
+MSG_POD_STREAMS = (
+    "{what} is not supported by this simulated cluster: its Pods have no containers to "
+    "stream from (mock_k8s simulates the kubelet)"
+)
 
 
 def _go_map(value: Any) -> str:
@@ -524,7 +530,9 @@ def scale(
 ) -> dict[str, Any]:
     """GET/PUT/PATCH ``<plural>/<name>/scale``: read or set the parent's ``spec.replicas``."""
     from mock_k8s.patch import apply_patch
+    from mock_k8s.validation.scope import take
 
+    take()  # the request's body is a Scale: the Deployment written below is not decoded from it
     with api.lock:
         current = api.get(rt, namespace, name).obj
         current_scale = scale_object(current)

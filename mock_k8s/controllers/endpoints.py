@@ -1,0 +1,145 @@
+"""The core/v1 Endpoints controller: one Endpoints object per Service with a selector.
+
+Pods matching the selector that have an IP and are not terminating become ``addresses`` (Ready)
+or ``notReadyAddresses`` (not Ready), each with ``ip``, ``nodeName`` and ``targetRef``; the
+ports are the Service's with the targetPort resolved (named ports through the Pod's
+containerPorts), as ``pkg/controller/endpoint`` groups them: one subset per resolved port set.
+A Service without a selector is not managed (its Endpoints belong to the user); deleting the
+Service deletes its Endpoints. Writes are skipped when nothing changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from typing import Any
+
+from mock_k8s.controllers.endpointslices import _resolve_port
+from mock_k8s.controllers.podutil import now_rfc3339, pod_ready
+from mock_k8s.errors import ApiError
+from mock_k8s.selectors import selector_matches
+from mock_k8s.watch import Change
+
+KEY = "endpoints"
+TRIGGER = "endpoints.kubernetes.io/last-change-trigger-time"
+MANAGED_BY = "endpoints.kubernetes.io/managed-by"
+CONTROLLER = "endpoint-controller"
+
+
+class EndpointsController:
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def handle(self, changes: list[Change]) -> None:
+        todo: dict[tuple[str, str], None] = {}
+        for ch in changes:
+            meta = ch.obj.get("metadata", {})
+            ns = str(meta.get("namespace", ""))
+            if ch.key == "services":
+                todo[(ns, str(meta["name"]))] = None
+            elif ch.key == "pods":
+                labels_new = meta.get("labels") or {}
+                labels_old = ((ch.old or {}).get("metadata") or {}).get("labels") or {}
+                for svc in self.api.store.objects("services", ns):
+                    sel = (svc.get("spec") or {}).get("selector")
+                    if selector_matches(sel, labels_new) or selector_matches(sel, labels_old):
+                        todo[(ns, str(svc["metadata"]["name"]))] = None
+        for ns, name in todo:
+            self.sync(ns, name)
+
+    def sync(self, namespace: str, name: str) -> None:
+        rt = self.api.registry.lookup("", "v1", "endpoints")
+        svc = self.api.store.get("services", namespace, name)
+        current = self.api.store.get(KEY, namespace, name)
+        spec = (svc or {}).get("spec") or {}
+        selector = spec.get("selector")
+        if svc is None or svc["metadata"].get("deletionTimestamp"):
+            managed = ((current or {}).get("metadata", {}).get("labels") or {}).get(MANAGED_BY)
+            if current is not None and managed == CONTROLLER:
+                with contextlib.suppress(ApiError):
+                    self.api.delete(rt, namespace, name)
+            return
+        if not selector or spec.get("type") == "ExternalName":
+            return
+        subsets = self._subsets(namespace, spec)
+        labels = dict(svc["metadata"].get("labels") or {})
+        labels[MANAGED_BY] = CONTROLLER
+        if current is not None:
+            if (
+                current.get("subsets", []) == subsets
+                and (current["metadata"].get("labels") or {}) == labels
+            ):
+                return
+            new = copy.deepcopy(current)
+            new["metadata"]["labels"] = labels
+            new["metadata"].setdefault("annotations", {})[TRIGGER] = now_rfc3339()
+            if subsets:
+                new["subsets"] = subsets
+            else:
+                new.pop("subsets", None)
+            with contextlib.suppress(ApiError):
+                self.api.update(rt, namespace, name, new, expect_rv=False)
+            return
+        body: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": {TRIGGER: now_rfc3339()},
+            },
+        }
+        if subsets:
+            body["subsets"] = subsets
+        with contextlib.suppress(ApiError):
+            self.api.create(rt, namespace, body)
+
+    def _subsets(self, namespace: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
+        selector = spec.get("selector")
+        groups: dict[tuple[tuple[str, str, int], ...], dict[str, list[dict[str, Any]]]] = {}
+        for pod in self.api.store.objects("pods", namespace):
+            meta = pod["metadata"]
+            if meta.get("deletionTimestamp") or not selector_matches(
+                selector, meta.get("labels") or {}
+            ):
+                continue
+            status = pod.get("status") or {}
+            ip = status.get("podIP")
+            if not ip or status.get("phase") in ("Succeeded", "Failed"):
+                continue
+            ports: list[tuple[str, str, int]] = []
+            for sp in spec.get("ports") or []:
+                resolved = _resolve_port(sp, pod)
+                if resolved is not None:
+                    ports.append(
+                        (str(sp.get("name", "")), str(sp.get("protocol", "TCP")), resolved)
+                    )
+            address: dict[str, Any] = {
+                "ip": ip,
+                "targetRef": {
+                    "kind": "Pod",
+                    "namespace": namespace,
+                    "name": meta["name"],
+                    "uid": meta.get("uid", ""),
+                },
+            }
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node:
+                address["nodeName"] = node
+            group = groups.setdefault(tuple(sorted(ports)), {"ready": [], "not": []})
+            group["ready" if pod_ready(pod) else "not"].append(address)
+        subsets = []
+        for ports_key, group in sorted(groups.items()):
+            subset: dict[str, Any] = {}
+            if group["ready"]:
+                subset["addresses"] = sorted(group["ready"], key=lambda a: str(a["ip"]))
+            if group["not"]:
+                subset["notReadyAddresses"] = sorted(group["not"], key=lambda a: str(a["ip"]))
+            if ports_key:
+                subset["ports"] = [
+                    {**({"name": n} if n else {}), "port": p, "protocol": proto}
+                    for n, proto, p in ports_key
+                ]
+            subsets.append(subset)
+        return subsets
