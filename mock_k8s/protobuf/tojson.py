@@ -93,20 +93,74 @@ def _converter(fld: schema.Field) -> Callable[[Any], Any]:
     raise schema.SchemaError(f"no converter for {kind}")
 
 
+Handler = Callable[[dict[str, Any], Any], None]
+
+
+def _handler(f: schema.Field) -> Handler:
+    """What to write for a field present on the wire (Go's rules for that field)."""
+    name, conv = f.json, _converter(f)
+    if f.container == "list":
+
+        def put_list(out: dict[str, Any], value: Any) -> None:
+            out[name] = [conv(v) for v in value]
+
+        return put_list
+    if f.container == "map":
+
+        def put_map(out: dict[str, Any], value: Any) -> None:
+            out[name] = {k: conv(v) for k, v in value.items()}
+
+        return put_map
+    if f.kind in _ZERO_SCALARS and not f.pointer:
+        if f.always:
+
+            def put_scalar(out: dict[str, Any], value: Any) -> None:
+                out[name] = value
+
+            return put_scalar
+
+        def put_nonzero(out: dict[str, Any], value: Any) -> None:
+            if value:
+                out[name] = value
+
+        return put_nonzero
+    if f.kind == "bytes" and not f.pointer and not f.always:
+
+        def put_bytes(out: dict[str, Any], value: Any) -> None:
+            if value:
+                out[name] = conv(value)
+
+        return put_bytes
+    if f.omitzero and f.kind in ("time", "microtime") and not f.pointer:
+
+        def put_time(out: dict[str, Any], value: Any) -> None:
+            if not _is_zero_time(value):
+                out[name] = conv(value)
+
+        return put_time
+
+    def put(out: dict[str, Any], value: Any) -> None:
+        out[name] = conv(value)
+
+    return put
+
+
 class _Plan:
-    """How to write one message: per field number, the JSON name and rules."""
+    """How to write one message: per field number, a handler for the value on the wire."""
 
     def __init__(self, layout: schema.Message) -> None:
-        self.fields: dict[int, tuple[schema.Field, Callable[[Any], Any]]] = {
-            f.number: (f, _converter(f)) for f in layout.fields
-        }
+        self.handlers: dict[int, Handler] = {f.number: _handler(f) for f in layout.fields}
+        self.convs = {f.number: _converter(f) for f in layout.fields}
         self.inline: dict[int, _Plan] = {n: _Plan(sub) for n, sub in layout.inline.items()}
+        for number, sub in self.inline.items():
+            self.handlers[number] = lambda out, value, sub=sub: sub.fill(value, out)
         # what Go writes for a field absent on the wire
         self.defaults: list[tuple[int, str, Any]] = []
         for f in layout.fields:
             value = self._absent_value(f)
             if value is not _ABSENT:
                 self.defaults.append((f.number, f.json, value))
+        self.presence = bool(self.defaults or self.inline)
 
     @staticmethod
     def _absent_value(f: schema.Field) -> Any:
@@ -119,39 +173,23 @@ class _Plan:
         return _ZERO_SCALARS[f.kind] if f.always else _ABSENT
 
     def fill(self, msg: Any, out: dict[str, Any]) -> None:
+        handlers = self.handlers
+        if not self.presence:
+            for fd, value in msg.ListFields():
+                handlers[fd.number](out, value)
+            return
         present: set[int] = set()
         for fd, value in msg.ListFields():
             number = fd.number
             present.add(number)
-            sub = self.inline.get(number)
-            if sub is not None:
-                sub.fill(value, out)
-                continue
-            f, conv = self.fields[number]
-            if f.container == "list":
-                out[f.json] = [conv(v) for v in value]
-            elif f.container == "map":
-                out[f.json] = {k: conv(v) for k, v in value.items()}
-            elif f.pointer:
-                out[f.json] = conv(value)
-            elif f.kind in _ZERO_SCALARS:
-                if f.always or value:
-                    out[f.json] = value
-            elif f.kind == "bytes":
-                if f.always or value:
-                    out[f.json] = conv(value)
-            elif f.omitzero and f.kind in ("time", "microtime") and _is_zero_time(value):
-                continue
-            else:
-                out[f.json] = conv(value)
+            handlers[number](out, value)
         for number, sub in self.inline.items():
             if number not in present:
-                sub.fill(sub_default(msg, number), out)
+                sub.fill(getattr(msg, f"f{number}"), out)
         for number, name, value in self.defaults:
             if number not in present:
                 if value is _MESSAGE_ZERO:
-                    f, conv = self.fields[number]
-                    out[name] = conv(getattr(msg, f"f{number}"))
+                    out[name] = self.convs[number](getattr(msg, f"f{number}"))
                 else:
                     out[name] = value
 
@@ -166,10 +204,6 @@ _STRUCT_ZERO: dict[str, Any] = {
     "empty": {},
     "raw": None,
 }
-
-
-def sub_default(msg: Any, number: int) -> Any:
-    return getattr(msg, f"f{number}")
 
 
 @functools.cache
