@@ -40,6 +40,29 @@ TAGS: dict[str, str] = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ako-sim", "ako-sim engine choice")
+    group.addoption(
+        "--engine",
+        action="store",
+        default="sim",
+        choices=("sim", "ako"),
+        help="the engine the stack runs: ako-sim's own (sim) or the real AKO (--ako-binary)",
+    )
+    group.addoption(
+        "--ako-binary",
+        action="store",
+        default=None,
+        help="the AKO controller binary (default: $AKO_BINARY); tests that need it skip without",
+    )
+    group.addoption(
+        "--ako-log",
+        action="store",
+        default=None,
+        help="where AKO's output goes (default: a file in the session's temporary directory)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for tag, description in TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {description}")

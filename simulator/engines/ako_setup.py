@@ -194,6 +194,17 @@ def cluster_objects(
         "serviceAccountName": "ako-sa",
         "containers": [{"name": "ako", "image": IMAGE}],
     }
+    objects.append(  # before the StatefulSet, whose controller would make one of its own
+        (
+            f"/api/v1/namespaces/{NAMESPACE}/pods",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": POD_NAME, **meta},
+                "spec": pod_spec,
+            },
+        )
+    )
     if not leader_election:
         objects.append(
             (
@@ -211,17 +222,6 @@ def cluster_objects(
                 },
             )
         )
-    objects.append(
-        (
-            f"/api/v1/namespaces/{NAMESPACE}/pods",
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {"name": POD_NAME, **meta},
-                "spec": pod_spec,
-            },
-        )
-    )
     return objects
 
 

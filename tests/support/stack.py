@@ -1,6 +1,9 @@
 """Pytest fixtures over the embedded stack, reusable by every suite (a pytest plugin).
 
-- ``stack`` (session): mock_k8s + mock_avi + an engine, started once (ports 0).
+- ``stack`` (session): mock_k8s + mock_avi + an engine, started once (ports 0); the engine is
+  ako-sim's own, or the real AKO under ``--engine ako --ako-binary PATH`` (``engine_choice``).
+- ``ako_binary`` (session): the AKO binary of ``--ako-binary``/``AKO_BINARY``; skips the test
+  with one line (:data:`AKO_SKIP`) when none is given.
 - ``fresh_stack`` (function): stops the engine, resets both mocks through their control APIs
   (``POST /__mock__/reset``), starts a fresh engine and waits until it is ready and settled.
 - ``kube_api`` (session): ``CoreV1Api`` of the official client for assertions and writes.
@@ -12,6 +15,7 @@ Helpers: :func:`wait_settled` (polls the engine's ``/debug/state``), :func:`mock
 
 from __future__ import annotations
 
+import os
 import subprocess
 import warnings
 from collections.abc import Callable, Iterator
@@ -21,10 +25,28 @@ from typing import Any
 import pytest
 import requests
 
+from simulator.engines import AkoOptions, EngineChoice
 from simulator.stack import Stack, start_stack
 from tests.support.wait import eventually
 
 AVI_AUTH = ("admin", "admin")
+AKO_SKIP = "needs the real AKO: run with --ako-binary PATH (or AKO_BINARY=PATH)"
+
+
+def ako_binary_of(config: pytest.Config) -> str | None:
+    """The AKO binary the run was given (option first, then the environment), if any."""
+    try:
+        given = config.getoption("--ako-binary")
+    except ValueError:  # the option is registered by steps.plugin
+        given = None
+    return str(given or os.environ.get("AKO_BINARY") or "") or None
+
+
+def engine_kind_of(config: pytest.Config) -> str:
+    try:
+        return str(config.getoption("--engine") or "sim")
+    except ValueError:
+        return "sim"
 
 
 def wait_settled(engine_url: str, timeout: float = 10.0) -> dict[str, Any]:
@@ -54,12 +76,15 @@ def wait_ready(engine_url: str, timeout: float = 10.0) -> None:
 
 def mock_post(base_url: str, path: str, body: Any = None, *, avi: bool = False) -> Any:
     """POST to a mock's control API (``/__mock__/...``); returns the JSON answer, if any."""
-    rsp = requests.post(
-        f"{base_url}/__mock__/{path.lstrip('/')}",
-        json=body,
-        auth=AVI_AUTH if avi else None,
-        timeout=5,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mock_avi's self-signed certificate under AKO
+        rsp = requests.post(
+            f"{base_url}/__mock__/{path.lstrip('/')}",
+            json=body,
+            auth=AVI_AUTH if avi else None,
+            timeout=5,
+            verify=False,
+        )
     assert rsp.status_code < 300, f"{path}: HTTP {rsp.status_code} {rsp.text}"
     return rsp.json() if rsp.content and "json" in rsp.headers.get("Content-Type", "") else None
 
@@ -71,12 +96,36 @@ def reset_stack(stack: Stack, **engine_overrides: Any) -> Stack:
     mock_post(stack.k8s_url, "reset")
     engine = stack.start_engine(**engine_overrides)
     wait_ready(engine.url)
-    assert engine.wait_settled(10), "engine did not settle after a reset"
+    timeout = 30 if stack.engine_kind == "ako" else 10
+    assert engine.wait_settled(timeout), "engine did not settle after a reset"
     return stack
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def ako_binary(pytestconfig: pytest.Config) -> str:
+    binary = ako_binary_of(pytestconfig)
+    if not binary:
+        pytest.skip(AKO_SKIP)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def engine_choice(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> EngineChoice:
+    """The engine of this run: ``--engine sim`` (default) or ``--engine ako``."""
+    if engine_kind_of(pytestconfig) != "ako":
+        return EngineChoice()
+    binary = ako_binary_of(pytestconfig)
+    if not binary:
+        raise pytest.UsageError("--engine ako needs --ako-binary PATH (or AKO_BINARY)")
+    log_option = pytestconfig.getoption("--ako-log")
+    log_file = Path(log_option) if log_option else tmp_path_factory.mktemp("ako") / "ako.log"
+    return EngineChoice("ako", AkoOptions(binary=binary, log_file=log_file))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, engine_choice: EngineChoice) -> Iterator[Stack]:
     """The session's stack (mocks started once)."""
     directory = tmp_path_factory.mktemp("stack")
     running = start_stack(
@@ -85,6 +134,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         engine_port=0,
         kubeconfig=directory / "ako-sim.kubeconfig",
         engine_overrides={"resync_period": 0, "workers": 4},
+        engine=engine_choice,
     )
     try:
         yield running
@@ -118,7 +168,7 @@ def avi_api(stack: Stack) -> Any:
             username="admin",
             password="admin",
             tenant="admin",
-            verify=True,
+            verify=not stack.avi_url.startswith("https"),  # self-signed under --engine ako
             timeout=10,
             retry_conxn_errors=False,
         )
