@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from steps.drivers.avi import AviDriver, AviError, VsTopology, field_text
+from steps.drivers.avi import AviDriver, VsTopology, field_text
 from steps.drivers.engine import EngineDriver
 from steps.drivers.kube import KubeDriver
 from steps.drivers.tables import datatable_rows, split_list
-from steps.expect import expect
+from steps.expect import then_eventually
 
 KINDS = {
     "virtual service": "virtualservice",
@@ -54,16 +53,14 @@ def _vs(avi: AviDriver, name: str) -> VsTopology:
 
 # -- counts and existence ---------------------------------------------------------------------
 @then(parsers.re(rf"the controller has exactly (?P<count>\d+) {KIND}$"))
+@then_eventually
 def exactly_n(engine: EngineDriver, avi: AviDriver, count: str, kind: str) -> None:
     obj_type = avi_type(kind)
 
-    def check() -> None:
-        names = sorted(str(o.get("name")) for o in avi.list(obj_type))
-        assert len(names) == int(count), (
-            f"expected {count} {obj_type}, the controller has {len(names)}: {names}"
-        )
-
-    expect(engine, check)
+    names = sorted(str(o.get("name")) for o in avi.list(obj_type))
+    assert len(names) == int(count), (
+        f"expected {count} {obj_type}, the controller has {len(names)}: {names}"
+    )
 
 
 @then(parsers.re(rf"no {KIND} exists on the controller"))
@@ -73,67 +70,56 @@ def none_exist(engine: EngineDriver, avi: AviDriver, kind: str) -> None:
 
 @then(parsers.re(rf'the controller has no {KIND} named "(?P<name>[^"]+)"'))
 @then(parsers.re(rf'no {KIND} named "(?P<name>[^"]+)" exists on the controller'))
+@then_eventually
 def none_named(engine: EngineDriver, avi: AviDriver, name: str, kind: str) -> None:
     obj_type = avi_type(kind)
 
-    def check() -> None:
-        assert avi.by_name(obj_type, name) is None, (
-            f"{obj_type} {name!r} still exists on the controller"
-        )
-
-    expect(engine, check)
+    assert avi.by_name(obj_type, name) is None, (
+        f"{obj_type} {name!r} still exists on the controller"
+    )
 
 
 @given(parsers.re(rf'the controller has an? {KIND} named "(?P<name>[^"]+)"'))
 @then(parsers.re(rf'the controller has an? {KIND} named "(?P<name>[^"]+)"'))
+@then_eventually
 def one_named(engine: EngineDriver, avi: AviDriver, name: str, kind: str) -> None:
     obj_type = avi_type(kind)
 
-    def check() -> None:
-        assert avi.by_name(obj_type, name) is not None, f"no {obj_type} {name!r} on the controller"
-
-    expect(engine, check)
+    assert avi.by_name(obj_type, name) is not None, f"no {obj_type} {name!r} on the controller"
 
 
 # -- the virtual service topology -------------------------------------------------------------
 @given(parsers.parse('the virtual service "{name}" has VIP "{vip}"'))
 @then(parsers.parse('the virtual service "{name}" has VIP "{vip}"'))
+@then_eventually
 def vs_has_vip(engine: EngineDriver, avi: AviDriver, name: str, vip: str) -> None:
-    def check() -> None:
-        vs = _vs(avi, name)
-        assert vs.vip == vip, (
-            f"virtual service {name} has VIP {vs.vip}, expected {vip}\n{vs.render()}"
-        )
-
-    expect(engine, check)
+    vs = _vs(avi, name)
+    assert vs.vip == vip, f"virtual service {name} has VIP {vs.vip}, expected {vip}\n{vs.render()}"
 
 
 @then(parsers.parse('the virtual services "{names}" have different VIPs'))
+@then_eventually
 def vses_have_different_vips(engine: EngineDriver, avi: AviDriver, names: str) -> None:
     """Each has a VIP and no two share one (allocation order between groups created together
     is not specified)."""
     wanted = split_list(names)
 
-    def check() -> None:
-        vips = {name: _vs(avi, name).vip for name in wanted}
-        assert all(vips.values()), f"not every virtual service has a VIP yet: {vips}"
-        assert len(set(vips.values())) == len(wanted), f"virtual services share a VIP: {vips}"
-
-    expect(engine, check)
+    vips = {name: _vs(avi, name).vip for name in wanted}
+    assert all(vips.values()), f"not every virtual service has a VIP yet: {vips}"
+    assert len(set(vips.values())) == len(wanted), f"virtual services share a VIP: {vips}"
 
 
 @then(parsers.parse('the virtual service "{name}" has network profile "{profile}"'))
+@then_eventually
 def vs_has_profile(engine: EngineDriver, avi: AviDriver, name: str, profile: str) -> None:
-    def check() -> None:
-        vs = _vs(avi, name)
-        assert vs.network_profile == profile, (
-            f"virtual service {name} has network profile {vs.network_profile}, expected {profile}"
-        )
-
-    expect(engine, check)
+    vs = _vs(avi, name)
+    assert vs.network_profile == profile, (
+        f"virtual service {name} has network profile {vs.network_profile}, expected {profile}"
+    )
 
 
 @then(parsers.parse('the virtual service "{name}" has the services:'))
+@then_eventually
 def vs_has_service_table(
     engine: EngineDriver, avi: AviDriver, name: str, datatable: list[list[str]]
 ) -> None:
@@ -144,37 +130,33 @@ def vs_has_service_table(
         for r in datatable_rows(datatable)
     ]
 
-    def check() -> None:
-        vs = _vs(avi, name)
-        actual = [(s.port, s.protocol, s.network_profile) for s in vs.services]
-        if not all(e[2] for e in expected):
-            actual = [(p, proto, "") for p, proto, _ in actual]
-        if not all(e[1] for e in expected):
-            actual = [(p, "", prof) for p, _, prof in actual]
-        assert actual == expected, (
-            f"services of {name}: expected {expected}, found {actual}\n{vs.render()}"
-        )
-
-    expect(engine, check)
+    vs = _vs(avi, name)
+    actual = [(s.port, s.protocol, s.network_profile) for s in vs.services]
+    if not all(e[2] for e in expected):
+        actual = [(p, proto, "") for p, proto, _ in actual]
+    if not all(e[1] for e in expected):
+        actual = [(p, "", prof) for p, _, prof in actual]
+    assert actual == expected, (
+        f"services of {name}: expected {expected}, found {actual}\n{vs.render()}"
+    )
 
 
 @then(parsers.parse('the virtual service "{name}" has services "{services}"'))
+@then_eventually
 def vs_has_services(engine: EngineDriver, avi: AviDriver, name: str, services: str) -> None:
     """Compact form: ``80/TCP, 80/UDP (System-UDP-Fast-Path)`` in the VS's order; the profile
     in brackets is the entry's override."""
     expected = split_list(services)
 
-    def check() -> None:
-        vs = _vs(avi, name)
-        actual = [s.short() for s in vs.services]
-        assert actual == expected, (
-            f"services of {name}: expected {expected}, found {actual}\n{vs.render()}"
-        )
-
-    expect(engine, check)
+    vs = _vs(avi, name)
+    actual = [s.short() for s in vs.services]
+    assert actual == expected, (
+        f"services of {name}: expected {expected}, found {actual}\n{vs.render()}"
+    )
 
 
 @then(parsers.parse('the virtual service "{name}" has the L4 rules:'))
+@then_eventually
 def vs_has_rules(
     engine: EngineDriver, avi: AviDriver, name: str, datatable: list[list[str]]
 ) -> None:
@@ -182,17 +164,15 @@ def vs_has_rules(
     detail, the match is not)."""
     expected = sorted((int(r["port"]), r["protocol"], r["pool"]) for r in datatable_rows(datatable))
 
-    def check() -> None:
-        vs = _vs(avi, name)
-        actual = sorted((p, rule.protocol, rule.pool) for rule in vs.rules for p in rule.ports)
-        assert actual == expected, (
-            f"L4 rules of {name}: expected {expected}, found {actual}\n{vs.render()}"
-        )
-
-    expect(engine, check)
+    vs = _vs(avi, name)
+    actual = sorted((p, rule.protocol, rule.pool) for rule in vs.rules for p in rule.ports)
+    assert actual == expected, (
+        f"L4 rules of {name}: expected {expected}, found {actual}\n{vs.render()}"
+    )
 
 
 @then(parsers.parse('the virtual service "{name}" has the pools:'))
+@then_eventually
 def vs_has_pools(
     engine: EngineDriver, avi: AviDriver, name: str, datatable: list[list[str]]
 ) -> None:
@@ -201,25 +181,20 @@ def vs_has_pools(
         r["pool"]: sorted(split_list(r.get("servers", ""))) for r in datatable_rows(datatable)
     }
 
-    def check() -> None:
-        vs = _vs(avi, name)
-        actual = {pool.name: pool.servers for pool in vs.pools}
-        assert actual == expected, (
-            f"pools of {name}: expected {expected}, found {actual}\n{vs.render()}"
-        )
-
-    expect(engine, check)
+    vs = _vs(avi, name)
+    actual = {pool.name: pool.servers for pool in vs.pools}
+    assert actual == expected, (
+        f"pools of {name}: expected {expected}, found {actual}\n{vs.render()}"
+    )
 
 
 @then(parsers.re(r'the virtual service "(?P<name>[^"]+)" has (?P<count>\d+) pools?$'))
+@then_eventually
 def vs_has_n_pools(engine: EngineDriver, avi: AviDriver, name: str, count: str) -> None:
-    def check() -> None:
-        vs = _vs(avi, name)
-        assert len(vs.pools) == int(count), (
-            f"{name} has {len(vs.pools)} pools, expected {count}\n{vs.render()}"
-        )
-
-    expect(engine, check)
+    vs = _vs(avi, name)
+    assert len(vs.pools) == int(count), (
+        f"{name} has {len(vs.pools)} pools, expected {count}\n{vs.render()}"
+    )
 
 
 _HAS_FIELDS = r'the (?P<kind>virtual service|vsvip|pool|l4policyset) "(?P<name>[^"]+)" has:'
@@ -227,6 +202,7 @@ _HAS_FIELDS = r'the (?P<kind>virtual service|vsvip|pool|l4policyset) "(?P<name>[
 
 @given(parsers.re(_HAS_FIELDS))
 @then(parsers.re(_HAS_FIELDS))
+@then_eventually
 def object_has_fields(
     engine: EngineDriver, avi: AviDriver, kind: str, name: str, datatable: list[list[str]]
 ) -> None:
@@ -235,42 +211,26 @@ def object_has_fields(
     obj_type = avi_type(kind)
     rows = datatable_rows(datatable)
 
-    def check() -> None:
-        obj = avi.by_name(obj_type, name)
-        assert obj is not None, f"no {obj_type} {name!r} on the controller"
-        wrong = {
-            r["field"]: f"expected {r['value']!r}, found {field_text(obj, r['field'])!r}"
-            for r in rows
-            if field_text(obj, r["field"]) != r["value"]
-        }
-        assert not wrong, f"{obj_type} {name}: {wrong}\n{json.dumps(obj, indent=1)[:3000]}"
-
-    expect(engine, check)
+    obj = avi.by_name(obj_type, name)
+    assert obj is not None, f"no {obj_type} {name!r} on the controller"
+    wrong = {
+        r["field"]: f"expected {r['value']!r}, found {field_text(obj, r['field'])!r}"
+        for r in rows
+        if field_text(obj, r["field"]) != r["value"]
+    }
+    assert not wrong, f"{obj_type} {name}: {wrong}\n{json.dumps(obj, indent=1)[:3000]}"
 
 
 @then(parsers.parse('the pool "{pool}" has the node servers of the Service "{service}"'))
+@then_eventually
 def pool_has_node_servers(
     engine: EngineDriver, avi: AviDriver, kube: KubeDriver, pool: str, service: str
 ) -> None:
     """NodePort mode: one server per node InternalIP, on the Service's node port."""
-
-    def check() -> None:
-        node_port = kube.service(service)["spec"]["ports"][0]["nodePort"]
-        ips = [
-            a["address"]
-            for node in kube.nodes()
-            for a in node.get("status", {}).get("addresses", [])
-            if a.get("type") == "InternalIP"
-        ]
-        expected = sorted(f"{ip}:{node_port}" for ip in ips)
-        found = avi.by_name("pool", pool)
-        assert found is not None, f"no pool {pool!r}"
-        servers = sorted(
-            f"{s['ip']['addr']}:{s.get('port')}" for s in found.get("servers", []) or []
-        )
-        assert servers == expected, f"pool {pool} servers {servers}, expected {expected}"
-
-    expect(engine, check)
+    expected = kube.node_servers(service)
+    servers = avi.pool_servers(pool)
+    assert servers is not None, f"no pool {pool!r}"
+    assert servers == expected, f"pool {pool} servers {servers}, expected {expected}"
 
 
 # -- uuids noted and compared -----------------------------------------------------------------
@@ -299,17 +259,15 @@ def note_uuid(avi: AviDriver, kind: str, name: str) -> dict[ObjectKey, str]:
 
 
 @then("the controller objects have the same uuids as noted")
+@then_eventually
 def same_uuids(engine: EngineDriver, avi: AviDriver, noted_uuids: dict[ObjectKey, str]) -> None:
-    def check() -> None:
-        now = _all_uuids(avi)
-        changed = {
-            f"{t}/{n}": f"{noted_uuids.get((t, n), '(absent)')} -> {now.get((t, n), '(absent)')}"
-            for (t, n) in set(now) | set(noted_uuids)
-            if now.get((t, n)) != noted_uuids.get((t, n))
-        }
-        assert not changed, f"controller objects changed identity (re-created or lost): {changed}"
-
-    expect(engine, check)
+    now = _all_uuids(avi)
+    changed = {
+        f"{t}/{n}": f"{noted_uuids.get((t, n), '(absent)')} -> {now.get((t, n), '(absent)')}"
+        for (t, n) in set(now) | set(noted_uuids)
+        if now.get((t, n)) != noted_uuids.get((t, n))
+    }
+    assert not changed, f"controller objects changed identity (re-created or lost): {changed}"
 
 
 @then(
@@ -318,6 +276,7 @@ def same_uuids(engine: EngineDriver, avi: AviDriver, noted_uuids: dict[ObjectKey
         r" has the same uuid as noted"
     )
 )
+@then_eventually
 def same_uuid(
     engine: EngineDriver, avi: AviDriver, noted_uuids: dict[ObjectKey, str], kind: str, name: str
 ) -> None:
@@ -326,15 +285,11 @@ def same_uuid(
         f"{obj_type} {name} was not noted (noted: {sorted(noted_uuids)})"
     )
 
-    def check() -> None:
-        obj = avi.by_name(obj_type, name)
-        assert obj is not None, f"no {obj_type} {name!r} on the controller"
-        assert obj["uuid"] == noted_uuids[(obj_type, name)], (
-            f"{obj_type} {name} was re-created: "
-            f"uuid {noted_uuids[(obj_type, name)]} -> {obj['uuid']}"
-        )
-
-    expect(engine, check)
+    obj = avi.by_name(obj_type, name)
+    assert obj is not None, f"no {obj_type} {name!r} on the controller"
+    assert obj["uuid"] == noted_uuids[(obj_type, name)], (
+        f"{obj_type} {name} was re-created: uuid {noted_uuids[(obj_type, name)]} -> {obj['uuid']}"
+    )
 
 
 # -- behind the engine's back -----------------------------------------------------------------
@@ -369,46 +324,21 @@ def pool_created_by(avi: AviDriver, name: str, owner: str) -> None:
 
 @given(parsers.parse('the controller has a vsvip "{name}" holding "{ip}"'))
 def vsvip_holding(avi: AviDriver, name: str, ip: str) -> None:
-    avi.create("vsvip", _vsvip_payload(name, "vip-network", ip))
-
-
-def _vsvip_payload(name: str, network: str, ip: str | None) -> dict[str, Any]:
-    vip: dict[str, Any] = {
-        "vip_id": "0",
-        "auto_allocate_ip": True,
-        "ipam_network_subnet": {"network_ref": f"/api/network/?name={network}"},
-    }
-    if ip:
-        vip["ip_address"] = {"addr": ip, "type": "V4"}
-    return {
-        "name": name,
-        "created_by": "someone-else",
-        "cloud_ref": "/api/cloud?name=Default-Cloud",
-        "tenant_ref": "/api/tenant/?name=admin",
-        "vip": [vip],
-    }
+    avi.create_foreign_vsvip(name, "vip-network", ip)
 
 
 @given(parsers.parse('the VIP range of "{network}" is exhausted on the controller'))
 def exhaust_range(avi: AviDriver, network: str) -> None:
     """Create foreign VsVips until the controller answers ``No available free IPs``."""
-    for index in range(1000):
-        try:
-            avi.create("vsvip", _vsvip_payload(f"filler-{network}-{index}", network, None))
-        except AviError as error:
-            assert "No available free IPs" in str(error), f"unexpected error while filling: {error}"
-            return
-    raise AssertionError(f"the VIP range of {network} never ran out")
+    avi.exhaust_vip_range(network)
 
 
 @when(parsers.parse('the vsvip holding "{ip}" is deleted on the controller'))
 def delete_vsvip_holding(avi: AviDriver, ip: str) -> None:
     ipaddress.ip_address(ip)
-    for vsvip in avi.list("vsvip"):
-        if any((v.get("ip_address") or {}).get("addr") == ip for v in vsvip.get("vip", []) or []):
-            avi.delete("vsvip", str(vsvip["uuid"]))
-            return
-    raise AssertionError(f"no vsvip holds {ip}")
+    vsvip = avi.vsvip_holding(ip)
+    assert vsvip is not None, f"no vsvip holds {ip}"
+    avi.delete("vsvip", str(vsvip["uuid"]))
 
 
 @given(parsers.parse('the controller\'s licence tier is "{tier}"'))

@@ -1,5 +1,7 @@
 """Fault steps: rules on the mock controller (status, times, delay), session expiry, and the
-fake API server's watch drops, history compaction and fault rules; plus journal checks."""
+fake API server's watch drops, history compaction and fault rules; plus journal checks.
+
+Each step is one driver call (the drivers own the control APIs and the journal's filtering)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pytest_bdd import given, parsers, then, when
 from steps.drivers.avi import AviDriver
 from steps.drivers.engine import EngineDriver
 from steps.drivers.kube import KubeDriver
-from steps.expect import expect
+from steps.expect import then_eventually
 
 
 def _rule(
@@ -48,7 +50,7 @@ def answers_status(
     if target == "controller":
         avi.add_fault(rule)
     else:
-        kube.control("POST", "faults", rule)
+        kube.add_fault(rule)
 
 
 _DELAYS = (
@@ -72,13 +74,13 @@ def sessions_expired(avi: AviDriver) -> None:
 @given("the Kubernetes API drops every watch")
 @when("the Kubernetes API drops every watch")
 def drop_watches(kube: KubeDriver) -> None:
-    kube.control("POST", "faults", {"drop_watches": True})
+    kube.drop_watches()
 
 
 @given("the Kubernetes API compacts its history")
 @when("the Kubernetes API compacts its history")
 def compact(kube: KubeDriver) -> None:
-    kube.control("POST", "faults", {"compact": True})
+    kube.compact_history()
 
 
 @then(
@@ -88,31 +90,18 @@ def compact(kube: KubeDriver) -> None:
         r" answered (?P<status>\d{3})"
     )
 )
+@then_eventually
 def journal_count(
     engine: EngineDriver, avi: AviDriver, count: str, method: str, path: str, status: str
 ) -> None:
-    def check() -> None:
-        entries = [
-            e
-            for e in avi.journal()
-            if e.get("method") == method
-            and path in str(e.get("path"))
-            and int(e.get("status", 0)) == int(status)
-        ]
-        assert len(entries) == int(count), (
-            f"expected {count} {method} {path} answered {status}, the journal has {len(entries)}: "
-            + ", ".join(f"#{e.get('seq')} {e.get('path')}" for e in entries)
-        )
-
-    expect(engine, check)
+    entries = avi.journal_entries(method, path, int(status))
+    assert len(entries) == int(count), (
+        f"expected {count} {method} {path} answered {status}, the journal has {len(entries)}: "
+        + ", ".join(f"#{e.get('seq')} {e.get('path')}" for e in entries)
+    )
 
 
 @then(parsers.re(r'the controller journal has an? (?P<method>[A-Z]+) request on "(?P<path>[^"]+)"'))
+@then_eventually
 def journal_has(engine: EngineDriver, avi: AviDriver, method: str, path: str) -> None:
-    def check() -> None:
-        found = [
-            e for e in avi.journal() if e.get("method") == method and path in str(e.get("path"))
-        ]
-        assert found, f"no {method} {path} in the controller journal"
-
-    expect(engine, check)
+    assert avi.journal_entries(method, path), f"no {method} {path} in the controller journal"

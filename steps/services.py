@@ -24,7 +24,7 @@ from steps.drivers.tables import (
     render_rows,
     split_list,
 )
-from steps.expect import expect
+from steps.expect import expect, then_eventually
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NS = r'(?: in namespace "(?P<namespace>[^"]+)")?'
@@ -34,27 +34,24 @@ def _ns(namespace: str | None) -> str:
     return namespace or "default"
 
 
+@then_eventually
 def _check_kubectl_table(
     engine: EngineDriver, kubectl_cli: Kubectl, namespace: str | None, datatable: list[list[str]]
 ) -> None:
     expected = datatable_rows(datatable)
-
-    def check() -> None:
-        output = kubectl_cli.get_services(namespace)
-        actual = parse_columns(output)
-        problems = compare_tables(expected, actual)
-        assert not problems, (
-            "kubectl get svc differs from the scenario:\n  - "
-            + "\n  - ".join(problems)
-            + "\nexpected:\n"
-            + render_rows(
-                list(expected[0].keys()) if expected else [], [list(r.values()) for r in expected]
-            )
-            + "\nkubectl printed:\n"
-            + output
+    output = kubectl_cli.get_services(namespace)
+    actual = parse_columns(output)
+    problems = compare_tables(expected, actual)
+    assert not problems, (
+        "kubectl get svc differs from the scenario:\n  - "
+        + "\n  - ".join(problems)
+        + "\nexpected:\n"
+        + render_rows(
+            list(expected[0].keys()) if expected else [], [list(r.values()) for r in expected]
         )
-
-    expect(engine, check)
+        + "\nkubectl printed:\n"
+        + output
+    )
 
 
 @then("kubectl get svc shows:")
@@ -96,25 +93,22 @@ _SHOWS = rf'the Services? "(?P<names>[^"]+)"{NS} shows? EXTERNAL-IP "(?P<externa
 
 @given(parsers.re(_SHOWS))
 @then(parsers.re(_SHOWS))
+@then_eventually
 def services_show_external_ip(
     engine: EngineDriver, kubectl_cli: Kubectl, names: str, namespace: str | None, external_ip: str
 ) -> None:
     """EXTERNAL-IP as the real kubectl prints it (``<pending>`` when there is none)."""
     wanted = split_list(names)
-
-    def check() -> None:
-        output = kubectl_cli.get_services(_ns(namespace))
-        rows = {row.get("NAME", ""): row for row in parse_columns(output).as_dicts()}
-        wrong = {
-            name: rows[name].get("EXTERNAL-IP") if name in rows else "(no such Service)"
-            for name in wanted
-            if name not in rows or not glob_match(external_ip, rows[name].get("EXTERNAL-IP", ""))
-        }
-        assert not wrong, (
-            f"expected EXTERNAL-IP {external_ip!r} for {wanted}, kubectl shows {wrong}\n{output}"
-        )
-
-    expect(engine, check)
+    output = kubectl_cli.get_services(_ns(namespace))
+    rows = {row.get("NAME", ""): row for row in parse_columns(output).as_dicts()}
+    wrong = {
+        name: rows[name].get("EXTERNAL-IP") if name in rows else "(no such Service)"
+        for name in wanted
+        if name not in rows or not glob_match(external_ip, rows[name].get("EXTERNAL-IP", ""))
+    }
+    assert not wrong, (
+        f"expected EXTERNAL-IP {external_ip!r} for {wanted}, kubectl shows {wrong}\n{output}"
+    )
 
 
 _SHOWS_VIP = (
@@ -157,6 +151,7 @@ _HAS_EVENT = (
 
 @given(parsers.re(_HAS_EVENT))
 @then(parsers.re(_HAS_EVENT))
+@then_eventually
 def service_has_event(
     engine: EngineDriver,
     kube: KubeDriver,
@@ -166,22 +161,19 @@ def service_has_event(
     reason: str | None,
     fragment: str | None,
 ) -> None:
-    def check() -> None:
-        events = kube.events_for(name, _ns(namespace))
-        matching = [
-            e
-            for e in events
-            if e.get("type") == event_type
-            and (reason is None or e.get("reason") == reason)
-            and (fragment is None or fragment in str(e.get("message", "")))
-        ]
-        wanted = f"{event_type} Event" + (f" {reason}" if reason else "")
-        wanted += f" mentioning {fragment!r}" if fragment else ""
-        assert matching, f"Service {_ns(namespace)}/{name} has no {wanted}; its Events:\n  " + (
-            "\n  ".join(_event_line(e) for e in events) or "(none)"
-        )
-
-    expect(engine, check)
+    events = kube.events_for(name, _ns(namespace))
+    matching = [
+        e
+        for e in events
+        if e.get("type") == event_type
+        and (reason is None or e.get("reason") == reason)
+        and (fragment is None or fragment in str(e.get("message", "")))
+    ]
+    wanted = f"{event_type} Event" + (f" {reason}" if reason else "")
+    wanted += f" mentioning {fragment!r}" if fragment else ""
+    assert matching, f"Service {_ns(namespace)}/{name} has no {wanted}; its Events:\n  " + (
+        "\n  ".join(_event_line(e) for e in events) or "(none)"
+    )
 
 
 @then(parsers.re(rf'the Service "(?P<name>[^"]+)"{NS} has no Event "(?P<reason>[^"]+)"'))
@@ -204,6 +196,7 @@ _CONDITION = (
 
 @given(parsers.re(_CONDITION))
 @then(parsers.re(_CONDITION))
+@then_eventually
 def service_has_condition(
     engine: EngineDriver,
     kube: KubeDriver,
@@ -213,23 +206,20 @@ def service_has_condition(
     status: str,
     fragment: str | None,
 ) -> None:
-    def check() -> None:
-        service = kube.service(name, _ns(namespace))
-        conditions = service.get("status", {}).get("conditions") or []
-        found = [c for c in conditions if c.get("type") == cond_type]
-        assert found, f"Service {name} has no condition {cond_type}; conditions: {conditions}"
-        condition = found[0]
-        assert condition.get("status") == status, (
-            f"Service {name} condition {cond_type} is {condition.get('status')}, "
-            f"expected {status}: {condition}"
+    service = kube.service(name, _ns(namespace))
+    conditions = service.get("status", {}).get("conditions") or []
+    found = [c for c in conditions if c.get("type") == cond_type]
+    assert found, f"Service {name} has no condition {cond_type}; conditions: {conditions}"
+    condition = found[0]
+    assert condition.get("status") == status, (
+        f"Service {name} condition {cond_type} is {condition.get('status')}, "
+        f"expected {status}: {condition}"
+    )
+    if fragment is not None:
+        assert fragment in str(condition.get("message", "")), (
+            f"condition {cond_type} of {name} does not mention {fragment!r}: "
+            f"{condition.get('message')!r}"
         )
-        if fragment is not None:
-            assert fragment in str(condition.get("message", "")), (
-                f"condition {cond_type} of {name} does not mention {fragment!r}: "
-                f"{condition.get('message')!r}"
-            )
-
-    expect(engine, check)
 
 
 _CRD_STATUS = (
@@ -242,17 +232,14 @@ _CRD_VERSIONS = {"AviInfraSetting": "ako.vmware.com/v1beta1", "L4Rule": "ako.vmw
 
 @given(parsers.re(_CRD_STATUS))
 @then(parsers.re(_CRD_STATUS))
+@then_eventually
 def crd_has_status(
     engine: EngineDriver, kube: KubeDriver, kind: str, name: str, namespace: str | None, status: str
 ) -> None:
     scope = None if kind == "AviInfraSetting" else _ns(namespace)
-
-    def check() -> None:
-        obj = kube.get(_CRD_VERSIONS[kind], kind, name, scope)
-        assert obj is not None, f"{kind} {name} does not exist"
-        got = (obj.get("status") or {}).get("status")
-        assert got == status, (
-            f"{kind} {name} has status {got!r}, expected {status!r}: {obj.get('status')}"
-        )
-
-    expect(engine, check)
+    obj = kube.get(_CRD_VERSIONS[kind], kind, name, scope)
+    assert obj is not None, f"{kind} {name} does not exist"
+    got = (obj.get("status") or {}).get("status")
+    assert got == status, (
+        f"{kind} {name} has status {got!r}, expected {status!r}: {obj.get('status')}"
+    )

@@ -5,12 +5,12 @@ Feature: The engine rides out controller faults
   (behaviour.md section 10)
 
   Scenario Outline: A <status> answer to the first <times> creations is retried
-    Given the controller answers <status> to POST requests on "/api/<kind>" 2 times
+    Given the controller answers <status> to POST requests on "/api/<kind>" <times> times
     When I apply the example "shared-vip.yaml"
     Then the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "100.64.196.61"
     And the controller has exactly 1 virtual service
     And the controller has exactly 2 pools
-    And the controller journal has 2 POST requests on "/api/<kind>" answered <status>
+    And the controller journal has <times> POST requests on "/api/<kind>" answered <status>
 
     Examples:
       | status | kind           | times |

@@ -3,7 +3,8 @@ over plain HTTP, and drives its control API (journal, fault rules, session expir
 
 It logs in like any Avi client (``POST /login``, CSRF header on writes) and reads objects with
 ``include_name`` so references carry ``#name``. It builds the VS topology the scenarios assert
-on: VS -> VsVip -> services -> L4 rules -> pools -> servers. It never imports ``mock_avi``.
+on: VS -> VsVip -> services -> L4 rules -> pools -> servers. It never imports ``mock_avi``; it
+reads VIPs as AKO does (``simulator.domain.observed``), whichever engine runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+
+from simulator.domain.observed import vip_addresses, vip_of
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PROFILE_PROTOCOLS = (("SCTP", "SCTP"), ("UDP", "UDP"), ("TCP", "TCP"))
@@ -217,6 +220,18 @@ class AviDriver:
         entries = self.journal()
         return max((int(e["seq"]) for e in entries), default=0)
 
+    def journal_entries(
+        self, method: str, path: str, status: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Journal entries of ``method`` whose path contains ``path`` (answered ``status``)."""
+        return [
+            e
+            for e in self.journal()
+            if e.get("method") == method
+            and path in str(e.get("path"))
+            and (status is None or int(e.get("status", 0)) == status)
+        ]
+
     def writes_since(self, since: int) -> list[dict[str, Any]]:
         """Journal entries with a write method on the API (``/api/...``) after ``since``."""
         return [
@@ -231,6 +246,34 @@ class AviDriver:
 
     def expire_sessions(self) -> None:
         self._json(self.control("POST", "sessions/expire"), "expire sessions")
+
+    # -- VIPs held behind the engine's back -----------------------------------------------------
+    def create_foreign_vsvip(self, name: str, network: str, ip: str | None = None) -> None:
+        """A VsVip another client owns, on ``network`` (holding ``ip``, else auto-allocated)."""
+        self.create("vsvip", foreign_vsvip(name, network, ip))
+
+    def exhaust_vip_range(self, network: str, limit: int = 1000) -> int:
+        """Create foreign VsVips on ``network`` until the controller answers ``No available free
+        IPs``; returns how many were created. Any other error, or no end within ``limit``, fails.
+        """
+        for index in range(limit):
+            try:
+                self.create_foreign_vsvip(f"filler-{network}-{index}", network)
+            except AviError as error:
+                assert "No available free IPs" in str(error), (
+                    f"unexpected error while filling the VIP range of {network}: {error}"
+                )
+                return index
+        raise AssertionError(f"the VIP range of {network} never ran out ({limit} VsVips)")
+
+    def vsvip_holding(self, ip: str) -> dict[str, Any] | None:
+        """The VsVip whose address is ``ip``, if any."""
+        return next((v for v in self.list("vsvip") if ip in vip_addresses(v)), None)
+
+    def pool_servers(self, name: str) -> list[str] | None:
+        """``ip:port`` of every server of the pool, sorted; None when there is no such pool."""
+        pool = self.by_name("pool", name)
+        return servers_of(pool) if pool is not None else None
 
     # -- topology -------------------------------------------------------------------------------
     def topology(self) -> list[VsTopology]:
@@ -313,14 +356,22 @@ class AviDriver:
         return "\n".join(parts or ["(no virtual service)"]) + "\n\n" + "\n".join(counts)
 
 
-def vip_of(vsvip: Mapping[str, Any]) -> str | None:
-    for vip in vsvip.get("vip", []) or []:
-        address = (vip.get("ip_address") or {}).get("addr") or (vip.get("ip6_address") or {}).get(
-            "addr"
-        )
-        if address:
-            return str(address)
-    return None
+def foreign_vsvip(name: str, network: str, ip: str | None) -> dict[str, Any]:
+    """A VsVip body as another client would post it (``created_by`` someone else)."""
+    vip: dict[str, Any] = {
+        "vip_id": "0",
+        "auto_allocate_ip": True,
+        "ipam_network_subnet": {"network_ref": f"/api/network/?name={network}"},
+    }
+    if ip:
+        vip["ip_address"] = {"addr": ip, "type": "V4"}
+    return {
+        "name": name,
+        "created_by": "someone-else",
+        "cloud_ref": "/api/cloud?name=Default-Cloud",
+        "tenant_ref": "/api/tenant/?name=admin",
+        "vip": [vip],
+    }
 
 
 def servers_of(pool: Mapping[str, Any]) -> list[str]:

@@ -104,6 +104,19 @@ class KubeDriver:
     def control(self, method: str, path: str, body: Any = None) -> Any:
         return self.call(method, f"/__mock__/{path}", body)
 
+    # -- faults (the fake API server's control API) ---------------------------------------------
+    def add_fault(self, rule: Mapping[str, Any]) -> Any:
+        """A fault rule (``method``, ``path``, ``status``, ``times``, ...)."""
+        return self.control("POST", "faults", dict(rule))
+
+    def drop_watches(self) -> None:
+        """Close every open watch (clients must re-watch from their resourceVersion)."""
+        self.control("POST", "faults", {"drop_watches": True})
+
+    def compact_history(self) -> None:
+        """Forget the event history (a watch from an older resourceVersion gets 410 Gone)."""
+        self.control("POST", "faults", {"compact": True})
+
     # -- discovery ------------------------------------------------------------------------------
     def resource(self, api_version: str, kind: str) -> Resource:
         key = (api_version, kind)
@@ -292,6 +305,21 @@ class KubeDriver:
 
     def nodes(self) -> list[dict[str, Any]]:
         return list(self.call("GET", "/api/v1/nodes").get("items", []))
+
+    def node_internal_ips(self) -> list[str]:
+        """The InternalIP of every Node (a Node may list several)."""
+        return [
+            str(address["address"])
+            for node in self.nodes()
+            for address in (node.get("status") or {}).get("addresses") or []
+            if address.get("type") == "InternalIP" and address.get("address")
+        ]
+
+    def node_servers(self, service: str, namespace: str = "default") -> list[str]:
+        """NodePort mode's expected pool servers of a Service's first port: every node
+        InternalIP on that port's nodePort, ``ip:port``, sorted."""
+        node_port = self.service(service, namespace)["spec"]["ports"][0]["nodePort"]
+        return sorted(f"{ip}:{node_port}" for ip in self.node_internal_ips())
 
     def endpoint_slices(self, service: str, namespace: str) -> list[dict[str, Any]]:
         body = self.call(
