@@ -4,8 +4,9 @@ match each Service's selector.
 One slice per (address type, resolved port set), labelled ``kubernetes.io/service-name`` and
 managed-by the endpointslice controller; endpoints carry the pod IP, ``conditions.ready`` from
 the Pod's Ready condition, ``targetRef`` and ``nodeName``; ports are the Service ports with the
-targetPort resolved (named targetPorts through the pod's containerPorts). Runs synchronously
-after writes, through the API object; never touches slices it does not manage.
+targetPort resolved (named targetPorts through the pod's containerPorts). Slices are updated in
+place (matched by address type and ports, else reused), not deleted and re-created. Runs
+synchronously after writes, through the API object; never touches slices it does not manage.
 """
 
 from __future__ import annotations
@@ -103,26 +104,50 @@ class EndpointSliceController:
             if found is not None and labels.get(SERVICE_NAME) == name:
                 existing[slice_name] = found
         desired = self._desired(namespace, name)
-        for slice_name, body in desired.items():
+
+        # in place, as upstream's reconciler: a desired slice takes the existing slice with the
+        # same address type and ports, else any slice left over; only the rest is created or
+        # deleted (so a Service going from no endpoints to some keeps its slice and its name)
+        def content_key(obj: dict[str, Any]) -> str:
+            ports = sorted(str(p) for p in obj.get("ports") or [])
+            return f"{obj.get('addressType')}/{ports}"
+
+        unused = dict(existing)
+        plan: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        pending: list[dict[str, Any]] = []
+        for body in desired.values():
+            match = next(
+                (n for n, o in unused.items() if content_key(o) == content_key(body)), None
+            )
+            if match is None:
+                pending.append(body)
+            else:
+                plan.append((body, unused.pop(match)))
+        for body in pending:
+            reuse = next(iter(sorted(unused)), None)
+            plan.append((body, unused.pop(reuse) if reuse is not None else None))
+        for body, current in plan:
             try:
-                if slice_name in existing:
-                    current = existing[slice_name]
+                if current is not None:
                     new = dict(current)
                     new["metadata"] = {**current["metadata"], "labels": body["metadata"]["labels"]}
                     new["metadata"]["ownerReferences"] = body["metadata"]["ownerReferences"]
                     for f in ("addressType", "endpoints", "ports"):
                         new[f] = body[f]
-                    self.api.update(rt, namespace, slice_name, new, expect_rv=False)
+                    self.api.update(
+                        rt, namespace, current["metadata"]["name"], new, expect_rv=False
+                    )
                 else:
+                    if self.api.store.get(SLICE_KEY, namespace, body["metadata"]["name"]):
+                        body["metadata"].pop("name")  # taken: let generateName pick one
                     self.api.create(rt, namespace, body)
             except ApiError:
                 continue  # e.g. the namespace is terminating
-        for slice_name in existing:
-            if slice_name not in desired:
-                try:
-                    self.api.delete(rt, namespace, slice_name)
-                except ApiError:
-                    continue
+        for slice_name in unused:
+            try:
+                self.api.delete(rt, namespace, slice_name)
+            except ApiError:
+                continue
 
     def _desired(self, namespace: str, name: str) -> dict[str, dict[str, Any]]:
         svc = self.api.store.get("services", namespace, name)
