@@ -86,7 +86,8 @@ def encode(obj: dict[str, Any]) -> bytes:
     unknown.f2 = raw
     unknown.f3 = ""
     unknown.f4 = ""
-    return MAGIC + unknown.SerializeToString()
+    encoded: bytes = unknown.SerializeToString()
+    return MAGIC + encoded
 
 
 def can_encode(obj: Any) -> bool:

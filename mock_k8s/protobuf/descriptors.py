@@ -63,8 +63,8 @@ def _add(
     f = msg.field.add()
     f.name = name or f"f{number}"
     f.number = number
-    f.type = ftype  # type: ignore[assignment]
-    f.label = FDP.LABEL_REPEATED if repeated else FDP.LABEL_OPTIONAL  # type: ignore[assignment]
+    f.type = ftype  # type: ignore[assignment,unused-ignore]
+    f.label = FDP.LABEL_REPEATED if repeated else FDP.LABEL_OPTIONAL  # type: ignore[assignment,unused-ignore]
     if type_name:
         f.type_name = f".{PACKAGE}.{type_name}"
 

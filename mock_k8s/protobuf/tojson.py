@@ -153,7 +153,7 @@ class _Plan:
         self.convs = {f.number: _converter(f) for f in layout.fields}
         self.inline: dict[int, _Plan] = {n: _Plan(sub) for n, sub in layout.inline.items()}
         for number, sub in self.inline.items():
-            self.handlers[number] = lambda out, value, sub=sub: sub.fill(value, out)
+            self.handlers[number] = self._inline_handler(sub)
         # what Go writes for a field absent on the wire
         self.defaults: list[tuple[int, str, Any]] = []
         for f in layout.fields:
@@ -161,6 +161,13 @@ class _Plan:
             if value is not _ABSENT:
                 self.defaults.append((f.number, f.json, value))
         self.presence = bool(self.defaults or self.inline)
+
+    @staticmethod
+    def _inline_handler(sub: _Plan) -> Handler:
+        def put_inline(out: dict[str, Any], value: Any) -> None:
+            sub.fill(value, out)
+
+        return put_inline
 
     @staticmethod
     def _absent_value(f: schema.Field) -> Any:
