@@ -85,6 +85,14 @@ class DeploymentController:
             if ch.key == KEY:
                 if ch.type != "DELETED":
                     todo[(ns, str(ch.obj["metadata"]["name"]))] = None
+            elif ch.key == "pods" and ch.type == "DELETED":
+                # Recreate waits for the old Pods to be gone, not only scaled away
+                ref = controller_ref(ch.obj)
+                if ref is not None and ref.get("kind") == "ReplicaSet":
+                    rs = self.api.store.get(RS_KEY, ns, str(ref.get("name")))
+                    owner = controller_ref(rs) if rs else None
+                    if owner is not None and owner.get("kind") == "Deployment":
+                        todo[(ns, str(owner.get("name")))] = None
             elif ch.key == RS_KEY:
                 for obj in (ch.obj, ch.old):
                     ref = controller_ref(obj) if obj else None
@@ -273,8 +281,10 @@ class DeploymentController:
         for rs in olds:
             if _replicas(rs):
                 self._scale(d, rs, 0)
-        if any(_status_int(self._fresh(rs), "replicas") for rs in olds):
-            return  # old Pods still running
+        for rs in olds:
+            for pod in self.owner.replicasets.owned_pods(rs):
+                if (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+                    return  # an old Pod still runs (terminating ones too, as upstream waits)
         self._scale(d, new_rs, replicas)
 
     def _rolling(
