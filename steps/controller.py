@@ -344,3 +344,13 @@ def delete_vsvip_holding(avi: AviDriver, ip: str) -> None:
 @given(parsers.parse('the controller\'s licence tier is "{tier}"'))
 def licence_tier(avi: AviDriver, tier: str) -> None:
     avi.set_license_tier(tier)
+
+
+@then(parsers.parse('the controller\'s writes since the noted position were "{writes}"'))
+@then_eventually
+def writes_since_were(engine: EngineDriver, avi: AviDriver, journal_mark: int, writes: str) -> None:
+    """Every API write after the noted journal position, in order, as ``METHOD type``
+    (``POST pool, PUT virtualservice``)."""
+    expected = split_list(writes)
+    actual = avi.write_kinds_since(journal_mark)
+    assert actual == expected, f"controller writes: expected {expected}, the journal has {actual}"

@@ -24,7 +24,7 @@ from steps.drivers.tables import (
     render_rows,
     split_list,
 )
-from steps.expect import expect, then_eventually
+from steps.expect import expect, expect_steady, then_eventually
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NS = r'(?: in namespace "(?P<namespace>[^"]+)")?'
@@ -243,3 +243,29 @@ def crd_has_status(
     assert got == status, (
         f"{kind} {name} has status {got!r}, expected {status!r}: {obj.get('status')}"
     )
+
+
+@given(
+    parsers.re(rf"I note the resourceVersions and Events of the Services{NS}$"),
+    target_fixture="noted_footprint",
+)
+def note_footprint(engine: EngineDriver, kube: KubeDriver, namespace: str | None) -> Any:
+    engine.wait_settled()
+    return {"namespace": _ns(namespace), "services": kube.footprint(_ns(namespace))}
+
+
+@then("the Services and their Events are as noted")
+def footprint_as_noted(engine: EngineDriver, kube: KubeDriver, noted_footprint: Any) -> None:
+    """Nothing wrote to the Services or their Events since they were noted."""
+
+    def check() -> None:
+        now = kube.footprint(noted_footprint["namespace"])
+        before = noted_footprint["services"]
+        changed = {
+            name: f"{before.get(name)} -> {now.get(name)}"
+            for name in set(before) | set(now)
+            if before.get(name) != now.get(name)
+        }
+        assert not changed, f"Services or their Events changed: {changed}"
+
+    expect_steady(engine, check)

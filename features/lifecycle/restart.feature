@@ -56,3 +56,63 @@ Feature: The engine restarts without disturbing what it built
     When the engine is restarted
     Then the controller has a pool named "someone-elses-pool"
     And the controller has exactly 3 pools
+
+  Scenario: A converged restart with a dedicated Service and an AviInfraSetting writes nothing anywhere
+    Given the Services:
+      | name | ports  |
+      | solo | 90/TCP |
+    And the AviInfraSetting "infra-1" with SE group "Default-Group" and VIP network "vip-network"
+    And the AviInfraSetting "infra-1" has status "Accepted"
+    And the Service "solo" shows EXTERNAL-IP "100.64.*"
+    And I note the controller journal position
+    And I note the resourceVersions and Events of the Services
+    When the engine is restarted
+    Then the engine made no write to the controller since the noted position
+    And the Services and their Events are as noted
+    And the controller has exactly 2 virtual services
+    And the controller has exactly 2 vsvips
+    And the controller has exactly 3 pools
+    And the controller has exactly 2 l4policysets
+
+  Scenario: A restart re-creates what was deleted while the engine was away, and only that
+    When the engine is stopped
+    And the virtualservice "cluster--default-shared-vip-key-1" is deleted on the controller
+    And the l4policyset "cluster--default-shared-vip-key-1" is deleted on the controller
+    And the pool "cluster--default-sharedvip-avisvc-lb2-shared-vip-key-1-UDP-80" is deleted on the controller
+    And I note the controller journal position
+    And the engine is started
+    Then the controller's writes since the noted position were "POST pool, POST l4policyset, POST virtualservice"
+    And the Service "sharedvip-avisvc-lb2" shows EXTERNAL-IP "100.64.196.61"
+    And the vsvip "cluster--default-shared-vip-key-1" has the same uuid as noted
+
+  Scenario: A restart adds a member that joined while the engine was away, with the minimum writes
+    When the engine is stopped
+    And I create the Services:
+      | name  | shared-vip       | ports   |
+      | third | shared-vip-key-1 | 443/TCP |
+    And I note the controller journal position
+    And the engine is started
+    Then the controller's writes since the noted position were "POST pool, PUT l4policyset, PUT virtualservice"
+    And the Service "third" shows EXTERNAL-IP "100.64.196.61"
+
+  Scenario: A restart deletes the orphans and keeps the objects still wanted
+    Given the Services:
+      | name | ports  |
+      | solo | 90/TCP |
+    And the Service "solo" shows EXTERNAL-IP "100.64.*"
+    When the engine is stopped
+    And I delete the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2"
+    And the engine is started
+    Then the controller has exactly 1 virtual service
+    And the controller has a virtual service named "cluster--default-solo"
+    And the controller has exactly 1 vsvip
+    And the controller has a vsvip named "cluster--default-solo"
+    And the controller has exactly 1 pool
+    And the controller has a pool named "cluster--default-solo-TCP-90"
+
+  Scenario: An engine of another cluster leaves this cluster's objects alone
+    Given the engine runs with "cluster_name" set to "other"
+    Then the controller has a virtual service named "other--default-shared-vip-key-1"
+    And the controller has a virtual service named "cluster--default-shared-vip-key-1"
+    And the virtual service "cluster--default-shared-vip-key-1" has the same uuid as noted
+    And the vsvip "cluster--default-shared-vip-key-1" has the same uuid as noted

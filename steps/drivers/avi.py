@@ -240,6 +240,13 @@ class AviDriver:
             if e.get("method") in WRITE_METHODS and str(e.get("path", "")).startswith("/api/")
         ]
 
+    def write_kinds_since(self, since: int) -> list[str]:
+        """``METHOD type`` of every API write after ``since``, in journal order."""
+        return [
+            f"{e.get('method')} {str(e.get('path', '')).split('/')[2]}"
+            for e in self.writes_since(since)
+        ]
+
     def add_fault(self, rule: Mapping[str, Any]) -> str:
         body = self._json(self.control("POST", "faults", json=dict(rule)), "add fault rule")
         return str(body.get("id", "")) if isinstance(body, dict) else str(body)

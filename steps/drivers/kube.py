@@ -227,6 +227,22 @@ class KubeDriver:
     def delete_service(self, name: str, namespace: str = "default") -> None:
         self.delete("v1", "Service", name, namespace)
 
+    def footprint(self, namespace: str = "default") -> dict[str, Any]:
+        """What a write to Kubernetes would change, per Service of the namespace: its
+        resourceVersion and its Events (reason and count)."""
+        found: dict[str, Any] = {}
+        for service in self.services(namespace):
+            name = str(service["metadata"]["name"])
+            events = sorted(
+                (str(e.get("reason")), int(e.get("count") or 1))
+                for e in self.events_for(name, namespace)
+            )
+            found[name] = {
+                "resourceVersion": service["metadata"]["resourceVersion"],
+                "events": events,
+            }
+        return found
+
     def events_for(self, name: str, namespace: str, kind: str = "Service") -> list[dict[str, Any]]:
         selector = f"involvedObject.name={name},involvedObject.kind={kind}"
         body = self.call(
