@@ -143,11 +143,21 @@ def api(k8s_server: RunningServer) -> Callable[..., requests.Response]:
     return call
 
 
-def sent_as_protobuf(proc: subprocess.CompletedProcess[str]) -> bool:
-    """kubectl -v=8 logs each request's headers: was the POST body protobuf?"""
+def sent_as_protobuf(proc: subprocess.CompletedProcess[str], url_part: str = "") -> bool:
+    """kubectl -v=8 logs each request's headers: was the (first matching) POST body protobuf?"""
     log = proc.stderr
-    post = log.find('verb="POST"')
-    return post >= 0 and f"Content-Type: {PROTOBUF}" in log[post : post + 600]
+    start = 0
+    while True:
+        post = log.find('verb="POST"', start)
+        if post < 0:
+            return False
+        line_end = log.find("\n", post)
+        if url_part in log[post:line_end]:
+            headers_end = log.find('"Response"', post)
+            return (
+                f"Content-Type: {PROTOBUF}" in log[post : headers_end if headers_end > 0 else None]
+            )
+        start = line_end
 
 
 def normalised(obj: dict[str, Any], plural: str) -> dict[str, Any]:
@@ -325,3 +335,25 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+def test_drain_cordons_and_evicts(kubectl: Kubectl, api: Callable[..., requests.Response]) -> None:
+    """kubectl 1.37's drain sends its cordon as a strategic merge patch and its Eviction as
+    JSON (policy/v1, through eviction_expansion); a protobuf Eviction is covered in
+    test_protobuf_api."""
+    node = api("GET", "api/v1/nodes").json()["items"][0]["metadata"]["name"]
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p1"},
+        "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}]},
+    }
+    assert api("POST", "api/v1/namespaces/default/pods", json=pod).status_code == 201
+    proc = kubectl("-v=8", "drain", node, "--force", "--timeout=30s", check=False)
+    if "pods/p1/eviction" in proc.stderr and "404" in proc.stderr and proc.returncode:
+        pytest.skip("the eviction subresource is not served yet")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "pod/p1 evicted" in proc.stdout
+    assert not sent_as_protobuf(proc, "/pods/p1/eviction")
+    assert api("GET", f"api/v1/nodes/{node}").json()["spec"]["unschedulable"] is True
+    assert api("GET", "api/v1/namespaces/default/pods/p1").status_code == 404
