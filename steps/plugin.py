@@ -18,6 +18,7 @@ pytest_plugins = [
     "steps.controller",
     "steps.engine",
     "steps.faults",
+    "steps.workloads",
 ]
 
 #: Every tag the feature files may use (``--strict-markers`` rejects the others).
