@@ -12,6 +12,7 @@ stack (see :func:`load` for the order). Talks to the mocks and the engine over H
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from typing import Any
 
 import requests
 import yaml
+from urllib3.exceptions import InsecureRequestWarning
 
 VERSION = 1
 Progress = Callable[[str], None]
@@ -68,8 +70,12 @@ def _no_progress(_: str) -> None:
 
 
 def _request(method: str, url: str, **kwargs: Any) -> requests.Response:
+    if url.startswith("https://"):
+        kwargs.setdefault("verify", False)  # the mock controller's self-signed certificate
     try:
-        response = requests.request(method, url, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+            response = requests.request(method, url, **kwargs)
     except requests.RequestException as exc:
         raise SnapshotError(f"{method} {url}: {exc}") from None
     if response.status_code >= 300:
@@ -194,6 +200,16 @@ def wait_caught_up(engine_url: str, resource_version: int, timeout: float) -> No
         pause = min(pause * 1.5, 0.25)
 
 
+def _engine_restarts_on_resync(engine_url: str, timeout: float) -> bool:
+    """True for an engine whose ``/debug/resync`` is a restart (the real AKO: it re-reads the
+    cluster and the controller at start and has no re-list of its own)."""
+    try:
+        state = _request("GET", engine_url + "/debug/state", timeout=timeout).json()
+    except (SnapshotError, ValueError):
+        return False
+    return isinstance(state, dict) and state.get("engine") == "ako"
+
+
 def load(
     snapshot: Mapping[str, Any], targets: Targets, progress: Progress = _no_progress
 ) -> dict[str, Any]:
@@ -203,7 +219,8 @@ def load(
     informers have relisted the loaded cluster (a resync before that would find the loaded
     controller objects without their Services and delete them as orphans); then the resync,
     which makes the engine re-read the controller and reconcile every key whose objects
-    changed; then wait until it has settled. Returns the engine's final ``/debug/state``
+    changed; then wait until it has settled. For the real AKO (``--engine ako``) the resync is a
+    restart of AKO, which re-reads both at start. Returns the engine's final ``/debug/state``
     (empty without an engine URL)."""
     k8s_count, avi_count = counts(snapshot)
     steps = 5 if targets.engine_url else 2
@@ -226,10 +243,21 @@ def load(
         loaded_rv = _rv(answer.json().get("resourceVersion"))
     except (ValueError, AttributeError):
         loaded_rv = -1
-    progress(f"[3/{steps}] waiting for the engine to re-read the cluster")
-    if loaded_rv >= 0:
-        wait_caught_up(engine, loaded_rv, targets.timeout)
-    progress(f"[4/{steps}] asking the engine to re-list the controller")
+    restarts = _engine_restarts_on_resync(engine, targets.timeout)
+    if restarts:
+        progress(f"[3/{steps}] the engine is AKO: it re-reads the cluster when it restarts")
+    else:
+        progress(f"[3/{steps}] waiting for the engine to re-read the cluster")
+        if loaded_rv >= 0:
+            wait_caught_up(engine, loaded_rv, targets.timeout)
+    progress(
+        f"[4/{steps}] "
+        + (
+            "restarting AKO over the loaded state"
+            if restarts
+            else "asking the engine to re-list the controller"
+        )
+    )
     changed = _request("POST", engine + "/debug/resync", timeout=targets.timeout).json()
     drifted = len(changed.get("changed") or []) if isinstance(changed, dict) else 0
     plural = "" if drifted == 1 else "s"

