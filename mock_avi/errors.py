@@ -29,7 +29,6 @@ NEED_RELOAD = "Need to reload object data {model}"
 
 # Texts of our own where the real wording is unknown (reference marks them unverified).
 FIELD_REQUIRED = "{field}: This field is required."
-UNKNOWN_FIELD = "{field}: Unknown field for {model}."
 WRONG_TYPE = "{field}: Invalid value {value!r}, expected {expected}."
 BAD_ENUM = "{field}: Invalid choice {value!r}, expected one of {choices}."
 MALFORMED_JSON = "Malformed JSON body: {detail}"

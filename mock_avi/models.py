@@ -2,8 +2,9 @@
 
 Pure data over ``schema.py``: which Avi object types the mock serves, their model names (used in
 error texts), whether they belong to a cloud, and what the controller fills in on create. The
-core L4 types are strict about unknown fields; profile-like types accept extra fields. No I/O and
-no store access here.
+behaviour types (VS, VsVip, pool, poolgroup, L4PolicySet) are completed from ``catalog.FIELDS`` and
+drop unknown fields as the real controller does; every other type of ``catalog.TYPES`` is stored
+as given (required fields checked). No I/O and no store access here.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mock_avi import catalog
 from mock_avi.schema import (
     ANY,
     BOOL,
     INT,
     INTS,
+    NUM,
     REF,
     REFS,
     STR,
@@ -116,7 +119,7 @@ LB_ALGORITHMS = Enum(
 def _obj(
     fields: Mapping[str, Any],
     required: tuple[str, ...] = ("name",),
-    strict: bool = True,
+    strict: bool = False,
     defaults: Mapping[str, Any] | None = None,
 ) -> Obj:
     return Obj({**COMMON, **fields}, required=required, strict=strict, defaults=defaults or {})
@@ -724,52 +727,114 @@ HEALTHMONITOR = _obj(
 
 LENIENT = _obj({}, strict=False)
 
-TYPES: Mapping[str, TypeSpec] = {
-    t.type: t
-    for t in (
-        TypeSpec("tenant", "Tenant", TENANT, has_tenant=False),
-        TypeSpec("cloud", "Cloud", CLOUD),
-        TypeSpec("vrfcontext", "VrfContext", VRFCONTEXT, cloud_scoped=True),
-        TypeSpec("serviceenginegroup", "ServiceEngineGroup", SEGROUP, cloud_scoped=True),
-        TypeSpec("network", "Network", NETWORK, cloud_scoped=True),
-        TypeSpec("ipamdnsproviderprofile", "IpamDnsProviderProfile", IPAMDNS),
-        TypeSpec("networkprofile", "NetworkProfile", NETWORKPROFILE),
-        TypeSpec("applicationprofile", "ApplicationProfile", APPLICATIONPROFILE),
-        TypeSpec("healthmonitor", "HealthMonitor", HEALTHMONITOR),
-        TypeSpec("analyticsprofile", "AnalyticsProfile", LENIENT),
-        TypeSpec("sslkeyandcertificate", "SSLKeyAndCertificate", LENIENT),
-        TypeSpec("sslprofile", "SSLProfile", LENIENT),
-        TypeSpec("pool", "Pool", POOL, cloud_scoped=True),
-        TypeSpec("poolgroup", "PoolGroup", POOLGROUP, cloud_scoped=True),
-        TypeSpec("vsvip", "VsVip", VSVIP, cloud_scoped=True),
-        TypeSpec("virtualservice", "VirtualService", VIRTUALSERVICE, cloud_scoped=True),
-        TypeSpec("l4policyset", "L4PolicySet", L4POLICYSET),
-        # Types AKO reads at start-up or checks when it validates its CRDs: stored as given.
-        *(
-            TypeSpec(t, m, LENIENT)
-            for t, m in (
-                ("pkiprofile", "PKIProfile"),
-                ("applicationpersistenceprofile", "ApplicationPersistenceProfile"),
-                ("stringgroup", "StringGroup"),
-                ("vsdatascriptset", "VSDataScriptSet"),
-                ("httppolicyset", "HTTPPolicySet"),
-                ("wafpolicy", "WafPolicy"),
-                ("errorpageprofile", "ErrorPageProfile"),
-                ("ssopolicy", "SSOPolicy"),
-                ("authprofile", "AuthProfile"),
-                ("icapprofile", "IcapProfile"),
-                ("securitypolicy", "SecurityPolicy"),
-                ("networksecuritypolicy", "NetworkSecurityPolicy"),
-                ("botdetectionpolicy", "BotDetectionPolicy"),
-                ("trafficcloneprofile", "TrafficCloneProfile"),
-                ("protocolparser", "ProtocolParser"),
-            )
-        ),
-    )
+# ----- completing the behaviour types from the catalogue ------------------------------------
+_KINDS: Mapping[str, Any] = {
+    "s": STR,
+    "i": INT,
+    "n": NUM,
+    "b": BOOL,
+    "r": REF,
+    "R": REFS,
+    "S": STRS,
+    "I": INTS,
+    "o": ANY,
+    "L": ANY,
 }
+# Fields every stored object carries whatever its schema says (identity, ownership, labels).
+_KEEP = frozenset(COMMON)
 
-# Read-only types computed from others.
-INVENTORY_TYPES: Mapping[str, str] = {"virtualservice-inventory": "virtualservice"}
+
+def _complete(obj_type: str, hand: Obj, prefix: str = "") -> Obj:
+    """``hand`` (the fields the mock checks or computes) completed with the schema's field list:
+    every field accepted, schema defaults filled in, read-only fields and unknown keys dropped.
+    Nested list elements declared in the catalogue (``services[]``) are completed the same way.
+    """
+    facts = catalog.element(obj_type, prefix) if prefix else catalog.top_level(obj_type)
+    fields: dict[str, Any] = {}
+    for key, fact in facts.items():
+        if fact.read_only:
+            continue
+        sub = hand.fields.get(key, _KINDS[fact.kind])
+        nested = f"{prefix}.{key}[]" if prefix else f"{key}[]"
+        if (
+            isinstance(sub, ListOf)
+            and isinstance(sub.item, Obj)
+            and any(k.startswith(nested + ".") for k in catalog.FIELDS[obj_type])
+        ):
+            sub = ListOf(_complete(obj_type, sub.item, nested))
+        fields[key] = sub
+    if not prefix:
+        fields.update((k, v) for k, v in hand.fields.items() if k in _KEEP and k not in fields)
+        for key in catalog.READ_ONLY_COMMON:
+            fields.pop(key, None)  # accepted and ignored: the server sets them
+    defaults = {k: v for k, v in hand.defaults.items() if k in fields}
+    defaults.update((k, f.default) for k, f in facts.items() if f.has_default and k in fields)
+    return Obj(fields, required=hand.required, strict=True, defaults=defaults)
+
+
+def _since_map(obj_type: str) -> dict[str, tuple[int, ...]]:
+    return {k: f.since for k, f in catalog.FIELDS[obj_type].items() if f.since is not None}
+
+
+_BEHAVIOUR = {
+    "virtualservice": VIRTUALSERVICE,
+    "vsvip": VSVIP,
+    "pool": POOL,
+    "poolgroup": POOLGROUP,
+    "l4policyset": L4POLICYSET,
+}
+COMPLETE: Mapping[str, Obj] = {t: _complete(t, spec) for t, spec in _BEHAVIOUR.items()}
+# Field path (``services[].enable_http2``) -> version that introduced it, per behaviour type.
+SINCE: Mapping[str, Mapping[str, tuple[int, ...]]] = {t: _since_map(t) for t in _BEHAVIOUR}
+
+_HAND = (
+    TypeSpec("tenant", "Tenant", TENANT, has_tenant=False),
+    TypeSpec("cloud", "Cloud", CLOUD),
+    TypeSpec("vrfcontext", "VrfContext", VRFCONTEXT, cloud_scoped=True),
+    TypeSpec("serviceenginegroup", "ServiceEngineGroup", SEGROUP, cloud_scoped=True),
+    TypeSpec("network", "Network", NETWORK, cloud_scoped=True),
+    TypeSpec("ipamdnsproviderprofile", "IpamDnsProviderProfile", IPAMDNS),
+    TypeSpec("networkprofile", "NetworkProfile", NETWORKPROFILE),
+    TypeSpec("applicationprofile", "ApplicationProfile", APPLICATIONPROFILE),
+    TypeSpec("healthmonitor", "HealthMonitor", HEALTHMONITOR),
+    TypeSpec("analyticsprofile", "AnalyticsProfile", LENIENT),
+    TypeSpec("sslkeyandcertificate", "SSLKeyAndCertificate", LENIENT),
+    TypeSpec("sslprofile", "SSLProfile", LENIENT),
+    TypeSpec("pool", "Pool", COMPLETE["pool"], cloud_scoped=True),
+    TypeSpec("poolgroup", "PoolGroup", COMPLETE["poolgroup"], cloud_scoped=True),
+    TypeSpec("vsvip", "VsVip", COMPLETE["vsvip"], cloud_scoped=True),
+    TypeSpec("virtualservice", "VirtualService", COMPLETE["virtualservice"], cloud_scoped=True),
+    TypeSpec("l4policyset", "L4PolicySet", COMPLETE["l4policyset"]),
+)
+
+
+def _generic(facts: catalog.TypeFacts) -> TypeSpec:
+    """A type the mock stores as given: its required fields checked, everything else kept."""
+    return TypeSpec(
+        facts.path,
+        facts.model,
+        _obj({}, required=facts.required),
+        cloud_scoped=facts.cloud,
+        has_tenant=facts.tenant,
+    )
+
+
+# The types with hand-written rules (the rest of ``TYPES`` is generic storage).
+HAND_TYPES: tuple[str, ...] = tuple(t.type for t in _HAND)
+TYPES: Mapping[str, TypeSpec] = {
+    **{t.type: t for t in _HAND},
+    **{
+        path: _generic(facts)
+        for path, facts in catalog.TYPES.items()
+        if not facts.singleton and not facts.inventory and path not in {t.type for t in _HAND}
+    },
+}
+# Singletons (``/api/systemconfiguration``: no uuid in the path, GET/PUT/PATCH).
+SINGLETONS: Mapping[str, str] = {p: f.model for p, f in catalog.TYPES.items() if f.singleton}
+# Inventory views (read-only, computed) -> the type they describe.
+INVENTORY_TYPES: Mapping[str, str] = {
+    p: p.removesuffix("-inventory") for p, f in catalog.TYPES.items() if f.inventory
+}
 
 READ_ONLY_FIELDS = ("uuid", "url", "_last_modified")
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from mock_avi import errors
 from mock_avi.errors import BadRequest
+from mock_avi.models import INVENTORY_TYPES
 from mock_avi.render import inventory, render
 from mock_avi.store import Record, Store
 
@@ -157,7 +158,7 @@ def page_of(
     page = _int(args, "page", 1, errors.BAD_PAGE)
     if page < 1:
         raise BadRequest(errors.BAD_PAGE)
-    source = "virtualservice" if obj_type == "virtualservice-inventory" else obj_type
+    source = INVENTORY_TYPES.get(obj_type, obj_type)
     with store.lock:
         matched = select(store, source, ctx, args)
     count = len(matched)
@@ -165,7 +166,7 @@ def page_of(
     include_name = truthy(args, "include_name")
     fields = [f for f in args["fields"].split(",") if f] if args.get("fields") else None
     skip_default = truthy(args, "skip_default")
-    if obj_type == "virtualservice-inventory":
+    if obj_type in INVENTORY_TYPES:
         results = [inventory(store, r, base, include_name) for r in chunk]
     else:
         results = [render(store, r, base, include_name, fields, skip_default) for r in chunk]

@@ -34,7 +34,7 @@ def render(
         return base + ref
 
     url = f"{base}/api/{rec.type}/{rec.uuid}"
-    if include_name:
+    if include_name and rec.name:
         url += "#" + rec.name
     out: dict[str, Any] = {"url": url}
     out.update(map_refs(rec.body, ref_url))
@@ -49,7 +49,18 @@ def render(
     return out
 
 
-def inventory(store: Store, vs: Record, base: str, include_name: bool = False) -> dict[str, Any]:
+def inventory(store: Store, rec: Record, base: str, include_name: bool = False) -> dict[str, Any]:
+    """An ``<type>-inventory`` entry: the config, and the runtime where the mock keeps one."""
+    if rec.type == "virtualservice":
+        return _vs_inventory(store, rec, base, include_name)
+    return {
+        "uuid": rec.uuid,
+        "url": f"{base}/api/{rec.type}-inventory/{rec.uuid}",
+        "config": render(store, rec, base, include_name),
+    }
+
+
+def _vs_inventory(store: Store, vs: Record, base: str, include_name: bool) -> dict[str, Any]:
     """A ``virtualservice-inventory`` entry: config, oper status and VIP summary."""
     config = render(store, vs, base, include_name)
     enabled = bool(vs.body.get("enabled", True))

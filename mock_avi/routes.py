@@ -16,10 +16,10 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from mock_avi import errors
+from mock_avi import errors, patching
 from mock_avi.backend import Backend, backend_of
 from mock_avi.errors import AviError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
-from mock_avi.models import INVENTORY_TYPES, TYPES
+from mock_avi.models import INVENTORY_TYPES, SINGLETONS, TYPES
 from mock_avi.query import page_of, truthy
 from mock_avi.render import inventory, render, render_singleton
 from mock_avi.sessions import (
@@ -257,8 +257,8 @@ def api(rest: str) -> Response:
             raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
         if uuid is None:
             return _list(backend, obj_type, ctx, args, base)
-        vs = store.get("virtualservice", uuid, ctx)
-        return json_response(inventory(store, vs, base, truthy(args, "include_name")))
+        rec = store.get(INVENTORY_TYPES[obj_type], uuid, ctx)
+        return json_response(inventory(store, rec, base, truthy(args, "include_name")))
     if extra:
         if obj_type == "virtualservice" and extra == ["runtime"] and method == "GET" and uuid:
             vs = store.get("virtualservice", uuid, ctx)
@@ -351,31 +351,34 @@ def _special_private(backend: Backend, path: str) -> Response | None:
         )
     if path == "ipamdnsproviderprofiledomainlist" and method == "GET":
         return json_response({"domains": _dns_domains(backend, request.args.get("cloud_uuid"))})
-    if path == "cluster" and method == "GET":
-        return json_response(
-            {"url": f"{base}/api/cluster", "uuid": "cluster-0", "name": "cluster-0-1"}
-        )
-    if path == "systemconfiguration":
-        store = backend.store
-        if method == "GET":
-            with store.lock:
-                return json_response(render_singleton(store.sysconfig, base, path))
-        if method in ("PUT", "PATCH"):
-            body = _object_body()
-            body.pop("url", None)
-            if method == "PATCH":
-                body = body.get("replace", body)
-                if not isinstance(body, dict):
-                    raise BadRequest(errors.BAD_PATCH.format(detail="replace needs an object"))
-            check_sysconfig(body)
-            with store.lock:
-                if method == "PUT":
-                    store.sysconfig = {"uuid": "default", **body}
-                else:
-                    store.sysconfig.update(body)
-                return json_response(render_singleton(store.sysconfig, base, path))
-        raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=path))
+    if path in SINGLETONS:
+        return _singleton(backend, path, method, base)
     return None
+
+
+def _singleton(backend: Backend, path: str, method: str, base: str) -> Response:
+    """``systemconfiguration`` and the other singletons: GET, PUT (whole) and PATCH (either
+    PATCH form, as on any object)."""
+    store = backend.store
+    if method == "GET":
+        with store.lock:
+            return json_response(render_singleton(store.singleton(path), base, path))
+    if method not in ("PUT", "PATCH"):
+        raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=path))
+    payload = _json_body() if method == "PATCH" else _object_body()
+    with store.lock:
+        current = store.singleton(path)
+        if method == "PATCH":
+            body = patching.apply(current, payload, lambda part: part)
+        else:
+            body = {"uuid": current.get("uuid", "default"), **payload}
+        for key in ("url", "_last_modified"):
+            body.pop(key, None)
+        body["uuid"] = current.get("uuid", "default")
+        if path == "systemconfiguration":
+            check_sysconfig(body)
+        store.set_singleton(path, body)
+        return json_response(render_singleton(store.singleton(path), base, path))
 
 
 def _dns_domains(backend: Backend, cloud_uuid: str | None) -> list[str]:

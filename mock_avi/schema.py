@@ -1,9 +1,10 @@
 """A small field-schema language and the validator that checks request bodies against it.
 
 A field spec is one of: a scalar kind (``STR``, ``INT``, ``BOOL``, ``NUM``, ``ANY``, ``REF``), an
-``Enum``, a ``ListOf`` or an ``Obj`` (named fields, required ones, strict or lenient about
-unknown keys). ``validate`` walks a body against a spec and raises ``BadRequest`` with a field
-path; it never resolves references or touches the store (``models.py`` holds the per-type specs).
+``Enum``, a ``ListOf`` or an ``Obj`` (named fields, required ones, strict (unknown keys
+dropped) or lenient (kept)). ``validate`` walks a body against a spec and raises ``BadRequest``
+with a field path; it never resolves references or touches the store (``models.py`` holds the
+per-type specs).
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ class ListOf:
 class Obj:
     fields: Mapping[str, Spec]
     required: tuple[str, ...] = ()
-    strict: bool = True
+    # strict: ``fields`` is the schema's complete list and unknown keys are dropped, as the
+    # real controller drops them (a VS POSTed with an unknown key is created without it);
+    # lenient: a partial list, unknown keys are kept as given.
+    strict: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -98,7 +102,7 @@ def validate(spec: Spec, value: Any, path: str, model: str) -> Any:
         sub = spec.fields.get(key)
         if sub is None:
             if spec.strict:
-                raise BadRequest(errors.UNKNOWN_FIELD.format(field=prefix + key, model=model))
+                continue
             sub = REF if key.endswith("_ref") else REFS if key.endswith("_refs") else ANY
         out[key] = validate(sub, val, prefix + key, model)
     for key in spec.required:

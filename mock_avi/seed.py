@@ -156,6 +156,17 @@ def default_state(
             "welcome_workflow_complete": True,
         },
         "system_defaults": defaults,
+        "singletons": {
+            "cluster": {
+                "uuid": "cluster-0",
+                "name": "cluster-0-1",
+                "nodes": [{"name": "127.0.0.1", "ip": {"addr": "127.0.0.1", "type": "V4"}}],
+                "rejoin_nodes_automatically": True,
+                "tenant_ref": "/api/tenant/admin",
+            },
+            "controllerproperties": {"uuid": "default", "api_idle_timeout": 15},
+            "seproperties": {"uuid": "default"},
+        },
     }
 
 

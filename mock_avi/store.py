@@ -28,7 +28,7 @@ from mock_avi.errors import (
     not_found,
     ref_not_found,
 )
-from mock_avi.models import READ_ONLY_FIELDS, REF_TARGETS, TYPES, TypeSpec
+from mock_avi.models import READ_ONLY_FIELDS, REF_TARGETS, SINGLETONS, TYPES, TypeSpec
 from mock_avi.refs import drop_empty_refs, map_refs, parse_ref, split_stored, stored
 from mock_avi.schema import apply_defaults, validate
 
@@ -78,6 +78,7 @@ class Store:
         self.vips: dict[str, str] = {}
         self.system_defaults: set[str] = set()
         self.sysconfig: dict[str, Any] = {}
+        self.singletons: dict[str, dict[str, Any]] = {}  # the other singletons, by path
         self._last_modified = 0
 
     # ----- identity -------------------------------------------------------------------------
@@ -222,7 +223,9 @@ class Store:
         elif obj_type == "pool":
             rules.fill_pool(prepared.body)
         stamp = body.get("_last_modified") if keep_stamp else None
-        ordered = {"uuid": uuid, "name": resolved["name"]}
+        ordered = {"uuid": uuid}
+        if "name" in resolved:
+            ordered["name"] = resolved["name"]
         ordered.update((k, v) for k, v in resolved.items() if k not in ordered)
         ordered["_last_modified"] = stamp if isinstance(stamp, str) else self.stamp()
         prepared.body = ordered
@@ -243,7 +246,9 @@ class Store:
         return wanted
 
     def _check_duplicate(self, p: Prepared) -> None:
-        name = p.body["name"]
+        name = p.body.get("name", "")
+        if not name:
+            return  # a type without names (a job, a backup) has no duplicates by name
         for rec in self.by_name.get((p.spec.type, name), {}).values():
             if rec.uuid != p.uuid and rec.tenant == p.tenant and rec.cloud == p.cloud:
                 raise Conflict(
@@ -255,7 +260,9 @@ class Store:
         old = self.records.get(p.uuid)
         if old is not None:
             self._unindex(old)
-        rec = Record(p.spec.type, p.uuid, p.tenant, p.body["name"], p.cloud, p.body, p.targets)
+        rec = Record(
+            p.spec.type, p.uuid, p.tenant, p.body.get("name", ""), p.cloud, p.body, p.targets
+        )
         self.records[rec.uuid] = rec
         self.by_type[rec.type][rec.uuid] = rec
         self.by_name.setdefault((rec.type, rec.name), {})[rec.uuid] = rec
@@ -339,6 +346,7 @@ class Store:
                     t: [dict(r.body) for r in recs.values()] for t, recs in self.by_type.items()
                 },
                 "systemconfiguration": _deep(self.sysconfig),
+                "singletons": _deep(self.singletons),
                 "system_defaults": sorted(self.system_defaults),
             }
 
@@ -354,6 +362,7 @@ class Store:
             self.vips = fresh.vips
             self.system_defaults = fresh.system_defaults
             self.sysconfig = fresh.sysconfig
+            self.singletons = fresh.singletons
             self._rng = fresh._rng
             self._last_modified = max(self._last_modified, fresh._last_modified)
 
@@ -373,17 +382,18 @@ class Store:
             if not isinstance(raws, list):
                 raise BadRequest(errors.BAD_FILTER.format(param=f"objects.{obj_type}", value=raws))
             for raw in raws:
-                if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                if not isinstance(raw, dict) or not isinstance(raw.get("name", ""), str):
                     raise BadRequest(errors.FIELD_REQUIRED.format(field=f"{obj_type}.name"))
                 if not isinstance(raw.get("uuid") or "", str):
                     raise BadRequest(errors.BAD_FILTER.format(param="uuid", value=raw["uuid"]))
                 uuid = raw.get("uuid") or self.new_uuid(obj_type)
                 if uuid in self.records:
                     raise Conflict(errors.DUPLICATE_UUID.format(model=_model(obj_type), uuid=uuid))
-                placeholder = Record(obj_type, uuid, ADMIN, raw["name"], None, {})
+                name = raw.get("name", "")
+                placeholder = Record(obj_type, uuid, ADMIN, name, None, {})
                 self.records[uuid] = placeholder
                 self.by_type[obj_type][uuid] = placeholder
-                self.by_name.setdefault((obj_type, raw["name"]), {})[uuid] = placeholder
+                self.by_name.setdefault((obj_type, name), {})[uuid] = placeholder
                 pending.append((uuid, raw))
         # Tenants of every object, from tenant_ref (tenants themselves are in admin).
         tenants: dict[str, str] = {}
@@ -412,6 +422,13 @@ class Store:
         self.system_defaults = {u for u in defaults if u in self.records}
         sysconfig = state.get("systemconfiguration", {})
         self.sysconfig = _deep(check_sysconfig(sysconfig)) if isinstance(sysconfig, Mapping) else {}
+        singletons = state.get("singletons") or {}
+        if not isinstance(singletons, Mapping) or not all(
+            k in SINGLETONS and k != "systemconfiguration" and isinstance(v, Mapping)
+            for k, v in singletons.items()
+        ):
+            raise BadRequest(errors.BAD_FILTER.format(param="singletons", value=singletons))
+        self.singletons = {k: _deep(v) for k, v in singletons.items()}
 
     def _unindex_placeholder(self, rec: Record) -> None:
         if not rec.body:
@@ -421,6 +438,20 @@ class Store:
             del names[rec.uuid]
             if not names:
                 del self.by_name[(rec.type, rec.name)]
+
+    # ----- singletons -----------------------------------------------------------------------
+    def singleton(self, path: str) -> dict[str, Any]:
+        """A copy of a singleton's stored body (``{"uuid": "default"}`` when never written)."""
+        body: dict[str, Any] = _deep(
+            self.sysconfig if path == "systemconfiguration" else self.singletons.get(path)
+        ) or {"uuid": "default"}
+        return body
+
+    def set_singleton(self, path: str, body: dict[str, Any]) -> None:
+        if path == "systemconfiguration":
+            self.sysconfig = body
+        else:
+            self.singletons[path] = body
 
     # ----- helpers for readers --------------------------------------------------------------
     def of_type(self, obj_type: str, ctx: str) -> Iterable[Record]:

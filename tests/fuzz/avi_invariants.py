@@ -29,7 +29,7 @@ def check_store(store: Store, *, round_trip: bool = True) -> None:
         referrers: dict[str, set[str]] = {}
         for rec in records.values():
             assert rec.body.get("uuid") == rec.uuid, f"{rec.type} {rec.uuid}: uuid in body"
-            assert isinstance(rec.name, str) and rec.body.get("name") == rec.name
+            assert isinstance(rec.name, str) and rec.body.get("name", "") == rec.name
             for ref in iter_refs(dict(rec.body)):
                 if ref.startswith("/api/"):
                     target = split_stored(ref)[1]

@@ -113,14 +113,18 @@ def _api_responses(*codes: str) -> dict[str, Any]:
     return out
 
 
+# One list object shared by every type: written once in the YAML (an anchor), then referred to.
+_SHARED_LIST_PARAMS: list[dict[str, Any]] = [{"$ref": "#/components/parameters/tenant"}] + [
+    {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+    for name, kind in LIST_PARAMS
+]
+
+
 def _type_paths(obj_type: str) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{obj_type}"}
     tenant = [{"$ref": "#/components/parameters/tenant"}]
     uuid = [{"$ref": "#/components/parameters/uuid"}, *tenant]
-    list_params = [*tenant] + [
-        {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
-        for name, kind in LIST_PARAMS
-    ]
+    list_params = _SHARED_LIST_PARAMS
     tags = (obj_type,)
     return {
         f"/api/{obj_type}": {

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 from avi.sdk.avi_api import ApiSession
-from avi_support import PASSWORD, USER, MockControl
 
 from mock_avi.server import RunningServer, start_server
+from tests.contract.avi.avi_support import PASSWORD, USER, MockControl
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 from avi.sdk.avi_api import ApiSession
-from avi_support import MARKS, MockControl
+
+from tests.contract.avi.avi_support import MARKS, MockControl
 
 pytestmark = MARKS
 
@@ -113,6 +114,7 @@ def test_generic_type_round_trip(api: ApiSession):
         "stringgroup",
         data={
             "name": "cluster--sg",
+            "type": "SG_TYPE_STRING",
             "kv": [{"key": "a"}],
             "markers": [{"key": "created_by", "values": ["ako-cluster"]}],
         },

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 from avi.sdk.avi_api import ApiSession
-from avi_support import MARKS, PASSWORD, USER, MockControl
 
 from mock_avi.server import RunningServer, start_server
+from tests.contract.avi.avi_support import MARKS, PASSWORD, USER, MockControl
 from tests.support.wait import eventually
 
 pytestmark = MARKS

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 import requests
 from avi.sdk.avi_api import ApiSession, ObjectNotFound
-from avi_support import MARKS
 
 from mock_avi import errors
 from mock_avi.server import RunningServer
+from tests.contract.avi.avi_support import MARKS
 
 pytestmark = MARKS
 

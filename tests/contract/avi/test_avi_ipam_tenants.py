@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from avi.sdk.avi_api import ApiSession
-from avi_support import MARKS, MockControl, body_of
 
 from mock_avi import errors
+from tests.contract.avi.avi_support import MARKS, MockControl, body_of
 
 pytestmark = MARKS
 

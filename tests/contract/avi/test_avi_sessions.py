@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 import requests
 from avi.sdk.avi_api import APIError, ApiSession
-from avi_support import MARKS, PASSWORD, USER, MockControl
 
 from mock_avi import errors
 from mock_avi.server import RunningServer
+from tests.contract.avi.avi_support import MARKS, PASSWORD, USER, MockControl
 
 pytestmark = MARKS
 
