@@ -73,6 +73,7 @@ _KINDS: dict[str, dict[str, str]] = {
     "authentication.k8s.io/v1": {
         "SelfSubjectReview": "V1SelfSubjectReview",
         "TokenReview": "V1TokenReview",
+        "TokenRequest": "AuthenticationV1TokenRequest",
     },
     "apiextensions.k8s.io/v1": {"CustomResourceDefinition": "V1CustomResourceDefinition"},
 }
@@ -90,6 +91,7 @@ _NO_LIST = frozenset(
         "V1SelfSubjectRulesReview",
         "V1SelfSubjectReview",
         "V1TokenReview",
+        "AuthenticationV1TokenRequest",
     }
 )
 

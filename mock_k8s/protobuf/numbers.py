@@ -32,6 +32,7 @@ FIELDS: dict[str, str] = {
     "AdmissionregistrationV1WebhookClientConfig": "service=1* caBundle=2:bytes url=3*",
     "ApiextensionsV1ServiceReference": "namespace=1! name=2! path=3* port=4*",
     "ApiextensionsV1WebhookClientConfig": "service=1* caBundle=2:bytes url=3*",
+    "AuthenticationV1TokenRequest": "metadata=1 spec=2! status=3",
     "CoreV1EndpointPort": "name=1 port=2! protocol=3 appProtocol=4*",
     "CoreV1Event": (
         "metadata=1! involvedObject=2! reason=3 message=4 source=5 firstTimestamp=6:time "
@@ -64,6 +65,7 @@ FIELDS: dict[str, str] = {
     ),
     "V1AzureFileVolumeSource": "secretName=1! shareName=2! readOnly=3",
     "V1Binding": "metadata=1 target=2!",
+    "V1BoundObjectReference": "kind=1 apiVersion=2 name=3 uid=4",
     "V1CSIDriver": "metadata=1 spec=2!",
     "V1CSIDriverList": "metadata=1 items=2!",
     "V1CSIDriverSpec": (
@@ -704,6 +706,8 @@ FIELDS: dict[str, str] = {
     "V1Sysctl": "name=1! value=2!",
     "V1TCPSocketAction": "port=1!:intstr host=2",
     "V1Taint": "key=1! value=2 effect=3! timeAdded=4*:time",
+    "V1TokenRequestSpec": "audiences=1! boundObjectRef=3*! expirationSeconds=4*! attestations=5",
+    "V1TokenRequestStatus": "token=1! expirationTimestamp=2!:time",
     "V1TokenReview": "metadata=1 spec=2! status=3",
     "V1TokenReviewSpec": "token=1 audiences=2",
     "V1TokenReviewStatus": "authenticated=1 user=2 error=3 audiences=4",

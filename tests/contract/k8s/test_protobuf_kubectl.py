@@ -131,8 +131,16 @@ CASES: list[tuple[str, str, list[str], bool]] = [
         True,
     ),
 ]
+CASES.append(
+    (
+        "job",
+        "apis/batch/v1/{ns}jobs/once",
+        ["job", "once", "--image=busybox", "--", "echo", "hi"],
+        True,
+    )
+)
 # status written by controllers (workloads) is not part of what was sent
-CONTROLLER_STATUS = ("deployments", "cronjobs", "poddisruptionbudgets", "resourcequotas")
+CONTROLLER_STATUS = ("deployments", "cronjobs", "poddisruptionbudgets", "resourcequotas", "jobs")
 
 
 @pytest.fixture
@@ -178,6 +186,11 @@ def normalised(obj: dict[str, Any], plural: str) -> dict[str, Any]:
             subject.pop("namespace", None)
     if plural in CONTROLLER_STATUS:
         obj.pop("status", None)
+    if plural == "jobs":  # the server labels a Job's pods with the Job's own uid
+        spec.pop("selector", None)
+        labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
+        for key in [k for k in labels if "controller-uid" in k]:
+            labels.pop(key)
     return dict(obj)
 
 
@@ -227,27 +240,66 @@ def test_create_namespace_stores_what_json_stores(
     assert a["metadata"]["name"] == "demo"
 
 
-def test_cluster_role_and_binding_store_what_json_stores(
+def test_cluster_scoped_kinds_store_what_json_stores(
     kubectl: Kubectl, api: Callable[..., requests.Response]
 ) -> None:
-    base = "apis/rbac.authorization.k8s.io/v1"
+    rbac = "apis/rbac.authorization.k8s.io/v1"
     pairs = [
-        ("clusterroles", ["clusterrole", "{}", "--verb=get,list", "--resource=nodes"]),
+        (f"{rbac}/clusterroles", ["clusterrole", "{}", "--verb=get,list", "--resource=nodes"]),
         (
-            "clusterrolebindings",
+            f"{rbac}/clusterroles",
+            ["clusterrole", "{}-agg", "--aggregation-rule=rbac.example.com/aggregate=true"],
+        ),
+        (
+            f"{rbac}/clusterrolebindings",
             ["clusterrolebinding", "{}", "--clusterrole=viewer", "--group=ops"],
         ),
+        (
+            "apis/scheduling.k8s.io/v1/priorityclasses",
+            [
+                "priorityclass",
+                "{}",
+                "--value=1000",
+                "--description=top",
+                "--preemption-policy=Never",
+            ],
+        ),
     ]
-    for plural, template in pairs:
+    for base, template in pairs:
+        plural = base.rsplit("/", 1)[1]
+        suffix = template[1].replace("{}", "")
         typed = kubectl("-v=8", "create", *[a.format("viewer") for a in template])
         assert sent_as_protobuf(typed)
-        dry = kubectl(
-            "create", *[a.format("viewer-js") for a in template], "--dry-run=client", "-o", "json"
-        )
+        as_json = [a.format("viewer-js") for a in template]
+        dry = kubectl("--dry-run=client", "-o", "json", "create", *as_json)
         kubectl("create", "-f", "-", "--validate=false", stdin=dry.stdout)
-        a = normalised(api("GET", f"{base}/{plural}/viewer").json(), plural)
-        b = normalised(api("GET", f"{base}/{plural}/viewer-js").json(), plural)
+        a = normalised(api("GET", f"{base}/viewer{suffix}").json(), plural)
+        b = normalised(api("GET", f"{base}/viewer-js{suffix}").json(), plural)
         assert json.loads(json.dumps(b).replace("viewer-js", "viewer")) == a
+
+
+def test_autoscale_creates_an_hpa_v2_in_protobuf(
+    kubectl: Kubectl, api: Callable[..., requests.Response]
+) -> None:
+    kubectl("create", "deployment", "web", "--image=nginx")
+    args = ["autoscale", "deployment", "web", "--min=1", "--max=4", "--cpu=80%"]
+    typed = kubectl("-v=8", *args)
+    assert sent_as_protobuf(typed, "/horizontalpodautoscalers")
+    dry = kubectl("--dry-run=client", "-o", "json", *args)
+    sent = json.loads(dry.stdout)
+    stored = api(
+        "GET", "apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web"
+    ).json()
+    assert stored["spec"] == sent["spec"]
+    assert stored["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 80
+
+
+def test_auth_whoami_sends_a_protobuf_self_subject_review(kubectl: Kubectl) -> None:
+    proc = kubectl("-v=8", "auth", "whoami", check=False)
+    if "selfsubjectreviews" in proc.stderr and proc.returncode:
+        pytest.skip("SelfSubjectReview is not served yet")
+    assert sent_as_protobuf(proc, "/selfsubjectreviews")
+    assert "Username" in proc.stdout
 
 
 def test_create_secret_tls_keeps_the_bytes(
