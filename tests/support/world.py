@@ -18,10 +18,10 @@ import pytest
 import requests
 import yaml
 
-from simulator.domain.model import LB_IP_ANNOTATION, SHARED_VIP_ANNOTATION
 from simulator.domain.status import CONDITION_TYPE
 from simulator.engine.controller import Engine
 from simulator.stack import Stack
+from tests.support import builders
 from tests.support.stack import AVI_AUTH, mock_post
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -41,27 +41,20 @@ def service_manifest(
     annotations: dict[str, str] | None = None,
     selector: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    notes = dict(annotations or {})
-    if key is not None:
-        notes[SHARED_VIP_ANNOTATION] = key
-    if ip_annotation is not None:
-        notes[LB_IP_ANNOTATION] = ip_annotation
-    spec: dict[str, Any] = {
-        "type": type_,
-        "ports": [
-            {"name": f"{proto.lower()}-{port}", "port": port, "protocol": proto, "targetPort": 8080}
-            for port, proto in ports
-        ],
-        "selector": selector or {"app": name},
-    }
-    if lb_ip is not None:
-        spec["loadBalancerIP"] = lb_ip
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name, "namespace": ns, "annotations": notes},
-        "spec": spec,
-    }
+    """A Service to create (``tests.support.builders``): ports named ``<proto>-<port>`` to
+    targetPort 8080."""
+    return builders.service(
+        name,
+        ns=ns,
+        key=key,
+        ports=[(port, proto, 8080) for port, proto in ports],
+        port_names=lambda p: f"{p[1].lower()}-{p[0]}",
+        type_=type_,
+        lb_ip=lb_ip,
+        ip_annotation=ip_annotation,
+        annotations=annotations,
+        selector=selector,
+    )
 
 
 class World:

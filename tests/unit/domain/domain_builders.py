@@ -15,10 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from simulator.domain.model import (
-    INFRA_ANNOTATION,
-    L4RULE_ANNOTATION,
-    LB_IP_ANNOTATION,
-    SHARED_VIP_ANNOTATION,
     Key,
     ObservedState,
     Operation,
@@ -26,6 +22,7 @@ from simulator.domain.model import (
     Settings,
 )
 from simulator.domain.observed import normalise_ref, owned_key
+from tests.support import builders
 
 Port = tuple[str, int, str] | tuple[str, int, str, int | str] | tuple[str, int, str, int | str, int]
 
@@ -46,39 +43,25 @@ def service(
     deleting: bool = False,
     etp: str | None = None,
 ) -> dict[str, Any]:
-    annotations: dict[str, str] = {}
-    if key is not None:
-        annotations[SHARED_VIP_ANNOTATION] = key
-    if ip_annotation is not None:
-        annotations[LB_IP_ANNOTATION] = ip_annotation
-    if infra is not None:
-        annotations[INFRA_ANNOTATION] = infra
-    if l4rule is not None:
-        annotations[L4RULE_ANNOTATION] = l4rule
-    raw_ports = []
-    for p in ports:
-        entry: dict[str, Any] = {"name": p[0], "port": p[1], "protocol": p[2]}
-        entry["targetPort"] = p[3] if len(p) > 3 else p[1]
-        if len(p) > 4:
-            entry["nodePort"] = p[4]
-        raw_ports.append(entry)
-    meta: dict[str, Any] = {
-        "name": name,
-        "namespace": ns,
-        "uid": f"uid-{ns}-{name}",
-        "creationTimestamp": ts,
-        "annotations": annotations,
-    }
-    if deleting:
-        meta["deletionTimestamp"] = "2024-06-01T00:00:00Z"
-    spec: dict[str, Any] = {"type": type_, "ports": raw_ports, "selector": {"app": name}}
-    if lb_ip is not None:
-        spec["loadBalancerIP"] = lb_ip
-    if lb_class is not None:
-        spec["loadBalancerClass"] = lb_class
-    if etp is not None:
-        spec["externalTrafficPolicy"] = etp
-    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
+    """A Service (``tests.support.builders``) with this suite's defaults: ports as
+    ``(name, port, protocol[, targetPort[, nodePort]])``, targetPort = port when not given."""
+    return builders.service(
+        name,
+        ns=ns,
+        key=key,
+        ports=[(p[1], p[2], p[3] if len(p) > 3 else p[1], *p[4:]) for p in ports],  # type: ignore[misc]
+        port_names=[p[0] for p in ports],
+        type_=type_,
+        lb_ip=lb_ip,
+        ip_annotation=ip_annotation,
+        lb_class=lb_class,
+        infra=infra,
+        l4rule=l4rule,
+        etp=etp,
+        created=ts,
+        uid=f"uid-{ns}-{name}",
+        deleting="2024-06-01T00:00:00Z" if deleting else None,
+    )
 
 
 def sv(name: str, **kwargs: Any) -> ServiceView:

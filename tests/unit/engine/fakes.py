@@ -15,7 +15,7 @@ from typing import Any
 
 from simulator.adapters.avi import AviError, Conflict, NotFound
 from simulator.adapters.kube import KubeError, ListResult, Resource
-from simulator.domain.model import LB_IP_ANNOTATION, SHARED_VIP_ANNOTATION
+from tests.support import builders
 
 Call = tuple[str, str, str]  # (method, type, name)
 
@@ -221,29 +221,19 @@ def service(
     created: str = "2024-01-01T00:00:00Z",
     uid: str | None = None,
 ) -> dict[str, Any]:
-    annotations: dict[str, str] = {}
-    if key is not None:
-        annotations[SHARED_VIP_ANNOTATION] = key
-    if ip_annotation is not None:
-        annotations[LB_IP_ANNOTATION] = ip_annotation
-    spec: dict[str, Any] = {
-        "type": type_,
-        "ports": [{"port": port, "protocol": protocol, "targetPort": 8080, "nodePort": 31000}],
-        "selector": {"app": "avi-server"},
-    }
-    if lb_ip is not None:
-        spec["loadBalancerIP"] = lb_ip
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {
-            "name": name,
-            "namespace": ns,
-            "uid": uid or f"uid-{name}",
-            "creationTimestamp": created,
-            "annotations": annotations,
-            "generation": 1,
-        },
-        "spec": spec,
-        "status": {"loadBalancer": {}},
-    }
+    """A Service as the API server returns it (``tests.support.builders``): one port to
+    targetPort 8080 / nodePort 31000, the avi-server selector, generation 1, empty status."""
+    return builders.service(
+        name,
+        ns=ns,
+        key=key,
+        ports=((port, protocol, 8080, 31000),),
+        type_=type_,
+        lb_ip=lb_ip,
+        ip_annotation=ip_annotation,
+        selector={"app": "avi-server"},
+        created=created,
+        uid=uid or f"uid-{name}",
+        generation=1,
+        status={"loadBalancer": {}},
+    )

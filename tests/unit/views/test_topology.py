@@ -8,6 +8,7 @@ from typing import Any
 from simulator.domain.model import Settings
 from simulator.domain.observed import ref_parts
 from simulator.views.topology import build_topology, render_text
+from tests.support import builders
 
 BASE = "http://127.0.0.1:8443/api"
 SHARED = "cluster--default-shared-vip-key-1"
@@ -116,17 +117,9 @@ def service(
                 "message": condition[2],
             }
         ]
-    annotations = {"ako.vmware.com/enable-shared-vip": key} if key else {}
-    return {
-        "metadata": {
-            "name": name,
-            "namespace": ns,
-            "creationTimestamp": created,
-            "annotations": annotations,
-        },
-        "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]},
-        "status": status,
-    }
+    return builders.service(
+        name, ns=ns, key=key or None, created=created, selector={}, status=status, typed=False
+    )
 
 
 def example_services() -> list[dict[str, Any]]:
