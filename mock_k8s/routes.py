@@ -143,6 +143,8 @@ def read_body(req: Request, rt: ResourceType | None = None) -> Any:
     data = req.get_data(cache=True)
     ctype = (req.mimetype or "").lower()
     if ctype == k8s_protobuf.MEDIA_TYPE:
+        if not data and req.method.upper() == "DELETE":
+            return None  # DeleteOptions are optional; other verbs need an object
         return read_protobuf(data, rt)
     if not data or not data.strip():
         return None
@@ -163,8 +165,6 @@ def read_protobuf(data: bytes, rt: ResourceType | None) -> Any:
     """Decode a protobuf body; a bad one is upstream's 400 (``transformDecodeError``)."""
     if rt is not None and not rt.builtin:
         raise errors.ApiError(415, "UnsupportedMediaType", MSG_CR_PROTOBUF)
-    if not data:
-        return None
     try:
         return k8s_protobuf.decode(data)
     except k8s_protobuf.ProtobufError as exc:
@@ -178,10 +178,20 @@ def read_protobuf(data: bytes, rt: ResourceType | None) -> Any:
             raise errors.bad_request(
                 f'{kind} in version "{version}" cannot be handled as a {target}: {exc}'
             ) from None
-        summary = data[:30].hex() + (" ..." if len(data) > 30 else "")
+        summary = summarize_data(data)
         raise errors.bad_request(
             f"the object provided is unrecognized (must be of type {target}): {exc} ({summary})"
         ) from None
+
+
+def summarize_data(data: bytes, max_length: int = 30) -> str:
+    """How upstream quotes an undecodable body: ``<empty>``, the text of a JSON-looking one,
+    else hex; cut at ``max_length`` bytes."""
+    if not data:
+        return "<empty>"
+    head = data[:max_length]
+    text = head.decode(errors="replace") if data[:1] == b"{" else head.hex()
+    return text + (" ..." if len(data) > max_length else "")
 
 
 def wants_protobuf_only(req: Request) -> bool:
