@@ -178,8 +178,12 @@ def test_custom_resource_in_protobuf_is_415(api: Api) -> None:
             'Gadget in version "v1" cannot be handled as a Service: no kind "Gadget" is '
             'registered for version "v1"',
         ),
+        (
+            b"",
+            "the object provided is unrecognized (must be of type Service): empty data (<empty>)",
+        ),
     ],
-    ids=["truncated-envelope", "not-protobuf", "truncated-object", "unknown-kind"],
+    ids=["truncated-envelope", "not-protobuf", "truncated-object", "unknown-kind", "empty"],
 )
 def test_bad_bytes_are_a_clear_400_and_store_nothing(api: Api, body: bytes, message: str) -> None:
     before = api("GET", SERVICES).json()["items"]
