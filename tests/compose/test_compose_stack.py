@@ -175,12 +175,18 @@ def stack(engine_available: None) -> Iterator[Stack]:
             )
 
 
-def external_ips(table: str) -> dict[str, str]:
-    """NAME -> EXTERNAL-IP from a ``kubectl get svc`` table."""
-    lines = table.strip().splitlines()
+def external_ips(output: str) -> dict[str, str]:
+    """NAME -> EXTERNAL-IP from the ``kubectl get svc`` table in ``output`` (up to what follows
+    it: an empty line or the topology's first ``VS`` line)."""
+    lines = output[output.index("NAME ") :].splitlines()
     header = lines[0].split()
-    assert header[:4] == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP"], table
-    return {line.split()[0]: line.split()[3] for line in lines[1:]}
+    assert header[:4] == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP"], output
+    rows = []
+    for line in lines[1:]:
+        if not line.strip() or line.startswith("VS "):
+            break
+        rows.append(line.split())
+    return {row[0]: row[3] for row in rows}
 
 
 def pools(view: dict[str, Any]) -> dict[str, list[str]]:
@@ -211,8 +217,11 @@ def test_compose_stack_shows_the_shared_vip_with_backends(stack: Stack, tmp_path
     demo = eventually(demo_exited, timeout=180, interval=1)
     output, errors = stack.logs("demo")
     assert demo["ExitCode"] == 0, f"{output}\n{errors}"
-    table = output[output.index("NAME ") :]
-    assert external_ips(table) == dict.fromkeys(SERVICES, VIP), output
+    assert external_ips(output) == dict.fromkeys(SERVICES, VIP), output
+    topology = output[output.index("VS ") :]
+    assert "no servers" not in topology, output
+    servers = [line.split()[-1] for line in topology.splitlines() if line.endswith(":8080")]
+    assert len(servers) == 6 and all(SERVER.match(s) for s in servers), output  # 3 per pool
 
     # The dashboard's data: both Services on the VIP, one shared VS, servers in both pools.
     def backends_in_both_pools() -> dict[str, Any]:

@@ -125,9 +125,10 @@ def test_demo_applies_the_first_example_and_prints_the_table() -> None:
         assert f"examples/{example}" in kubectl[1]
         assert (ROOT / "examples" / example).is_file()
     assert "wait" in kubectl[2]
-    ctx = parse_ako_sim(steps[-1])
-    assert ctx.info_name == "get"
-    assert ctx.params["engine_url"] == "http://engine:8080"
+    views = [parse_ako_sim(step) for step in steps if step[0] == "ako-sim"]
+    assert [ctx.info_name for ctx in views] == ["get", "topology"]
+    for ctx in views:
+        assert ctx.params["engine_url"] == "http://engine:8080"
 
 
 def test_dockerfile_installs_the_package_on_python_311() -> None:
