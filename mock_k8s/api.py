@@ -13,12 +13,13 @@ import builtins
 import copy
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from mock_k8s import errors, validation
+from mock_k8s import discovery, errors, validation
 from mock_k8s.patch import apply_patch
 from mock_k8s.registry import Registry, ResourceType
+from mock_k8s.resources.access import AccessRules, check_eviction, root_ca_configmap
 from mock_k8s.resources.allocation import Allocators
 from mock_k8s.resources.common import Strategy, now_rfc3339, validate_labels, validate_name
 from mock_k8s.resources.crds import CRDStrategy, CustomStrategy, types_from_crd
@@ -68,6 +69,15 @@ MSG_CONTINUE_EXPIRED = (
 
 
 @dataclass
+class ClusterSettings:
+    """What the seeded cluster looks like: the reported version, the default/kubernetes
+    Service."""
+
+    version_info: dict[str, str] = field(default_factory=discovery.version_info)
+    kubernetes_service: bool = False
+
+
+@dataclass
 class ListResult:
     items: list[Stored]
     rv: int
@@ -98,6 +108,8 @@ class Api:
         self._strategies: dict[tuple[str, str], Strategy] = {}
         self._pending: list[Change] = []
         self._controllers: list[Any] = []
+        self.access = AccessRules()
+        self.cluster = ClusterSettings()
         # set by the workload controllers: propagation policies, graceful Pod deletion
         self.delete_hook: Any = None
         self.workloads: Any = None
@@ -169,8 +181,13 @@ class Api:
         field: Matcher | None = None,
         limit: int = 0,
         continue_token: str = "",
+        exact_rv: int | None = None,
     ) -> ListResult:
-        items, rv = self.store.items(rt.key, namespace if rt.namespaced else None)
+        """``exact_rv``: the list as it was at that resourceVersion (Exact semantics)."""
+        if exact_rv is not None and not continue_token:
+            items, rv = self.store.items_at(rt.key, namespace if rt.namespaced else None, exact_rv)
+        else:
+            items, rv = self.store.items(rt.key, namespace if rt.namespaced else None)
         start_after = ""
         if continue_token:
             try:
@@ -237,6 +254,8 @@ class Api:
             name = str(meta["name"])
             if self.store.get(rt.key, namespace if rt.namespaced else "", name) is not None:
                 raise errors.already_exists(rt.plural, name, rt.group)
+            if meta.get("resourceVersion"):
+                raise errors.bad_request(errors.MSG_RV_ON_CREATE)
             for f in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
                 meta.pop(f, None)
             meta.pop("managedFields", None)
@@ -256,8 +275,18 @@ class Api:
             if rt.key == CRD_KEY:
                 self.registry.set_crd(name, types_from_crd(obj))
             stored = self.store.write(rt.key, "ADDED", obj, None)
+            if rt.key == "namespaces":
+                self._namespace_defaults(name)
             self._run_controllers()
             return stored
+
+    def _namespace_defaults(self, namespace: str) -> None:
+        """What the serviceaccount and root-CA publisher controllers add to a new namespace."""
+        sa_rt = self.registry.lookup("", "v1", "serviceaccounts")
+        cm_rt = self.registry.lookup("", "v1", "configmaps")
+        assert sa_rt is not None and cm_rt is not None
+        self.create(sa_rt, namespace, {"metadata": {"name": "default"}})
+        self.create(cm_rt, namespace, root_ca_configmap())
 
     def update(
         self,
@@ -443,6 +472,15 @@ class Api:
                 self._run_controllers()
                 return stored
             return self._remove(rt, copy.deepcopy(current))
+
+    def evict(self, namespace: str, name: str, options: dict[str, Any] | None) -> None:
+        """``pods/<name>/eviction``: delete the Pod unless a PodDisruptionBudget forbids it."""
+        rt = self.registry.lookup("", "v1", "pods")
+        assert rt is not None
+        with self.lock:
+            pod = self.get(rt, namespace, name).obj
+            check_eviction(self, pod)
+            self.delete(rt, namespace, name, options)
 
     def _remove(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         meta = obj["metadata"]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from mock_k8s import errors
-from mock_k8s.api import Api
+from mock_k8s import discovery, errors
+from mock_k8s.api import Api, ClusterSettings
 from mock_k8s.control import Control
 from mock_k8s.controllers.endpointslices import EndpointSliceController
 from mock_k8s.controllers.namespaces import NamespaceController
@@ -25,6 +26,7 @@ from mock_k8s.routes import KubeRoutes, error_response, json_response
 from mock_k8s.seed import seed
 
 log = logging.getLogger(__name__)
+K8S_VERSION_ENV = "AKO_SIM_K8S_VERSION"
 
 
 @dataclass
@@ -74,10 +76,15 @@ def create_app(
     install_ako_crds: bool = True,
     history_limit: int = 50_000,
     server_address: str = "127.0.0.1:0",
+    k8s_version: str | None = None,
+    kubernetes_service: bool = False,
     workloads: WorkloadSettings | None = None,
     clock: Clock | None = None,
 ) -> K8sApp:
     api = Api(seed=seed_value, history_limit=history_limit)
+    # ``ako-sim up --k8s-version`` reaches the embedded server through the environment
+    version = k8s_version or os.environ.get(K8S_VERSION_ENV) or discovery.DEFAULT_K8S_VERSION
+    api.cluster = ClusterSettings(discovery.version_info(version), kubernetes_service)
     api.store.listeners.append(api.record)
     api.add_controller(NamespaceController(api))
     api.add_controller(EndpointSliceController(api))

@@ -43,6 +43,7 @@ class Control:
             api.store.compact()
         self.faults.remove()
         self.journal.clear()
+        api.access.reset()
 
     def dump(self) -> dict[str, Any]:
         api = self.api
@@ -109,6 +110,14 @@ class Control:
         if path == "reset" and method == "POST":
             self.reset()
             return json_response({"reset": True, "resourceVersion": str(self.api.store.rv)})
+        if path == "access":
+            if method == "GET":
+                return json_response(self.api.access.dump())
+            if method in ("POST", "PUT"):
+                return json_response(self.api.access.set(read_body(req)))
+            if method == "DELETE":
+                self.api.access.reset()
+                return json_response(self.api.access.dump())
         if path == "state":
             if method == "GET":
                 return json_response(self.dump())

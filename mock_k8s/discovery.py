@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from mock_k8s.registry import VERBS_STATUS, Registry, ResourceType
@@ -24,6 +25,37 @@ VERSION_INFO = {
     "compiler": "gc",
     "platform": "linux/amd64",
 }
+
+
+# Subresources beyond status and scale, as discovery lists them
+EXTRA_SUBRESOURCES: dict[str, tuple[dict[str, Any], ...]] = {
+    "pods": (
+        {
+            "name": "pods/eviction",
+            "singularName": "",
+            "group": "policy",
+            "version": "v1",
+            "kind": "Eviction",
+            "verbs": ["create"],
+        },
+    ),
+}
+
+
+DEFAULT_K8S_VERSION = "1.31"
+# The patch release reported for a minor (others report .0)
+_PATCH = {"1.31": "9"}
+
+
+def version_info(k8s_version: str = DEFAULT_K8S_VERSION) -> dict[str, str]:
+    """``/version`` for ``X.Y`` (``ValueError`` for anything else)."""
+    m = re.fullmatch(r"(\d+)\.(\d+)", k8s_version.strip().lstrip("v"))
+    if not m:
+        raise ValueError(f"a Kubernetes version is MAJOR.MINOR (e.g. 1.31), not {k8s_version!r}")
+    major, minor = m.group(1), m.group(2)
+    patch = _PATCH.get(f"{major}.{minor}", "0")
+    return {**VERSION_INFO, "major": major, "minor": minor,
+            "gitVersion": f"v{major}.{minor}.{patch}"}  # fmt: skip
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -103,6 +135,8 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
                     "verbs": list(VERBS_STATUS),
                 }
             )
+        for sub in EXTRA_SUBRESOURCES.get(rt.key, ()):
+            resources.append({**sub, "namespaced": rt.namespaced})
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",

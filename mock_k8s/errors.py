@@ -29,6 +29,17 @@ MSG_CONFIG_KEY = (
     "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
     "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
 )
+MSG_PDB_VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."
+MSG_PDB_NEEDS = (
+    "The disruption budget {name} needs {desired} healthy pods and has {healthy} currently"
+)
+MSG_PDB_MANY = (
+    "This pod has more than one PodDisruptionBudget, which the eviction subresource does not "
+    "support."
+)
+MSG_RV_ON_CREATE = "resourceVersion should not be set on objects to be created"
+MSG_FIELD_LABEL = "field label not supported: {label}"
+MSG_NOT_FOUND_GENERIC = "the server could not find the requested resource"
 
 
 def status_body(
@@ -165,6 +176,14 @@ def bad_request(message: str) -> ApiError:
 
 def expired(requested: str, oldest: int) -> ApiError:
     return ApiError(410, "Expired", MSG_EXPIRED.format(requested=requested, oldest=oldest))
+
+
+MSG_LIST_TOO_OLD = "The resourceVersion for the provided list is too old."
+
+
+def expired_list() -> ApiError:
+    """410 of an Exact list below the compacted history."""
+    return ApiError(410, "Expired", MSG_LIST_TOO_OLD)
 
 
 def too_large_resource_version(requested: int, current: int) -> ApiError:

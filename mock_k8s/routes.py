@@ -19,10 +19,10 @@ from werkzeug.wrappers import Request, Response
 from mock_k8s import discovery, errors, openapi, tables, validation
 from mock_k8s import protobuf as k8s_protobuf
 from mock_k8s.api import Api
-from mock_k8s.registry import ResourceType
-from mock_k8s.resources import workloads
-from mock_k8s.selectors import parse_field_selector, parse_label_selector
-from mock_k8s.store import Stored, dumps
+from mock_k8s.registry import REVIEW_KINDS, ResourceType
+from mock_k8s.resources import access, workloads
+from mock_k8s.selectors import field_selector_for, parse_label_selector
+from mock_k8s.store import Store, Stored, dumps
 from mock_k8s.watch import Change, WatchFilter
 
 JSON = "application/json"
@@ -118,6 +118,62 @@ def watch_list_options(req: Request) -> bool | None:
     if causes:
         raise errors.invalid("ListOptions", "", causes, "meta.k8s.io")
     return send_initial
+
+
+EXACT = "Exact"
+TOO_LARGE_WAIT_S = 3.0
+
+
+def list_resource_version(req: Request, store: Store, limit: int) -> int | None:
+    """A list's ``resourceVersion``/``resourceVersionMatch`` as upstream validates and serves
+    them: None for the most recent state, else the RV of an Exact list. A resourceVersion the
+    server has not reached is waited for (3 s, as the watch cache does), then a 504."""
+    rv_text = req.args.get("resourceVersion", "")
+    match = req.args.get("resourceVersionMatch", "")
+    causes: list[errors.FieldError] = []
+    if match:
+        if not rv_text:
+            causes.append(
+                errors.forbidden_field(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                )
+            )
+        if req.args.get("continue"):
+            causes.append(
+                errors.forbidden_field(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                )
+            )
+        if match not in (EXACT, NOT_OLDER_THAN):
+            causes.append(
+                errors.unsupported_value("resourceVersionMatch", match, [EXACT, NOT_OLDER_THAN, ""])
+            )
+        if match == EXACT and rv_text == "0":
+            causes.append(
+                errors.forbidden_field(
+                    "resourceVersionMatch",
+                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                )
+            )
+    if causes:
+        raise errors.invalid("ListOptions", "", causes, "meta.k8s.io")
+    if rv_text in ("", "0") or req.args.get("continue"):
+        return None
+    try:
+        rv = int(rv_text)
+    except ValueError:
+        raise errors.bad_request(f"invalid resource version: {rv_text}") from None
+    deadline = time.monotonic() + TOO_LARGE_WAIT_S
+    while store.rv < rv:
+        if time.monotonic() >= deadline:
+            raise errors.too_large_resource_version(rv, store.rv)
+        time.sleep(0.02)  # the server waits for its own writes; no client-side sleeping
+    # Exact: asked for, or implied by a paginated list with a resourceVersion (legacy rule)
+    if match == EXACT or (not match and limit > 0):
+        return rv
+    return None
 
 
 def wants_table(req: Request) -> bool:
@@ -252,7 +308,7 @@ class KubeRoutes:
         path = req.path.rstrip("/") or "/"
         parts = [unquote(p) for p in path.strip("/").split("/") if p]
         if path == "/version":
-            return json_response(discovery.VERSION_INFO)
+            return json_response(self.api.cluster.version_info)
         if path in ("/healthz", "/livez", "/readyz"):
             return Response("ok", mimetype="text/plain")
         if path == "/api":
@@ -328,6 +384,9 @@ class KubeRoutes:
             raise errors.ApiError(
                 404, "NotFound", "the server could not find the requested resource"
             )
+        special = self._special(req, rt, rp)
+        if special is not None:
+            return special
         if rp.namespace is not None and not rt.namespaced:
             raise errors.ApiError(
                 404, "NotFound", "the server could not find the requested resource"
@@ -375,7 +434,7 @@ class KubeRoutes:
                 return self._object_response(req, rt, obj, 201)
             if method == "DELETE":
                 label = parse_label_selector(req.args.get("labelSelector"))
-                field = parse_field_selector(req.args.get("fieldSelector"))
+                field = field_selector_for(rt.key, req.args.get("fieldSelector"))
                 deleted = self.api.delete_collection(rt, rp.namespace, label, field)
                 return self._list_body(rt, deleted, str(self.api.store.rv))
             raise errors.method_not_allowed()
@@ -410,6 +469,29 @@ class KubeRoutes:
             return self._object_response(req, rt, obj, 200)
         raise errors.method_not_allowed()
 
+    def _special(self, req: Request, rt: ResourceType, rp: ResourcePath) -> Response | None:
+        """Reviews (create only, never stored) and ``pods/<name>/eviction``."""
+        method = req.method.upper()
+        if rt.key in REVIEW_KINDS:
+            if rp.name is not None or rp.subresource is not None:
+                raise errors.ApiError(404, "NotFound", errors.MSG_NOT_FOUND_GENERIC)
+            if method != "POST":
+                raise errors.method_not_allowed()
+            if rt.namespaced and rp.namespace is None:
+                raise errors.method_not_allowed()
+            answer = access.review(self.api.access, rt, rp.namespace or "", read_body(req, rt))
+            return json_response(answer, 201)
+        if rt.key == "pods" and rp.subresource == "eviction" and rp.name is not None:
+            if method != "POST":
+                raise errors.method_not_allowed()
+            body = read_body(req, rt)
+            options = body.get("deleteOptions") if isinstance(body, dict) else None
+            self.api.evict(
+                rp.namespace or "", rp.name, options if isinstance(options, dict) else None
+            )
+            return json_response(access.EVICTION_DONE, 201)
+        return None
+
     def _object_response(
         self, req: Request, rt: ResourceType, obj: dict[str, Any], code: int
     ) -> Response:
@@ -424,13 +506,14 @@ class KubeRoutes:
 
     def _list(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
         label = parse_label_selector(req.args.get("labelSelector"))
-        field = parse_field_selector(req.args.get("fieldSelector"))
+        field = field_selector_for(rt.key, req.args.get("fieldSelector"))
         try:
             limit = int(req.args.get("limit") or 0)
         except ValueError:
             raise errors.bad_request("limit must be an integer") from None
+        exact = list_resource_version(req, self.api.store, limit)
         result = self.api.list(
-            rt, namespace, label, field, max(limit, 0), req.args.get("continue", "")
+            rt, namespace, label, field, max(limit, 0), req.args.get("continue", ""), exact
         )
         if wants_table(req):
             body = tables.table(
@@ -485,7 +568,7 @@ class KubeRoutes:
             key=rt.key,
             namespace=namespace if rt.namespaced else None,
             label=parse_label_selector(req.args.get("labelSelector")),
-            field=parse_field_selector(req.args.get("fieldSelector")),
+            field=field_selector_for(rt.key, req.args.get("fieldSelector")),
         )
         bookmarks = query_bool(req, "allowWatchBookmarks")
         as_table = wants_table(req)

@@ -1,10 +1,12 @@
-"""The seeded cluster: namespaces default, kube-system, kube-public, three Ready nodes and
-(optionally) the AKO CRDs. Deterministic for a given seed; written through the API like any
-client would, before any watcher exists.
+"""The seeded cluster: namespaces default, kube-system, kube-public (each with its ``default``
+ServiceAccount and ``kube-root-ca.crt`` ConfigMap, as every namespace gets them), three Ready
+nodes, optionally the ``default/kubernetes`` Service and the AKO CRDs. Deterministic for a given
+seed; written through the API like any client would, before any watcher exists.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from mock_k8s.api import Api
@@ -12,10 +14,12 @@ from mock_k8s.resources.crds import ako_crd_manifests
 
 SEED_NAMESPACES = ("default", "kube-system", "kube-public")
 NODE_COUNT = 3
+KUBERNETES_SERVICE_IP = "10.96.0.1"
 
 
-def node_manifest(index: int) -> dict[str, Any]:
+def node_manifest(index: int, kubelet_version: str = "v1.31.9") -> dict[str, Any]:
     name = f"node-{index}"
+    ident = f"{index:08x}" * 4
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -44,15 +48,37 @@ def node_manifest(index: int) -> dict[str, Any]:
                 }
             ],
             "nodeInfo": {
-                "kubeletVersion": "v1.31.9",
+                "machineID": ident,
+                "systemUUID": str(uuid.UUID(hex=ident)),
+                "bootID": f"{ident[:8]}-0000-4000-8000-{ident[:12]}",
+                "kernelVersion": "6.1.0-28-amd64",
                 "osImage": "Debian GNU/Linux 12 (bookworm)",
-                "kernelVersion": "6.1.0",
-                "containerRuntimeVersion": "containerd://1.7.0",
-                "architecture": "amd64",
+                "containerRuntimeVersion": "containerd://1.7.24",
+                "kubeletVersion": kubelet_version,
+                "kubeProxyVersion": kubelet_version,
                 "operatingSystem": "linux",
+                "architecture": "amd64",
             },
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"},
             "allocatable": {"cpu": "4", "memory": "16Gi", "pods": "110"},
+        },
+    }
+
+
+def kubernetes_service() -> dict[str, Any]:
+    """``default/kubernetes``: the API server's Service (first address of the service CIDR)."""
+    return {
+        "metadata": {
+            "name": "kubernetes",
+            "labels": {"component": "apiserver", "provider": "kubernetes"},
+        },
+        "spec": {
+            "type": "ClusterIP",
+            "clusterIP": KUBERNETES_SERVICE_IP,
+            "clusterIPs": [KUBERNETES_SERVICE_IP],
+            "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+            "sessionAffinity": "None",
         },
     }
 
@@ -60,11 +86,15 @@ def node_manifest(index: int) -> dict[str, Any]:
 def seed(api: Api, install_ako_crds: bool = True) -> None:
     ns_rt = api.registry.lookup("", "v1", "namespaces")
     node_rt = api.registry.lookup("", "v1", "nodes")
-    assert ns_rt is not None and node_rt is not None
+    svc_rt = api.registry.lookup("", "v1", "services")
+    assert ns_rt is not None and node_rt is not None and svc_rt is not None
     for ns in SEED_NAMESPACES:
         api.create(ns_rt, "", {"metadata": {"name": ns}})
+    kubelet = api.cluster.version_info["gitVersion"]
     for i in range(1, NODE_COUNT + 1):
-        api.create(node_rt, "", node_manifest(i))
+        api.create(node_rt, "", node_manifest(i, kubelet))
+    if api.cluster.kubernetes_service:
+        api.create(svc_rt, "default", kubernetes_service())
     if install_ako_crds:
         for crd in ako_crd_manifests():
             api.install_crd(crd)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mock_k8s.errors import bad_request
+from mock_k8s.errors import MSG_FIELD_LABEL, bad_request
 
 Matcher = Callable[[dict[str, Any]], bool]
 LabelPredicate = Callable[[dict[str, str]], bool]
@@ -137,3 +137,81 @@ def selector_matches(selector: dict[str, str] | None, labels: dict[str, str] | N
         return False
     labels = labels or {}
     return all(labels.get(k) == v for k, v in selector.items())
+
+
+# Field labels each built-in kind supports beyond metadata.name and metadata.namespace
+# (upstream's AddFieldLabelConversionsFor* in pkg/apis/*/v1/conversion.go); kinds not listed use
+# runtime.DefaultMetaV1FieldSelectorConversion.
+FIELD_LABELS: dict[str, frozenset[str]] = {
+    "pods": frozenset(
+        (
+            "metadata.name",
+            "metadata.namespace",
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+        )
+    ),
+    "events": frozenset(
+        (
+            "metadata.name",
+            "metadata.namespace",
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        )
+    ),
+    "nodes": frozenset(("metadata.name", "spec.unschedulable")),
+    "namespaces": frozenset(("metadata.name", "status.phase")),
+    "secrets": frozenset(("metadata.name", "metadata.namespace", "type")),
+    "services": frozenset(("metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type")),
+    "replicationcontrollers": frozenset(("metadata.name", "metadata.namespace", "status.replicas")),
+    "replicasets.apps": frozenset(("metadata.name", "metadata.namespace", "status.replicas")),
+    "jobs.batch": frozenset(("metadata.name", "metadata.namespace", "status.successful")),
+    "certificatesigningrequests.certificates.k8s.io": frozenset(
+        ("metadata.name", "spec.signerName")
+    ),
+}
+DEFAULT_FIELD_LABELS = frozenset(("metadata.name", "metadata.namespace"))
+
+
+def field_selector_labels(text: str) -> list[str]:
+    labels = []
+    for part in _split_top_level(text):
+        for op in ("!=", "==", "="):
+            if op in part:
+                labels.append(part.partition(op)[0].strip())
+                break
+    return labels
+
+
+def field_selector_for(key: str, text: str | None) -> Matcher | None:
+    """``parse_field_selector`` after upstream's check of the field labels of the kind ``key``
+    (400 ``field label not supported`` or the default conversion's message otherwise)."""
+    matcher = parse_field_selector(text)
+    if matcher is None or text is None:
+        return matcher
+    supported = FIELD_LABELS.get(key)
+    for label in field_selector_labels(text):
+        if supported is not None and label not in supported:
+            raise bad_request(MSG_FIELD_LABEL.format(label=label))
+        if supported is None and label not in DEFAULT_FIELD_LABELS:
+            raise bad_request(
+                f'"{label}" is not a known field selector: only "metadata.name", '
+                '"metadata.namespace"'
+            )
+    return matcher

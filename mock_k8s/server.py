@@ -40,9 +40,20 @@ class RunningServer:
 
 
 def start_server(
-    host: str = "127.0.0.1", port: int = 0, *, seed: int = 0, install_ako_crds: bool = True
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    seed: int = 0,
+    install_ako_crds: bool = True,
+    k8s_version: str | None = None,
+    kubernetes_service: bool = False,
 ) -> RunningServer:
-    app = create_app(seed, install_ako_crds=install_ako_crds)
+    app = create_app(
+        seed,
+        install_ako_crds=install_ako_crds,
+        k8s_version=k8s_version,
+        kubernetes_service=kubernetes_service,
+    )
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     if isinstance(server, ThreadingMixIn):
         server.daemon_threads = True  # an open watch never keeps the process alive

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mock_k8s.errors import bad_request, expired, too_large_resource_version
+from mock_k8s.errors import bad_request, expired, expired_list, too_large_resource_version
 from mock_k8s.watch import Change, Watcher, WatchFilter
 
 DEFAULT_HISTORY = 50_000
@@ -60,6 +60,29 @@ class Store:
             else:
                 keys = sorted(k for k in bucket if k[0] == namespace)
             return [bucket[k] for k in keys], self.rv
+
+    def items_at(self, key: str, namespace: str | None, rv: int) -> tuple[list[Stored], int]:
+        """The bucket as it was at ``rv``, rebuilt by undoing the newer history (410 below the
+        history's floor, as a compacted etcd answers)."""
+        with self.lock:
+            if rv >= self.rv:
+                return self.items(key, namespace)
+            if rv < self.floor:
+                raise expired_list()
+            state = dict(self._buckets.get(key, {}))
+            for change in reversed(self._history):
+                if change.rv <= rv:
+                    break
+                if change.key != key:
+                    continue
+                meta = change.obj["metadata"]
+                ident = (str(meta.get("namespace") or ""), str(meta["name"]))
+                if change.type == "ADDED" or change.old is None:
+                    state.pop(ident, None)
+                else:
+                    state[ident] = Stored(change.old, dumps(change.old))
+            keys = sorted(k for k in state if namespace is None or k[0] == namespace)
+            return [state[k] for k in keys], rv
 
     def objects(self, key: str, namespace: str | None = None) -> list[dict[str, Any]]:
         return [s.obj for s in self.items(key, namespace)[0]]

@@ -165,6 +165,13 @@ def mock_avi_command(
     "--advertise-url",
     help="server URL written to the kubeconfig (e.g. http://mock-k8s:6443 in a container)",
 )
+@click.option("--k8s-version", default="1.31", show_default=True, help="what /version reports")
+@click.option(
+    "--kubernetes-service/--no-kubernetes-service",
+    default=True,
+    show_default=True,
+    help="seed the default/kubernetes Service",
+)
 def mock_k8s_command(
     host: str,
     port: int,
@@ -172,11 +179,23 @@ def mock_k8s_command(
     seed: int,
     no_ako_crds: bool,
     advertise_url: str | None,
+    k8s_version: str,
+    kubernetes_service: bool,
 ) -> None:
     """Run the fake Kubernetes API server alone."""
     from mock_k8s.server import start_server, write_kubeconfig
 
-    server = start_server(host=host, port=port, seed=seed, install_ako_crds=not no_ako_crds)
+    try:
+        server = start_server(
+            host=host,
+            port=port,
+            seed=seed,
+            install_ako_crds=not no_ako_crds,
+            k8s_version=k8s_version,
+            kubernetes_service=kubernetes_service,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--k8s-version") from None
     click.echo(f"mock-k8s serving on {server.url}")
     if kubeconfig is not None:
         write_kubeconfig(kubeconfig, advertise_url or server.url)
@@ -210,6 +229,7 @@ _LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive
 )
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
+@click.option("--k8s-version", default="1.31", show_default=True, help="what /version reports")
 @engine_options
 def up_command(
     host: str,
@@ -221,11 +241,22 @@ def up_command(
     service_type: str,
     seed: int,
     log_level: str,
+    k8s_version: str,
     **engine_flags: Any,
 ) -> None:
     """Start the fake API server, the mock Avi controller and the engine (ako-sim's own, or the
     real AKO with --engine ako --ako-binary PATH)."""
+    import os
+
+    from mock_k8s.app import K8S_VERSION_ENV
+    from mock_k8s.discovery import version_info
     from simulator.stack import start_stack
+
+    try:
+        version_info(k8s_version)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--k8s-version") from None
+    os.environ[K8S_VERSION_ENV] = k8s_version  # read by the embedded mock_k8s app factory
 
     choice = engine_choice(**engine_flags)
     setup_logging(log_level)
