@@ -94,3 +94,35 @@ Feature: The spec's three examples share one VIP between two LoadBalancer Servic
     And the controller has exactly 2 pools
     And the controller has exactly 1 l4policyset
     And no poolgroup exists on the controller
+
+  Scenario Outline: Every spec example builds the same shared topology (<example>)
+    When I apply the example "<example>"
+    Then the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "<vip>"
+    And the Service "sharedvip-avisvc-lb1" has condition "ako.vmware.com/VipAssigned" "True"
+    And the Service "sharedvip-avisvc-lb2" has condition "ako.vmware.com/VipAssigned" "True"
+    And the Service "sharedvip-avisvc-lb1" has a Normal Event "Synced" mentioning "Added virtualservice cluster--default-shared-vip-key-1 for sharedvip-avisvc-lb1"
+    And the Service "sharedvip-avisvc-lb2" has a Normal Event "Synced" mentioning "Added virtualservice cluster--default-shared-vip-key-1 for sharedvip-avisvc-lb2"
+    And the controller has exactly 1 virtual service
+    And the virtual service "cluster--default-shared-vip-key-1" has:
+      | field                   | value                             |
+      | network_profile_ref     | System-TCP-Proxy                  |
+      | application_profile_ref | System-L4-Application             |
+      | vsvip_ref               | cluster--default-shared-vip-key-1 |
+    And the virtual service "cluster--default-shared-vip-key-1" has services "80/TCP, 80/UDP (System-UDP-Fast-Path)"
+    And the virtual service "cluster--default-shared-vip-key-1" has the L4 rules:
+      | port | protocol | pool                                                          |
+      | 80   | TCP      | cluster--default-sharedvip-avisvc-lb1-shared-vip-key-1-TCP-80 |
+      | 80   | UDP      | cluster--default-sharedvip-avisvc-lb2-shared-vip-key-1-UDP-80 |
+    And the controller has exactly 2 pools
+    And the controller has a pool named "cluster--default-sharedvip-avisvc-lb1-shared-vip-key-1-TCP-80"
+    And the controller has a pool named "cluster--default-sharedvip-avisvc-lb2-shared-vip-key-1-UDP-80"
+    And the controller has exactly 1 vsvip
+    And the vsvip "cluster--default-shared-vip-key-1" has:
+      | field                 | value |
+      | vip.0.ip_address.addr | <vip> |
+
+    Examples:
+      | example                       | vip           |
+      | shared-vip.yaml               | 100.64.196.61 |
+      | shared-vip-static-ip.yaml     | 100.64.196.75 |
+      | shared-vip-ip-annotation.yaml | 100.64.196.75 |
