@@ -46,13 +46,18 @@ def _envelope(data: bytes) -> Any:
 def peek(data: bytes) -> tuple[str, str]:
     """(apiVersion, kind) named by a body's envelope."""
     unknown = _envelope(data)
-    return unknown.f1.f1, unknown.f1.f2
+    api_version, kind = unknown.f1.f1, unknown.f1.f2
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        raise ProtobufError("typeMeta is not valid UTF-8")
+    return api_version, kind
 
 
 def decode(data: bytes) -> dict[str, Any]:
     """The JSON object of a protobuf body (kind and apiVersion from its envelope)."""
     unknown = _envelope(data)
     api_version, kind = unknown.f1.f1, unknown.f1.f2
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        raise ProtobufError("typeMeta is not valid UTF-8")
     if not kind:
         raise ProtobufError(f"Object 'Kind' is missing in '{api_version}'")
     if unknown.f3:
@@ -68,6 +73,8 @@ def decode(data: bytes) -> dict[str, Any]:
         body = tojson.to_json(msg, model)
     except (WireError, tojson.DecodeError) as exc:
         raise ProtobufError(str(exc) or "bad wire data") from None
+    except UnicodeDecodeError as exc:
+        raise ProtobufError(f"a string field is not valid UTF-8: {exc}") from None
     out: dict[str, Any] = {"kind": kind, "apiVersion": api_version}
     out.update(body)
     return out

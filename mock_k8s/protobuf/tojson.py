@@ -47,7 +47,7 @@ def _raw(msg: Any) -> Any:
         return None
     try:
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(f"raw field is not JSON: {exc}") from exc
 
 
@@ -55,9 +55,19 @@ def _is_zero_time(msg: Any) -> bool:
     return not msg.HasField("f1") and not msg.HasField("f2")
 
 
+def _text(value: Any) -> str:
+    """A proto2 string with invalid UTF-8 comes back as bytes: Go keeps such bytes and its JSON
+    encoder writes U+FFFD for them, so do the same."""
+    if type(value) is str:
+        return value
+    return bytes(value).decode("utf-8", "replace")
+
+
 def _converter(fld: schema.Field) -> Callable[[Any], Any]:
     kind = fld.kind
-    if kind in ("string", "int", "bool", "float"):
+    if kind == "string":
+        return _text
+    if kind in ("int", "bool", "float"):
         return lambda v: v
     if kind == "bytes":
         return lambda v: base64.b64encode(v).decode()
@@ -68,15 +78,15 @@ def _converter(fld: schema.Field) -> Callable[[Any], Any]:
         micro = kind == "microtime"
         return lambda v: _time(v, micro)
     if kind == "intstr":
-        return lambda v: v.f3 if v.f1 == 1 else v.f2
+        return lambda v: _text(v.f3) if v.f1 == 1 else v.f2
     if kind == "quantity":
-        return lambda v: v.f1 if v.HasField("f1") else "0"
+        return lambda v: _text(v.f1) if v.HasField("f1") else "0"
     if kind == "raw":
         return _raw
     if kind == "empty":
         return lambda v: {}
     if kind == "extra":
-        return lambda v: list(v.f1)
+        return lambda v: [_text(s) for s in v.f1]
     props = schema.SCHEMA_PROPS
     if kind == "orarray":
         return lambda v: (
@@ -88,7 +98,9 @@ def _converter(fld: schema.Field) -> Callable[[Any], Any]:
         return lambda v: to_json(v.f2, props) if v.HasField("f2") else bool(v.f1)
     if kind == "orstrings":
         return lambda v: (
-            list(v.f2) if len(v.f2) else (to_json(v.f1, props) if v.HasField("f1") else None)
+            [_text(s) for s in v.f2]
+            if len(v.f2)
+            else (to_json(v.f1, props) if v.HasField("f1") else None)
         )
     raise schema.SchemaError(f"no converter for {kind}")
 
@@ -108,20 +120,20 @@ def _handler(f: schema.Field) -> Handler:
     if f.container == "map":
 
         def put_map(out: dict[str, Any], value: Any) -> None:
-            out[name] = {k: conv(v) for k, v in value.items()}
+            out[name] = {_text(k): conv(v) for k, v in value.items()}
 
         return put_map
     if f.kind in _ZERO_SCALARS and not f.pointer:
         if f.always:
 
             def put_scalar(out: dict[str, Any], value: Any) -> None:
-                out[name] = value
+                out[name] = conv(value)
 
             return put_scalar
 
         def put_nonzero(out: dict[str, Any], value: Any) -> None:
             if value:
-                out[name] = value
+                out[name] = conv(value)
 
         return put_nonzero
     if f.kind == "bytes" and not f.pointer and not f.always:

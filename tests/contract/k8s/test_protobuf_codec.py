@@ -6,10 +6,13 @@ managedFields, proto2 presence) comes out right, and encode/decode round-trips e
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mock_k8s import protobuf
 from mock_k8s.protobuf import kinds, numbers, schema
@@ -520,3 +523,38 @@ def test_every_served_kind_builds_and_round_trips_an_empty_object() -> None:
 
 def _all_kinds() -> list[tuple[str, str]]:
     return [(api_version, kind) for api_version, group in kinds._KINDS.items() for kind in group]
+
+
+# ---- mutated bytes: a decoded object or a ProtobufError, nothing else ------------------------
+
+MUTATION_BASES = [protobuf.encode(s) for s in SAMPLES]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(MUTATION_BASES),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["set", "delete", "insert"]), st.integers(4), st.integers(0, 255)
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_mutated_bytes_decode_or_raise_a_protobuf_error(
+    base: bytes, edits: list[tuple[str, int, int]]
+) -> None:
+    data = bytearray(base)
+    for op, pos, byte in edits:
+        at = 4 + pos % max(1, len(data) - 4)
+        if op == "set" and at < len(data):
+            data[at] = byte
+        elif op == "delete" and at < len(data):
+            del data[at]
+        else:
+            data.insert(at, byte)
+    try:
+        out = protobuf.decode(bytes(data))
+    except protobuf.ProtobufError:
+        return
+    json.dumps(out)  # whatever decodes is plain JSON (no bytes, no message objects)
