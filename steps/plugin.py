@@ -14,6 +14,7 @@ summary: each scenario is *same*, *differs as documented* or *differs unexpected
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # mock_avi serves a self-signed certificate under --engine ako (AKO speaks only HTTPS)
     config.addinivalue_line("filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning")
     config.stash[_RESULTS] = {}
+    _CONFIG[:] = [config]
 
 
 _RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
+_CONFIG: list[pytest.Config] = []
+CONFORMANCE = "ako_sim_conformance"
 
 
 def _engine(config: pytest.Config) -> str:
@@ -129,6 +133,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if tags and item.get_closest_marker("bdd") is not None:
             reason = "; ".join(f"{t}: {DEVIATIONS.get(t, '?')}" for t in tags)
             item.add_marker(pytest.mark.xfail(reason=f"documented deviation ({reason})"))
+
+
+_GHERKIN = pytest.StashKey[tuple[str, str]]()
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    filename = str(getattr(feature, "filename", "") or "")
+    if "/features/" in filename:
+        filename = filename.rsplit("/features/", 1)[1]
+    request.node.stash[_GHERKIN] = (filename, str(getattr(scenario, "name", "") or ""))
+
+
+def _gherkin(item: pytest.Item) -> tuple[str, str]:
+    """(feature file relative to features/, scenario name) of a pytest-bdd item."""
+    return item.stash.get(_GHERKIN, ("", ""))
 
 
 def classify(passed: bool, deviations: list[str]) -> str:
@@ -154,21 +173,80 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             text = str(report.longrepr)
             lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("E ")]
             first_line = (lines[0][2:].strip() if lines else text.strip().splitlines()[-1])[:300]
-        item.config.stash[_RESULTS][item.nodeid] = {
-            "scenario": item.name,
-            "feature": str(getattr(item, "fspath", "")),
+        observed = {} if passed else observe(item)
+        result = {
+            "observed": observed,
+            "scenario": _gherkin(item)[1] or item.name,
+            "feature": _gherkin(item)[0] or str(getattr(item, "fspath", "")),
             "tags": sorted(m.name for m in item.iter_markers()),
             "deviations": tags,
             "result": classify(passed, tags),
             "failure": first_line,
             "engine": _engine(item.config),
         }
+        report.user_properties.append((CONFORMANCE, result))  # reaches the xdist controller
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name == CONFORMANCE and _CONFIG:
+            _CONFIG[0].stash[_RESULTS][report.nodeid] = dict(value)  # type: ignore[arg-type]
+
+
+def _message(line: str) -> str:
+    """A log line without its time and caller (AKO's zap lines are tab-separated)."""
+    parts = line.split("\t")
+    text = parts[-1] if len(parts) >= 3 else line
+    return text.split(": ", 1)[-1] if text.startswith(("WARNING ", "ERROR ")) else text
+
+
+def observe(item: pytest.Item) -> dict[str, Any]:
+    """What the engine did in a scenario that failed: its warnings and errors (distinct, last
+    few), each Service's external IPs, and the owned VSs with their VIPs. Best effort."""
+    scenario = getattr(item, "funcargs", {}).get("bdd_scenario")
+    if scenario is None:
+        return {}
+    observed: dict[str, Any] = {}
+    try:
+        seen: dict[str, None] = {}
+        for line in scenario.engine.logs.lines(logging.WARNING):
+            seen[_message(line)[:240]] = None
+        observed["log"] = list(seen)[-4:]
+    except Exception as exc:  # the report must never fail the run
+        observed["log"] = [f"(log unavailable: {exc})"]
+    try:
+        services = {}
+        for svc in scenario.kube.services("default"):
+            ingress = (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") or []
+            if (svc.get("spec") or {}).get("type") == "LoadBalancer":
+                ips = ",".join(str(i.get("ip")) for i in ingress) or "<pending>"
+                services[svc["metadata"]["name"]] = ips
+        observed["services"] = services
+    except Exception as exc:
+        observed["services"] = {"?": f"unavailable: {exc}"}
+    try:
+        vips = {
+            vip.get("name"): [
+                str((v.get("ip_address") or {}).get("addr")) for v in vip.get("vip") or []
+            ]
+            for vip in scenario.avi.list("vsvip")
+        }
+        observed["virtualservices"] = {
+            vs.get("name"): {
+                "vip": vips.get(str(vs.get("vsvip_ref", "")).rsplit("#", 1)[-1], []),
+                "ports": sorted({int(p.get("port", 0)) for p in vs.get("services") or []}),
+            }
+            for vs in scenario.avi.list("virtualservice")
+        }
+    except Exception as exc:
+        observed["virtualservices"] = {"?": f"unavailable: {exc}"}
+    return observed
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     results = config.stash.get(_RESULTS, {})
-    if not results:
+    if not results or hasattr(config, "workerinput"):
         return
     engine = _engine(config)
     counts = {SAME: 0, DOCUMENTED: 0, UNEXPECTED: 0}
