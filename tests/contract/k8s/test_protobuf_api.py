@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mock_k8s import protobuf
 from mock_k8s.server import RunningServer
@@ -193,3 +195,27 @@ def test_bad_bytes_are_a_clear_400_and_store_nothing(api: Api, body: bytes, mess
     assert status["reason"] == "BadRequest"
     assert status["message"].startswith(message)
     assert api("GET", SERVICES).json()["items"] == before
+
+
+SERVICE_BODY = protobuf.encode(lb_service("fuzz"))
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(edits=st.lists(st.tuples(st.integers(4), st.integers(0, 255)), min_size=1, max_size=3))
+def test_mutated_service_bodies_never_500_nor_break_a_later_list(
+    api: Api, edits: list[tuple[int, int]]
+) -> None:
+    data = bytearray(SERVICE_BODY)
+    for pos, byte in edits:
+        data[4 + pos % (len(data) - 4)] = byte
+    resp = send(api, "POST", SERVICES, bytes(data))
+    assert resp.status_code < 500, resp.text
+    listed = api("GET", SERVICES)
+    assert listed.status_code == 200
+    for item in listed.json()["items"]:
+        name = item["metadata"]["name"]
+        assert api("DELETE", f"{SERVICES}/{name}").status_code < 500
