@@ -5,6 +5,7 @@
 #   docker build --build-arg BASE_IMAGE="$(.ci/base-image)" -t ako-sim:latest .
 ARG BASE_IMAGE=python:3.11-slim
 FROM ${BASE_IMAGE}
+LABEL io.ako-sim.image="ako-sim"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

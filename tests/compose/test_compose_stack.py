@@ -256,6 +256,8 @@ def test_compose_stack_shows_the_shared_vip_with_backends(stack: Stack, tmp_path
     # down -v: nothing of the project is left.
     stack.compose("down", "-v", "--remove-orphans", timeout=300)
     assert stack.leftovers() == []
+    # Earlier builds of ako-sim:latest, untagged by this one, would pile up run after run.
+    run(["docker", "image", "prune", "--force", "--filter", "label=io.ako-sim.image=ako-sim"])
 
 
 def show_dashboard(url: str, servers: dict[str, list[str]]) -> None:
