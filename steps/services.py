@@ -190,7 +190,7 @@ def service_has_no_event(
 
 _CONDITION = (
     rf'the Service "(?P<name>[^"]+)"{NS} has condition "(?P<cond_type>[^"]+)" "(?P<status>[^"]+)"'
-    r'(?: mentioning "(?P<fragment>[^"]*)")?'
+    r'(?: with reason "(?P<reason>[^"]+)")?(?: mentioning "(?P<fragment>[^"]*)")?'
 )
 
 
@@ -204,6 +204,7 @@ def service_has_condition(
     namespace: str | None,
     cond_type: str,
     status: str,
+    reason: str | None,
     fragment: str | None,
 ) -> None:
     service = kube.service(name, _ns(namespace))
@@ -215,6 +216,11 @@ def service_has_condition(
         f"Service {name} condition {cond_type} is {condition.get('status')}, "
         f"expected {status}: {condition}"
     )
+    if reason is not None:
+        assert condition.get("reason") == reason, (
+            f"Service {name} condition {cond_type} has reason {condition.get('reason')!r}, "
+            f"expected {reason!r}: {condition}"
+        )
     if fragment is not None:
         assert fragment in str(condition.get("message", "")), (
             f"condition {cond_type} of {name} does not mention {fragment!r}: "
@@ -226,6 +232,7 @@ _CRD_STATUS = (
     r'the (?P<kind>AviInfraSetting|L4Rule) "(?P<name>[^"]+)"'
     r'(?: in namespace "(?P<namespace>[^"]+)")?'
     r' has status "(?P<status>[^"]+)"'
+    r'(?: mentioning "(?P<fragment>[^"]*)")?'
 )
 _CRD_VERSIONS = {"AviInfraSetting": "ako.vmware.com/v1beta1", "L4Rule": "ako.vmware.com/v1alpha2"}
 
@@ -234,8 +241,15 @@ _CRD_VERSIONS = {"AviInfraSetting": "ako.vmware.com/v1beta1", "L4Rule": "ako.vmw
 @then(parsers.re(_CRD_STATUS))
 @then_eventually
 def crd_has_status(
-    engine: EngineDriver, kube: KubeDriver, kind: str, name: str, namespace: str | None, status: str
+    engine: EngineDriver,
+    kube: KubeDriver,
+    kind: str,
+    name: str,
+    namespace: str | None,
+    status: str,
+    fragment: str | None,
 ) -> None:
+    """``status.status`` of the CRD; ``mentioning`` checks ``status.error``."""
     scope = None if kind == "AviInfraSetting" else _ns(namespace)
     obj = kube.get(_CRD_VERSIONS[kind], kind, name, scope)
     assert obj is not None, f"{kind} {name} does not exist"
@@ -243,6 +257,9 @@ def crd_has_status(
     assert got == status, (
         f"{kind} {name} has status {got!r}, expected {status!r}: {obj.get('status')}"
     )
+    if fragment is not None:
+        error = str((obj.get("status") or {}).get("error", ""))
+        assert fragment in error, f"{kind} {name}: status.error {error!r} lacks {fragment!r}"
 
 
 @given(

@@ -21,7 +21,7 @@ Feature: AviInfraSetting on a shared VIP
 
   Scenario: An AviInfraSetting naming an SE group the controller lacks is rejected
     Given the AviInfraSetting "bad-infra" with SE group "No-Such-Group" and VIP network "vip-network"
-    Then the AviInfraSetting "bad-infra" has status "Rejected"
+    Then the AviInfraSetting "bad-infra" has status "Rejected" mentioning "No-Such-Group"
     When I create the Services:
       | name | shared-vip | ports  | infra     |
       | lb1  | key-1      | 80/TCP | bad-infra |
@@ -30,7 +30,7 @@ Feature: AviInfraSetting on a shared VIP
     And the virtual service "cluster--default-key-1" has:
       | field        | value         |
       | se_group_ref | Default-Group |
-    And the Service "lb1" has a Warning Event mentioning "bad-infra"
+    And the Service "lb1" has a Warning Event "AviInfraSettingNotApplied" mentioning "bad-infra"
 
   Scenario: A missing AviInfraSetting falls back to the defaults with a warning
     When I create the Services:

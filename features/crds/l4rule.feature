@@ -53,7 +53,7 @@ Feature: L4Rule on a shared VIP, and its SSL exception
       """
       applicationProfileRef: No-Such-Profile
       """
-    Then the L4Rule "bad-rule" has status "Rejected"
+    Then the L4Rule "bad-rule" has status "Rejected" mentioning "No-Such-Profile"
     When I create the Services:
       | name | shared-vip | ports  | l4rule   |
       | lb1  | key-1      | 80/TCP | bad-rule |
@@ -79,6 +79,7 @@ Feature: L4Rule on a shared VIP, and its SSL exception
     Then the Services "lb1, lb2" show EXTERNAL-IP "<pending>"
     And no virtualservice exists on the controller
     And the Service "lb1" has a Warning Event "SharedVipMisconfigured" mentioning "ssl-rule"
+    And the Service "lb1" has condition "ako.vmware.com/VipAssigned" "False" with reason "SharedVipMisconfigured" mentioning "SSL"
     And the Service "lb2" has condition "ako.vmware.com/VipAssigned" "False"
 
   Scenario: An L4Rule with enableSsl on a single Service is applied

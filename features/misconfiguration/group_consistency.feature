@@ -27,7 +27,7 @@ Feature: Members of a group must carry the same AviInfraSetting, L4Rule and clas
     And the engine logged an error containing "<log>"
     And the Service "lb1" has a Warning Event "SharedVipMisconfigured"
     And the Service "lb2" has a Warning Event "SharedVipMisconfigured"
-    And the Service "lb2" has condition "ako.vmware.com/VipAssigned" "False"
+    And the Service "lb2" has condition "ako.vmware.com/VipAssigned" "False" with reason "SharedVipMisconfigured"
 
     Examples:
       | what                         | column | first   | second  | log                                                                                  |
