@@ -15,9 +15,9 @@ import copy
 from typing import Any
 
 from mock_k8s.controllers.endpointslices import _resolve_port
+from mock_k8s.controllers.members import ServiceMembers
 from mock_k8s.controllers.podutil import now_rfc3339, pod_ready
 from mock_k8s.errors import ApiError
-from mock_k8s.selectors import selector_matches
 from mock_k8s.watch import Change
 
 KEY = "endpoints"
@@ -29,21 +29,19 @@ CONTROLLER = "endpoint-controller"
 class EndpointsController:
     def __init__(self, api: Any) -> None:
         self.api = api
+        self.members = ServiceMembers()
+
+    def rebuild(self) -> None:
+        self.members.rebuild(self.api.store.objects("services"), self.api.store.objects("pods"))
 
     def handle(self, changes: list[Change]) -> None:
         todo: dict[tuple[str, str], None] = {}
         for ch in changes:
             meta = ch.obj.get("metadata", {})
             ns = str(meta.get("namespace", ""))
-            if ch.key == "services":
-                todo[(ns, str(meta["name"]))] = None
-            elif ch.key == "pods":
-                labels_new = meta.get("labels") or {}
-                labels_old = ((ch.old or {}).get("metadata") or {}).get("labels") or {}
-                for svc in self.api.store.objects("services", ns):
-                    sel = (svc.get("spec") or {}).get("selector")
-                    if selector_matches(sel, labels_new) or selector_matches(sel, labels_old):
-                        todo[(ns, str(svc["metadata"]["name"]))] = None
+            if ch.key in ("services", "pods"):
+                for key in self.members.observe(ch):
+                    todo[key] = None
         for ns, name in todo:
             self.sync(ns, name)
 
@@ -61,7 +59,7 @@ class EndpointsController:
             return
         if not selector or spec.get("type") == "ExternalName":
             return
-        subsets = self._subsets(namespace, spec)
+        subsets = self._subsets(namespace, name, spec)
         labels = dict(svc["metadata"].get("labels") or {})
         labels[MANAGED_BY] = CONTROLLER
         if current is not None:
@@ -95,15 +93,13 @@ class EndpointsController:
         with contextlib.suppress(ApiError):
             self.api.create(rt, namespace, body)
 
-    def _subsets(self, namespace: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
-        selector = spec.get("selector")
+    def _subsets(self, namespace: str, name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
         groups: dict[tuple[tuple[str, str, int], ...], dict[str, list[dict[str, Any]]]] = {}
-        for pod in self.api.store.objects("pods", namespace):
-            meta = pod["metadata"]
-            if meta.get("deletionTimestamp") or not selector_matches(
-                selector, meta.get("labels") or {}
-            ):
+        for pod_name in self.members.pods_of(namespace, name):
+            pod = self.api.store.get("pods", namespace, pod_name)
+            if pod is None or pod["metadata"].get("deletionTimestamp"):
                 continue
+            meta = pod["metadata"]
             status = pod.get("status") or {}
             ip = status.get("podIP")
             if not ip or status.get("phase") in ("Succeeded", "Failed"):

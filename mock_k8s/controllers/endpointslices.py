@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from mock_k8s.controllers.members import ServiceMembers
 from mock_k8s.errors import ApiError
-from mock_k8s.selectors import selector_matches
 from mock_k8s.watch import Change
 
 SLICE_KEY = "endpointslices.discovery.k8s.io"
@@ -53,10 +53,12 @@ class EndpointSliceController:
         self.api = api
         # (namespace, service) -> names of the slices this controller manages for it
         self._index: dict[tuple[str, str], set[str]] = {}
+        self.members = ServiceMembers()
 
     def rebuild(self) -> None:
         """Re-read the managed slices from the store (after a reset or a state load)."""
         self._index.clear()
+        self.members.rebuild(self.api.store.objects("services"), self.api.store.objects("pods"))
         for s in self.api.store.objects(SLICE_KEY):
             self._note(s, deleted=False)
 
@@ -80,15 +82,8 @@ class EndpointSliceController:
                 if ch.old is not None:
                     self._note(ch.old, deleted=True)
                 self._note(ch.obj, deleted=ch.type == "DELETED")
-            elif ch.key == "services":
-                todo.add((ns, meta["name"]))
-            elif ch.key == "pods":
-                labels_new = meta.get("labels") or {}
-                labels_old = ((ch.old or {}).get("metadata") or {}).get("labels") or {}
-                for svc in self.api.store.objects("services", ns):
-                    sel = (svc.get("spec") or {}).get("selector")
-                    if selector_matches(sel, labels_new) or selector_matches(sel, labels_old):
-                        todo.add((ns, svc["metadata"]["name"]))
+            elif ch.key in ("services", "pods"):
+                todo |= self.members.observe(ch)
         for ns, name in sorted(todo):
             self.sync(ns, name)
 
@@ -158,10 +153,11 @@ class EndpointSliceController:
         if not selector or spec.get("type") == "ExternalName":
             return {}
         groups: dict[tuple[str, tuple[tuple[str, str, int], ...]], list[dict[str, Any]]] = {}
-        for pod in self.api.store.objects("pods", namespace):
-            meta = pod["metadata"]
-            if not selector_matches(selector, meta.get("labels") or {}):
+        for pod_name in self.members.pods_of(namespace, name):
+            pod = self.api.store.get("pods", namespace, pod_name)
+            if pod is None:
                 continue
+            meta = pod["metadata"]
             if meta.get("deletionTimestamp"):
                 continue
             ip = (pod.get("status") or {}).get("podIP")

@@ -301,8 +301,7 @@ class Kubelet:
         if status == pod.get("status"):
             run.status = pod.get("status")
             return
-        new = copy.deepcopy(pod)
-        new["status"] = status
+        new = {**pod, "status": status}  # the API copies what it stores
         rt = self.api.registry.lookup("", "v1", "pods")
         run.status = status  # controllers may run inside the update: this write is ours
         try:

@@ -4,11 +4,12 @@ Filters, in upstream's words: NodeUnschedulable ("node(s) were unschedulable", a
 node), NodeAffinity ("node(s) didn't match Pod's node affinity/selector": ``nodeSelector`` and
 required ``nodeAffinity`` terms with matchExpressions on labels and matchFields on
 ``metadata.name``), TaintToleration ("node(s) had untolerated taint {key: value}", for
-NoSchedule and NoExecute taints; a NotReady node carries ``node.kubernetes.io/unreachable``).
-Among the nodes left it spreads: the one with the fewest Pods, then by name. A Pod that fits
-nowhere stays Pending with ``PodScheduled=False`` (reason Unschedulable) and a Warning
-``FailedScheduling`` Event with the real scheduler's text, and is tried again whenever a node
-changes. Pods that name a node (``spec.nodeName``) or another scheduler are not touched.
+NoSchedule and NoExecute taints; a NotReady node carries ``node.kubernetes.io/unreachable``),
+NodeResourcesFit ("Too many pods", past the node's ``allocatable.pods``). Among the nodes left
+it spreads: the one with the fewest Pods, then by name. A Pod that fits nowhere stays Pending
+with ``PodScheduled=False`` (reason Unschedulable) and a Warning ``FailedScheduling`` Event
+with the real scheduler's text, and is tried again whenever a node changes or a Pod goes.
+Pods that name a node (``spec.nodeName``) or another scheduler are not touched.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mock_k8s.watch import Change
 R_UNSCHEDULABLE = "node(s) were unschedulable"
 R_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 R_TAINT = "node(s) had untolerated taint {{{key}: {value}}}"
+R_TOO_MANY = "Too many pods"
 
 
 def _tolerates(tolerations: list[Any], taint: dict[str, Any]) -> bool:
@@ -104,7 +106,16 @@ def matches_node(pod: dict[str, Any], node: dict[str, Any]) -> bool:
     return False
 
 
-def filter_reason(pod: dict[str, Any], node: dict[str, Any]) -> str | None:
+def max_pods(node: dict[str, Any]) -> int:
+    """``status.allocatable.pods`` (110, the kubelet's default, when not given)."""
+    value = ((node.get("status") or {}).get("allocatable") or {}).get("pods", 110)
+    try:
+        return int(str(value))
+    except ValueError:
+        return 110
+
+
+def filter_reason(pod: dict[str, Any], node: dict[str, Any], pods_on_node: int = 0) -> str | None:
     """Why ``node`` cannot take ``pod`` (upstream's text), or None when it fits."""
     if (node.get("spec") or {}).get("unschedulable"):
         tolerations = (pod.get("spec") or {}).get("tolerations") or []
@@ -116,6 +127,8 @@ def filter_reason(pod: dict[str, Any], node: dict[str, Any]) -> str | None:
     taint = untolerated_taint(pod, node)
     if taint is not None:
         return R_TAINT.format(key=taint.get("key", ""), value=taint.get("value", ""))
+    if pods_on_node >= max_pods(node):
+        return R_TOO_MANY
     return None
 
 
@@ -193,7 +206,7 @@ class Scheduler:
         for node in nodes:
             if node["metadata"].get("deletionTimestamp"):
                 continue
-            why = filter_reason(pod, node)
+            why = filter_reason(pod, node, counts.get(node["metadata"]["name"], 0))
             if why is None:
                 fits.append(node)
             else:
@@ -208,8 +221,7 @@ class Scheduler:
         node_name = best["metadata"]["name"]
         self._unschedulable.pop(ident, None)
         rt = self.api.registry.lookup("", "v1", "pods")
-        new = copy.deepcopy(pod)
-        new["spec"]["nodeName"] = node_name
+        new = {**pod, "spec": {**pod["spec"], "nodeName": node_name}}  # the API copies it
         try:
             self.api.update(rt, ident[0], ident[1], new, expect_rv=False)
         except ApiError:

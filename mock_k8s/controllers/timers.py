@@ -10,12 +10,14 @@ inside the write that asked for it. Never touches the API itself: callbacks do.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -88,8 +90,14 @@ class ManualClock(Clock):
 class Timers:
     """One heap of ``(due, seq, key, callback)``; a key has at most one pending timer."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        batch: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
         self.clock = clock or Clock()
+        # wraps each run of due callbacks (the API defers its controllers to the end of it)
+        self.batch = batch or contextlib.nullcontext
         self._heap: list[tuple[float, int, Hashable]] = []
         self._pending: dict[Hashable, tuple[int, Callable[[], None]]] = {}
         self._seq = itertools.count()
@@ -146,11 +154,14 @@ class Timers:
         """Run every callback that is due now (in due order); return how many ran."""
         with self._cond:
             due = self._pop_due()
-        for callback in due:
-            try:
-                callback()
-            except Exception:  # a timer must never kill the thread
-                log.exception("workload timer failed")
+        if not due:
+            return 0
+        with self.batch():
+            for callback in due:
+                try:
+                    callback()
+                except Exception:  # a timer must never kill the thread
+                    log.exception("workload timer failed")
         return len(due)
 
     def _ensure_thread(self) -> None:

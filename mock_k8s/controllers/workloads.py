@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mock_k8s.controllers.daemonsets import DaemonSetController
@@ -36,7 +38,7 @@ class WorkloadControllers:
         self.api = api
         self.settings = settings or WorkloadSettings()
         self._initial = WorkloadSettings(**self.settings.as_dict())
-        self.timers = Timers(clock)
+        self.timers = Timers(clock, self.deferred)
         self.owners = OwnerIndex()
         self.gc = GarbageCollector(api, self.owners)
         self.deployments = DeploymentController(self)
@@ -65,6 +67,24 @@ class WorkloadControllers:
                 self.owners.observe(key, obj, deleted=False)
         self.scheduler.rebuild()
         self.kubelet.rebuild()
+        self.endpoints.rebuild()
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold the API lock and run the controllers once, after a batch of timer callbacks
+        (1,000 Pods coming Ready together cost one round, not 1,000). Uses the API's own
+        re-entrancy flag: writes made inside are queued as during any controller round."""
+        api = self.api
+        with api.lock:
+            if getattr(api, "_in_controllers", False):
+                yield
+                return
+            api._in_controllers = True
+            try:
+                yield
+            finally:
+                api._in_controllers = False
+                api._run_controllers()
 
     def handle(self, changes: list[Change]) -> None:
         for ch in changes:

@@ -1,0 +1,117 @@
+"""Which Pods each Service selects, kept up to date from the changes (an index, no API calls).
+
+The Endpoints and EndpointSlice controllers ask it for the Pods of one Service instead of
+scanning every Pod of the namespace, and for the Services a changed Pod concerns instead of
+matching every Service's selector against it: with 1,000 Pods that is the difference between
+a write costing microseconds or milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_k8s.selectors import selector_matches
+from mock_k8s.watch import Change
+
+Key = tuple[str, str]  # (namespace, name)
+
+
+class ServiceMembers:
+    def __init__(self) -> None:
+        self._selectors: dict[str, dict[str, dict[str, str]]] = {}  # ns -> service -> selector
+        self._members: dict[Key, set[str]] = {}  # service -> pod names
+        self._pod_labels: dict[Key, dict[str, str]] = {}  # pod -> labels
+        # (namespace, labels) -> the Services selecting them (Pods of a workload share labels)
+        self._memo: dict[tuple[str, frozenset[tuple[str, str]]], frozenset[str]] = {}
+
+    def clear(self) -> None:
+        self._memo.clear()
+        self._selectors.clear()
+        self._members.clear()
+        self._pod_labels.clear()
+
+    def rebuild(self, services: list[dict[str, Any]], pods: list[dict[str, Any]]) -> None:
+        self.clear()
+        for pod in pods:
+            self._set_pod(pod)
+        for svc in services:
+            self._set_service(svc)
+
+    def observe(self, ch: Change) -> set[Key]:
+        """Update the index; return the Services whose members may have changed."""
+        meta = ch.obj.get("metadata") or {}
+        ns, name = str(meta.get("namespace") or ""), str(meta.get("name"))
+        if ch.key == "services":
+            if ch.type == "DELETED":
+                self._memo.clear()
+                self._selectors.get(ns, {}).pop(name, None)
+                self._members.pop((ns, name), None)
+            else:
+                self._set_service(ch.obj)
+            return {(ns, name)}
+        if ch.key != "pods":
+            return set()
+        before = self._services_of(ns, self._pod_labels.get((ns, name)))
+        if ch.type == "DELETED":
+            self._pod_labels.pop((ns, name), None)
+            for svc in before:
+                self._members.get((ns, svc), set()).discard(name)
+            return {(ns, s) for s in before}
+        self._set_pod(ch.obj)
+        after = self._services_of(ns, self._pod_labels.get((ns, name)))
+        for svc in before - after:
+            self._members.get((ns, svc), set()).discard(name)
+        for svc in after:
+            self._members.setdefault((ns, svc), set()).add(name)
+        return {(ns, s) for s in before | after}
+
+    def pods_of(self, namespace: str, service: str) -> list[str]:
+        return sorted(self._members.get((namespace, service), ()))
+
+    def _services_of(self, ns: str, labels: dict[str, str] | None) -> set[str]:
+        if labels is None:
+            return set()
+        try:
+            memo_key: tuple[str, frozenset[tuple[str, str]]] | None = (
+                ns,
+                frozenset(labels.items()),
+            )
+        except TypeError:  # a loaded label value that is not hashable
+            memo_key = None
+        found = self._memo.get(memo_key) if memo_key is not None else None
+        if found is None:
+            found = frozenset(
+                svc
+                for svc, sel in self._selectors.get(ns, {}).items()
+                if selector_matches(sel, labels)
+            )
+            if memo_key is not None:
+                self._memo[memo_key] = found
+        return set(found)
+
+    def _set_pod(self, pod: dict[str, Any]) -> None:
+        meta = pod.get("metadata") or {}
+        labels = meta.get("labels")
+        self._pod_labels[(str(meta.get("namespace") or ""), str(meta.get("name")))] = (
+            dict(labels) if isinstance(labels, dict) else {}
+        )
+
+    def _set_service(self, svc: dict[str, Any]) -> None:
+        meta = svc.get("metadata") or {}
+        ns, name = str(meta.get("namespace") or ""), str(meta.get("name"))
+        selector = (svc.get("spec") or {}).get("selector")
+        if not isinstance(selector, dict) or not selector:
+            if name in self._selectors.get(ns, {}):
+                self._memo.clear()
+            self._selectors.get(ns, {}).pop(name, None)
+            self._members.pop((ns, name), None)
+            return
+        if self._selectors.get(ns, {}).get(name) == selector and (ns, name) in self._members:
+            return  # a status write or a label change: the members stay
+        self._memo.clear()
+        self._selectors.setdefault(ns, {})[name] = dict(selector)
+        self._members[(ns, name)] = {
+            pod
+            for (pns, pod), labels in self._pod_labels.items()
+            if pns == ns and selector_matches(selector, labels)
+        }
