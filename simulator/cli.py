@@ -345,9 +345,11 @@ def engine_command(log_level: str, **flags: Any) -> None:
 def _register_commands() -> None:
     from simulator import runner
     from simulator.commands import register
+    from simulator.commands.nodes import node
 
     register(main)
     runner.register(main)
+    main.add_command(node)
 
 
 _register_commands()
