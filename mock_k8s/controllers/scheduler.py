@@ -188,7 +188,7 @@ class Scheduler:
             return False
         if spec.get("schedulerName", "default-scheduler") != "default-scheduler":
             return False
-        return (pod.get("status") or {}).get("phase", "Pending") == "Pending"
+        return bool((pod.get("status") or {}).get("phase", "Pending") == "Pending")
 
     def _pod_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

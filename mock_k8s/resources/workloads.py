@@ -124,7 +124,7 @@ def selector_matches_full(sel: dict[str, Any], labels: dict[str, Any]) -> bool:
     for expr in sel.get("matchExpressions") or []:
         if not isinstance(expr, dict):
             return False
-        key, op = expr.get("key"), expr.get("operator")
+        key, op = str(expr.get("key")), expr.get("operator")
         values = expr.get("values") or []
         if op == "In" and labels.get(key) not in values:
             return False
