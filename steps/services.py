@@ -286,3 +286,18 @@ def footprint_as_noted(engine: EngineDriver, kube: KubeDriver, noted_footprint: 
         assert not changed, f"Services or their Events changed: {changed}"
 
     expect_steady(engine, check)
+
+
+@then(parsers.re(rf'the Service "(?P<name>[^"]+)"{NS} has exactly the Events "(?P<events>[^"]*)"'))
+@then_eventually
+def service_has_exactly_events(
+    engine: EngineDriver, kube: KubeDriver, name: str, namespace: str | None, events: str
+) -> None:
+    """``Warning SharedVipIgnored, Normal Synced``: type and reason of every Event of the
+    Service, in any order (a repeated Event counts once: it bumps its count)."""
+    expected = sorted(split_list(events))
+    found = kube.events_for(name, _ns(namespace))
+    actual = sorted(f"{e.get('type')} {e.get('reason')}" for e in found)
+    assert actual == expected, f"Service {name}: expected Events {expected}, found:\n  " + (
+        "\n  ".join(_event_line(e) for e in found) or "(none)"
+    )

@@ -44,7 +44,7 @@ Feature: Members of a group must carry the same AviInfraSetting, L4Rule and clas
     Then the Services "lb1, lb2" show EXTERNAL-IP "<pending>"
     And no virtualservice exists on the controller
     And the Service "lb1" has a Warning Event "SharedVipMisconfigured" mentioning "lb2"
-    And the Service "lb1" has condition "ako.vmware.com/VipAssigned" "False"
+    And the Service "lb1" has condition "ako.vmware.com/VipAssigned" "False" with reason "SharedVipMisconfigured"
 
   Scenario: Deleting the member with the foreign class brings the group back
     Given the Services:

@@ -56,8 +56,9 @@ Feature: Members of a group must agree on the preferred VIP
     And the engine logged an error containing "default/sharedvip-avisvc-lb2: 100.64.196.76"
     And the Service "sharedvip-avisvc-lb1" has a Warning Event "SharedVipMisconfigured" mentioning "100.64.196.76"
     And the Service "sharedvip-avisvc-lb2" has a Warning Event "SharedVipMisconfigured" mentioning "100.64.196.75"
-    And the Service "sharedvip-avisvc-lb1" has condition "ako.vmware.com/VipAssigned" "False" mentioning "100.64.196.76"
-    And the Service "sharedvip-avisvc-lb2" has condition "ako.vmware.com/VipAssigned" "False" mentioning "100.64.196.75"
+    And the Service "sharedvip-avisvc-lb1" has condition "ako.vmware.com/VipAssigned" "False" with reason "SharedVipMisconfigured" mentioning "100.64.196.76"
+    And the Service "sharedvip-avisvc-lb2" has condition "ako.vmware.com/VipAssigned" "False" with reason "SharedVipMisconfigured" mentioning "100.64.196.75"
+    And the Service "sharedvip-avisvc-lb1" has condition "ako.vmware.com/VipAssigned" "False" mentioning "100.64.196.75"
 
   Scenario Outline: Preferred IPs that differ conflict (<sources>)
     Given the Services:
@@ -127,6 +128,22 @@ Feature: Members of a group must agree on the preferred VIP
     And no pool exists on the controller
     And no l4policyset exists on the controller
     And the Service "lb1" has condition "ako.vmware.com/VipAssigned" "False"
+    And the Service "lb1" has a Normal Event "Removed"
+
+  Scenario: A group that became misconfigured comes back when the culprit is deleted
+    Given the Services:
+      | name | shared-vip | ports  | load-balancer-ip |
+      | lb1  | key-1      | 80/TCP | 100.64.196.75    |
+      | lb2  | key-1      | 81/TCP |                  |
+    And the Services "lb1, lb2" show EXTERNAL-IP "100.64.196.75"
+    When I create the Services:
+      | name | shared-vip | ports  | load-balancer-ip |
+      | lb3  | key-1      | 82/TCP | 100.64.196.76    |
+    Then the Services "lb1, lb2, lb3" show EXTERNAL-IP "<pending>"
+    And no pool exists on the controller
+    When I delete the Service "lb3"
+    Then the Services "lb1, lb2" show EXTERNAL-IP "100.64.196.75"
+    And the controller has exactly 1 virtual service
 
   Scenario: Fixing the conflicting member brings the group back without a restart
     Given the Services:

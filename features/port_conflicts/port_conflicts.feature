@@ -55,6 +55,9 @@ Feature: Port/protocol conflicts inside a group
       | aa   | key-1      | 80/TCP |
     Then the Service "aa" shows EXTERNAL-IP "<pending>"
     And the Service "aa" has a Warning Event "SharedVipPortConflict" mentioning "zz"
+    And the Service "aa" has a Warning Event "SharedVipPortConflict" mentioning "80/TCP"
+    And the Service "aa" has a Warning Event "SharedVipPortConflict" mentioning "default/zz"
+    And the Service "aa" has condition "ako.vmware.com/VipAssigned" "False" with reason "SharedVipPortConflict"
     And the Services "zz, yy" show EXTERNAL-IP "100.64.196.61"
     And the virtual service "cluster--default-key-1" has the same uuid as noted
     And the virtual service "cluster--default-key-1" has services "80/TCP, 80/UDP (System-UDP-Fast-Path)"

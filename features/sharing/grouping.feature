@@ -55,6 +55,7 @@ Feature: Which Services share a VIP
       | svc2 | <type>       | key-1      | 80/UDP |
     Then the Service "lb1" shows EXTERNAL-IP "100.64.196.61"
     And the Service "svc2" has a Warning Event "SharedVipIgnored"
+    And the Service "svc2" has exactly the Events "Warning SharedVipIgnored"
     And the virtual service "cluster--default-key-1" has the services:
       | port | protocol | network profile  |
       | 80   | TCP      | System-TCP-Proxy |
