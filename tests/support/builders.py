@@ -35,6 +35,25 @@ def port_entry(port: Port, name: str | None) -> dict[str, Any]:
     return entry
 
 
+def _annotations(
+    given: Mapping[str, str] | None,
+    key: str | None,
+    ip_annotation: str | None,
+    infra: str | None,
+    l4rule: str | None,
+) -> dict[str, str]:
+    notes = dict(given or {})
+    for annotation, value in (
+        (SHARED_VIP_ANNOTATION, key),
+        (LB_IP_ANNOTATION, ip_annotation),
+        (INFRA_ANNOTATION, infra),
+        (L4RULE_ANNOTATION, l4rule),
+    ):
+        if value is not None:
+            notes[annotation] = value
+    return notes
+
+
 def service(
     name: str,
     *,
@@ -63,15 +82,7 @@ def service(
     ``lb_ip`` is ``spec.loadBalancerIP``; ``created``/``uid``/``generation``/``deleting`` (a
     deletionTimestamp) fill the metadata the API server would; ``spec`` adds spec fields;
     ``typed`` adds apiVersion and kind."""
-    notes = dict(annotations or {})
-    for annotation, value in (
-        (SHARED_VIP_ANNOTATION, key),
-        (LB_IP_ANNOTATION, ip_annotation),
-        (INFRA_ANNOTATION, infra),
-        (L4RULE_ANNOTATION, l4rule),
-    ):
-        if value is not None:
-            notes[annotation] = value
+    notes = _annotations(annotations, key, ip_annotation, infra, l4rule)
     if port_names is None:
         names: list[str | None] = [None] * len(ports)
     elif callable(port_names):
@@ -79,26 +90,21 @@ def service(
     else:
         names = list(port_names)
     metadata: dict[str, Any] = {"name": name, "namespace": ns}
-    if uid is not None:
-        metadata["uid"] = uid
-    if created is not None:
-        metadata["creationTimestamp"] = created
-    metadata["annotations"] = notes
-    if generation is not None:
-        metadata["generation"] = generation
-    if deleting is not None:
-        metadata["deletionTimestamp"] = deleting
+    optional = (("uid", uid), ("creationTimestamp", created), ("annotations", notes))
+    metadata.update((k, v) for k, v in optional if v is not None)
+    optional = (("generation", generation), ("deletionTimestamp", deleting))
+    metadata.update((k, v) for k, v in optional if v is not None)
     body: dict[str, Any] = {
         "type": type_,
         "ports": [port_entry(p, n) for p, n in zip(ports, names, strict=True)],
         "selector": dict(selector if selector is not None else {"app": name}),
     }
-    if lb_ip is not None:
-        body["loadBalancerIP"] = lb_ip
-    if lb_class is not None:
-        body["loadBalancerClass"] = lb_class
-    if etp is not None:
-        body["externalTrafficPolicy"] = etp
+    fields = (
+        ("loadBalancerIP", lb_ip),
+        ("loadBalancerClass", lb_class),
+        ("externalTrafficPolicy", etp),
+    )
+    body.update((k, v) for k, v in fields if v is not None)
     body.update(spec or {})
     result: dict[str, Any] = {"metadata": metadata, "spec": body}
     if typed:
