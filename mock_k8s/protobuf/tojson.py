@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import functools
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -63,11 +64,20 @@ def _text(value: Any) -> str:
     return bytes(value).decode("utf-8", "replace")
 
 
+def _finite(value: float) -> float:
+    """NaN and infinities have no JSON form (Go's encoder refuses them too)."""
+    if not math.isfinite(value):
+        raise DecodeError(f"json: unsupported value: {value}")
+    return value
+
+
 def _converter(fld: schema.Field) -> Callable[[Any], Any]:
     kind = fld.kind
     if kind == "string":
         return _text
-    if kind in ("int", "bool", "float"):
+    if kind == "float":
+        return _finite
+    if kind in ("int", "bool"):
         return lambda v: v
     if kind == "bytes":
         return lambda v: base64.b64encode(v).decode()

@@ -414,6 +414,14 @@ def test_subject_access_review_extra_values() -> None:
         (envelope("v1", "Frobnicator", b""), 'no kind "Frobnicator" is registered'),
         (envelope("v1", "Service", b"\x12\x05\x0a\x03"), ""),
         (envelope("v1", "Pod", ld(1, ld(17, ld(7, ld(1, b"{not json"))))), "not JSON"),
+        (
+            envelope(
+                "apiextensions.k8s.io/v1",
+                "CustomResourceDefinition",
+                ld(2, ld(7, ld(1, "v1") + ld(4, ld(1, ld(5, "object") + dbl(9, float("nan")))))),
+            ),
+            "unsupported value: nan",
+        ),
     ],
 )
 def test_bad_bytes_raise_a_clear_error(body: bytes, text: str) -> None:
