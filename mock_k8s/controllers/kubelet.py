@@ -2,14 +2,14 @@
 (node IPAM, taints by condition, Pods of a NotReady node marked NotReady, Pod GC of a deleted
 node).
 
-A Pod bound to a Ready node gets a pod IP from its node's ``spec.podCIDR`` (lowest free address
-from .2), ``hostIP``, containerStatuses and the conditions PodReadyToStartContainers,
-Initialized, Ready, ContainersReady and PodScheduled; it shows ``ContainerCreating`` until
-``ready_delay`` has passed, then Running and Ready. Per-Pod annotations script failures:
-``ako-sim/ready: "never"``, ``ako-sim/ready-after: "<seconds>"``, ``ako-sim/crash-loop: "true"``
-(restarts every ``crash_period``, CrashLoopBackOff, never Ready), ``ako-sim/fail: "true"``
-(phase Failed) and ``ako-sim/run-for: "<seconds>"`` (the container exits 0: Succeeded; a Job's
-Pods do this after ``job_duration`` by default).
+A Pod bound to a Ready node gets a pod IP from its node's ``spec.podCIDR`` (the next free
+address from .2, as host-local IPAM), ``hostIP``, containerStatuses and the conditions
+PodReadyToStartContainers, Initialized, Ready, ContainersReady and PodScheduled; it shows
+``ContainerCreating`` until ``ready_delay`` has passed, then Running and Ready. Per-Pod
+annotations script failures: ``ako-sim/ready: "never"``, ``ako-sim/ready-after: "<seconds>"``,
+``ako-sim/crash-loop: "true"`` (restarts every ``crash_period``, CrashLoopBackOff, never
+Ready), ``ako-sim/fail: "true"`` (phase Failed) and ``ako-sim/run-for: "<seconds>"`` (the
+container exits 0: Succeeded; a Job's Pods do this after ``job_duration`` by default).
 
 A Pod whose status someone else writes (a test creating a ready Pod in one call, or patching
 its status) is left alone from then on: the kubelet only ever continues from the status it
@@ -82,6 +82,7 @@ class Kubelet:
         self.runs: dict[str, PodRun] = {}
         self.foreign: set[str] = set()  # uids of Pods whose status others write
         self._used: dict[str, set[str]] = {}  # node -> pod IPs in use
+        self._next: dict[str, int] = {}  # node -> the offset to try first
         self._node_ok: dict[str, bool] = {}
         self._marked: set[str] = set()  # foreign Pods marked NotReady by a node failure
 
@@ -93,6 +94,7 @@ class Kubelet:
         self.runs.clear()
         self.foreign.clear()
         self._used.clear()
+        self._next.clear()
         self._node_ok.clear()
         self._marked.clear()
         for node in self.api.store.objects("nodes"):
@@ -426,6 +428,8 @@ class Kubelet:
         return ""
 
     def _allocate_ip(self, node_name: str) -> str | None:
+        """The next free address of the node's podCIDR after the last one given, from .2 (as
+        host-local IPAM hands them out); IPv4 or IPv6."""
         node = self.api.store.get("nodes", "", node_name)
         cidr = ((node or {}).get("spec") or {}).get("podCIDR")
         if not cidr:
@@ -435,10 +439,15 @@ class Kubelet:
         except ValueError:
             return None
         used = self._used.setdefault(node_name, set())
-        for offset in range(2, min(net.num_addresses - 1, 1 << 16)):
-            ip = str(net.network_address + offset)
+        base = int(net.network_address)
+        make = ipaddress.IPv4Address if net.version == 4 else ipaddress.IPv6Address
+        last = min(net.num_addresses - 1, 1 << 16)
+        start = self._next.get(node_name, 2)
+        for offset in [*range(start, last), *range(2, start)]:
+            ip = str(make(base + offset))
             if ip not in used:
                 used.add(ip)
+                self._next[node_name] = offset + 1
                 return ip
         return None
 
@@ -493,6 +502,7 @@ class Kubelet:
         if deleted:
             self._node_ok.pop(name, None)
             self._used.pop(name, None)
+            self._next.pop(name, None)
             for pod in self.api.store.objects("pods"):
                 if (pod.get("spec") or {}).get("nodeName") == name:
                     meta = pod["metadata"]
