@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_k8s.errors import FieldError, required_value
 from mock_k8s.openapi import models
 from mock_k8s.openapi.models import TypeRef
 from mock_k8s.validation.decoding import is_object, items, json_kind, number_text, path_text, plain
@@ -39,6 +40,7 @@ class DecodeError(Exception):
 class Result:
     obj: dict[str, Any]
     strict: list[str] = field(default_factory=list)  # unknown / duplicate field texts
+    missing: list[FieldError] = field(default_factory=list)  # required fields absent (422)
 
 
 def _type_error(value: Any, struct: str, gopath: list[str], ref: TypeRef) -> DecodeError:
@@ -67,6 +69,7 @@ def _base64_error(text: str) -> str | None:
 class Walker:
     def __init__(self) -> None:
         self.strict: list[str] = []
+        self.missing: list[FieldError] = []
 
     def value(
         self, value: Any, ref: TypeRef, path: list[str], gopath: list[str], struct: str
@@ -123,6 +126,9 @@ class Walker:
                 out.pop(key, None)
                 continue
             out[key] = self.value(v, f.type, [*path, key], [*gopath, key], m.short)
+        for name, f in m.fields.items():
+            if f.required and name not in out:
+                self.missing.append(required_value(path_text([*path, name])))
         return out
 
     @staticmethod
@@ -187,4 +193,4 @@ def decode(model_name: str, body: Any, kind: str) -> Result:
     walker = Walker()
     ref = TypeRef("model", model=model_name)
     obj = walker.model(body, ref, [], [], kind)
-    return Result(obj, walker.strict)
+    return Result(obj, walker.strict, walker.missing)

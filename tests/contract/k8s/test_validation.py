@@ -460,3 +460,17 @@ def test_kubectl_apply_of_a_custom_resource_with_a_typo(
         'The Widget "w" is invalid: spec.replicas: Invalid value: 20: spec.replicas in body '
         "should be less than or equal to 10"
     ) in proc.stderr
+
+
+def test_a_required_field_of_the_model_is_a_422(k8s_server: RunningServer) -> None:
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"image": "nginx"}]}}
+    resp = _post(k8s_server, f"{NS_PATH}/pods", pod)
+    assert resp.status_code == 422
+    assert resp.json()["message"] == 'Pod "p" is invalid: spec.containers[0].name: Required value'
+    assert resp.json()["details"]["causes"] == [
+        {
+            "reason": "FieldValueRequired",
+            "message": "Required value",
+            "field": "spec.containers[0].name",
+        }
+    ]
