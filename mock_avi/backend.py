@@ -1,7 +1,7 @@
 """Everything one mock controller holds: config, store, sessions, faults, journal.
 
 Built by ``create_app``; the HTTP modules reach it through ``backend_of(app)``. ``reset``
-restores the seed, clears faults and the journal, and keeps login sessions alive.
+restores the seed, clears faults, health marks and the journal, and keeps login sessions alive.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from flask import Flask
 
 from mock_avi.config import MockAviConfig
 from mock_avi.faults import Faults
+from mock_avi.health import Health
 from mock_avi.journal import Journal
 from mock_avi.seed import default_state, load_seed_file
 from mock_avi.sessions import Sessions
@@ -33,6 +34,7 @@ class Backend:
         self.sessions = Sessions(config.user, config.password, config.session_idle_timeout)
         self.faults = Faults()
         self.journal = Journal()
+        self.health = Health()
         # The controller's leader "up since" (cluster/runtime): fixed for the life of the
         # process, resets included; AKO restarts itself when it changes.
         self.up_since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
@@ -49,6 +51,7 @@ class Backend:
         self.store.load(copy.deepcopy(self.seed_state))
         self.faults.remove()
         self.journal.clear()
+        self.health.clear()
 
     def basic_auth_allowed(self) -> bool:
         portal = self.store.sysconfig.get("portal_configuration") or {}

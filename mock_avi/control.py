@@ -19,6 +19,13 @@ Calls:
 - ``POST /__mock__/faults``: add ``{method, path, status, body, delay_ms, times, after}``
   (see ``faults.py``); 201 with the rule and its ``id``. ``GET /__mock__/faults`` lists rules
   with their ``seen`` / ``hits`` counters; ``DELETE /__mock__/faults[/<id>]`` removes all / one.
+- ``POST /__mock__/health``: mark a server, a pool or a virtual service up or down, with a
+  reason: ``{"pool": "<uuid or name>", "server": "10.0.0.1[:80]", "state": "down",
+  "reason": "..."}``, ``{"pool": ...}`` or ``{"virtualservice": ...}``; 201 with the mark.
+  Pool and VS oper status, health scores, ``/runtime`` and the inventories follow (a pool with
+  no servers or only down ones is OPER_DOWN, a VS with no pool up is OPER_DOWN). ``"up"``
+  clears a down mark. ``GET /__mock__/health`` lists the marks, ``DELETE`` clears them (a
+  reset does too).
 - ``POST /__mock__/sessions/expire``: force expiry of every login session (or of
   ``{"session_id": ...}``), so the next API call gets 401 ``CSRF token missing or incorrect.``
   and clients must log in again (avisdk does so by itself); returns ``{"expired": n}``.
@@ -146,6 +153,23 @@ def clear_faults() -> Response:
 def delete_fault(rule_id: int) -> Response:
     if not _backend().faults.remove(rule_id):
         raise NotFound(f"Fault rule {rule_id} not found")
+    return Response(status=204)
+
+
+@bp.post("/health")
+def set_health() -> Response:
+    backend = _backend()
+    return json_response(backend.health.apply(backend.store, _json()), 201)
+
+
+@bp.get("/health")
+def list_health() -> Response:
+    return json_response(_backend().health.list())
+
+
+@bp.delete("/health")
+def clear_health() -> Response:
+    _backend().health.clear()
     return Response(status=204)
 
 

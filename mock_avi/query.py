@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 
 from mock_avi import errors
 from mock_avi.errors import BadRequest
+from mock_avi.health import Health
 from mock_avi.models import INVENTORY_TYPES
-from mock_avi.render import inventory, render
+from mock_avi.render import inventory, join_runtime, render
 from mock_avi.store import Record, Store
 
 MAX_PAGE_SIZE = 200
@@ -150,6 +151,7 @@ def page_of(
     base: str,
     path: str,
     default_page_size: int,
+    health: Health | None = None,
 ) -> dict[str, Any]:
     """The JSON body of ``GET /api/<type>?...``."""
     page_size = _int(args, "page_size", default_page_size, errors.BAD_PAGE_SIZE)
@@ -166,10 +168,17 @@ def page_of(
     include_name = truthy(args, "include_name")
     fields = [f for f in args["fields"].split(",") if f] if args.get("fields") else None
     skip_default = truthy(args, "skip_default")
-    if obj_type in INVENTORY_TYPES:
-        results = [inventory(store, r, base, include_name) for r in chunk]
-    else:
-        results = [render(store, r, base, include_name, fields, skip_default) for r in chunk]
+    include = [i for i in args["include"].split(",") if i] if args.get("include") else None
+    with store.lock:
+        if obj_type in INVENTORY_TYPES:
+            results = [inventory(store, r, base, include_name, health, include) for r in chunk]
+        else:
+            results = [render(store, r, base, include_name, fields, skip_default) for r in chunk]
+            if "runtime" in args.get("join_subresources", "").split(",") and health:
+                for result, rec in zip(results, chunk, strict=True):
+                    joined = join_runtime(store, rec, health)
+                    if joined is not None:
+                        result["runtime"] = joined
     body: dict[str, Any] = {"count": count, "results": results}
     if page * page_size < count:
         query = dict(args)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mock_avi.health import Health, Runtime
 from mock_avi.models import TYPES
-from mock_avi.refs import map_refs, split_stored
+from mock_avi.refs import map_refs
 from mock_avi.store import Record, Store
 
 ALWAYS = ("url", "uuid", "name")
@@ -49,60 +50,128 @@ def render(
     return out
 
 
-def inventory(store: Store, rec: Record, base: str, include_name: bool = False) -> dict[str, Any]:
-    """An ``<type>-inventory`` entry: the config, and the runtime where the mock keeps one."""
-    if rec.type == "virtualservice":
-        return _vs_inventory(store, rec, base, include_name)
-    return {
+INVENTORY_SECTIONS = (
+    "config",
+    "runtime",
+    "health_score",
+    "pools",
+    "poolgroups",
+    "virtualservices",
+    "app_profile_type",
+)
+
+
+def inventory(
+    store: Store,
+    rec: Record,
+    base: str,
+    include_name: bool = False,
+    health: Health | None = None,
+    include: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """An ``<type>-inventory`` entry: the config, and the runtime where the mock keeps one.
+
+    VS, pool and VsVip entries have the Go SDK's shapes (``VsInventory``: ``pools`` and
+    ``poolgroups`` as ``[{ref}]``, ``runtime.vip_summary`` one object; ``PoolInventory``;
+    ``VsvipInventory``). ``include`` keeps only the named sections (``config`` always stays).
+    """
+    rt = Runtime(store, health or Health())
+    out: dict[str, Any] = {
         "uuid": rec.uuid,
         "url": f"{base}/api/{rec.type}-inventory/{rec.uuid}",
         "config": render(store, rec, base, include_name),
     }
+    ref = _ref_url(store, base, include_name)
+    if rec.type == "virtualservice":
+        state = rt.vs(rec)
+        summaries = rt.vip_summaries(rec)
+        runtime: dict[str, Any] = {
+            "oper_status": state.oper_status(),
+            "percent_ses_up": 100 if state.state == "OPER_UP" else 0,
+        }
+        if summaries:
+            runtime["vip_summary"] = summaries[0]
+        out["runtime"] = runtime
+        out["pools"] = [{"ref": ref(p)} for p in rt.pools_of(rec)]
+        out["poolgroups"] = [{"ref": ref(g)} for g in rt.poolgroups_of(rec)]
+        out["health_score"] = {"health_score": rt.vs_health(rec)}
+        profile_ref = str(rec.body.get("application_profile_ref", ""))
+        profile = store.records.get(profile_ref.rsplit("/", 1)[-1])
+        if profile is not None and isinstance(profile.body.get("type"), str):
+            out["app_profile_type"] = profile.body["type"]
+    elif rec.type == "pool":
+        out["runtime"] = {"oper_status": rt.pool(rec).oper_status(), **rt.pool_counts(rec)}
+        out["health_score"] = {"health_score": rt.pool_health(rec)}
+        out["virtualservices"] = [{"ref": ref(v)} for v in _vses_of_pool(store, rt, rec)]
+    elif rec.type == "vsvip":
+        vses = [r for r in store.referrer_records(rec.uuid) if r.type == "virtualservice"]
+        out["config"]["virtualservices"] = [{"ref": ref(v)} for v in vses]
+        vips = rec.body.get("vip", []) or []
+        states = [rt.vs(v) for v in vses]
+        up = any(s.state == "OPER_UP" for s in states)
+        best = next((s for s in states if s.state == "OPER_UP"), states[0] if states else None)
+        runtime = {
+            "vip_id": vips[0].get("vip_id", "0") if vips else "0",
+            "num_se_assigned": 1 if up else 0,
+            "num_se_requested": 1,
+            "percent_ses_up": 100 if up else 0,
+        }
+        if best is not None:
+            runtime["oper_status"] = best.oper_status()
+        out["runtime"] = runtime
+    if include is not None:
+        wanted = set(include) | {"config", "uuid", "url"}
+        out = {k: v for k, v in out.items() if k in wanted or k not in INVENTORY_SECTIONS}
+    return out
 
 
-def _vs_inventory(store: Store, vs: Record, base: str, include_name: bool) -> dict[str, Any]:
-    """A ``virtualservice-inventory`` entry: config, oper status and VIP summary."""
-    config = render(store, vs, base, include_name)
-    enabled = bool(vs.body.get("enabled", True))
-    state = "OPER_UP" if enabled else "OPER_DISABLED"
-    oper = {"state": state, "reason": [], "reason_code": "SYSERR_SUCCESS" if enabled else ""}
-    vip_summary: list[dict[str, Any]] = []
-    vsvip_ref = vs.body.get("vsvip_ref")
-    if isinstance(vsvip_ref, str):
-        vsvip = store.records.get(split_stored(vsvip_ref)[1])
-        for vip in (vsvip.body.get("vip", []) if vsvip else []) or []:
-            entry: dict[str, Any] = {
-                "vip_id": vip.get("vip_id"),
-                "oper_status": dict(oper),
-                "num_se_assigned": 1 if enabled else 0,
-                "percent_ses_up": 100 if enabled else 0,
-            }
-            if vip.get("ip_address"):
-                entry["ip_address"] = dict(vip["ip_address"])
-            vip_summary.append(entry)
-    pools = sorted(f"{base}/api/pool/{t.uuid}" for t in _pools_of(store, vs))
+def _vses_of_pool(store: Store, rt: Runtime, pool: Record) -> list[Record]:
+    vses = store.by_type["virtualservice"].values()
+    return [v for v in vses if any(p.uuid == pool.uuid for p in rt.pools_of(v))]
+
+
+def _ref_url(store: Store, base: str, include_name: bool) -> Any:
+    def ref(rec: Record) -> str:
+        url = f"{base}/api/{rec.type}/{rec.uuid}"
+        return f"{url}#{rec.name}" if include_name and rec.name else url
+
+    return ref
+
+
+def join_runtime(store: Store, rec: Record, health: Health) -> dict[str, Any] | None:
+    """``join_subresources=runtime``: the runtime a GET of ``<type>/<uuid>/runtime`` gives."""
+    rt = Runtime(store, health)
+    if rec.type == "virtualservice":
+        return rt.vs_runtime(rec)
+    if rec.type == "pool":
+        return pool_runtime(rt, rec)
+    return None
+
+
+def pool_runtime(rt: Runtime, pool: Record) -> dict[str, Any]:
     return {
-        "uuid": vs.uuid,
-        "url": f"{base}/api/virtualservice-inventory/{vs.uuid}",
-        "config": config,
-        "runtime": {
-            "oper_status": oper,
-            "vip_summary": vip_summary,
-            "percent_ses_up": 100 if enabled else 0,
-        },
-        "pools": pools,
-        "health_score": {"health_score": 100.0 if enabled else 0.0},
+        "name": pool.name,
+        "uuid": pool.uuid,
+        "oper_status": rt.pool(pool).oper_status(),
+        **rt.pool_counts(pool),
     }
 
 
-def _pools_of(store: Store, vs: Record) -> list[Record]:
-    pools = []
-    for target in store.targets_of(vs):
-        if target.type == "pool":
-            pools.append(target)
-        elif target.type == "l4policyset":
-            pools.extend(t for t in store.targets_of(target) if t.type == "pool")
-    return pools
+def server_runtime(rt: Runtime, pool: Record) -> list[dict[str, Any]]:
+    out = []
+    for server, state in rt.servers(pool):
+        port = server.get("port", pool.body.get("default_server_port", 80))
+        ip = dict(server.get("ip") or {})
+        out.append(
+            {
+                "server_ip": ip,
+                "server_port": port,
+                "hostname": server.get("hostname", ip.get("addr", "")),
+                "oper_status": state.oper_status(),
+                "server_name": f"{ip.get('addr', '')}:{port}",
+            }
+        )
+    return out
 
 
 def render_singleton(body: Mapping[str, Any], base: str, path: str) -> dict[str, Any]:

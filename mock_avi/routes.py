@@ -16,12 +16,20 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from mock_avi import errors, patching
+from mock_avi import errors, patching, versions
 from mock_avi.backend import Backend, backend_of
 from mock_avi.errors import AviError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
+from mock_avi.health import Runtime
 from mock_avi.models import INVENTORY_TYPES, SINGLETONS, TYPES
 from mock_avi.query import page_of, truthy
-from mock_avi.render import inventory, render, render_singleton
+from mock_avi.render import (
+    inventory,
+    join_runtime,
+    pool_runtime,
+    render,
+    render_singleton,
+    server_runtime,
+)
 from mock_avi.sessions import (
     CSRF_COOKIE,
     SESSION_COOKIE_NAME,
@@ -65,9 +73,32 @@ def _header_tenant() -> str:
     )
 
 
+def _answer_version() -> str:
+    """``AVI_API_VERSION``: the requested version as sent, else the default (``30_2_1``)."""
+    asked = request.headers.get("X-Avi-Version", "").strip()
+    if asked:
+        return asked
+    config = _backend().config
+    return (config.default_api_version or config.version).replace(".", "_")
+
+
 def _version_headers() -> dict[str, str]:
-    version = request.headers.get("X-Avi-Version") or _backend().config.version
-    return {"AVI_API_VERSION": version.replace(".", "_")}
+    return {"AVI_API_VERSION": _answer_version()}
+
+
+def _api_version(backend: Backend) -> versions.Version:
+    config = backend.config
+    return versions.requested(
+        request.headers.get("X-Avi-Version"), config.version, config.default_api_version
+    )
+
+
+def _check_write(obj_type: str, body: Any, version: versions.Version) -> None:
+    if request.method == "PATCH" and isinstance(body, dict):
+        for op in ("add", "replace"):
+            versions.check_fields(obj_type, body.get(op), version)
+    else:
+        versions.check_fields(obj_type, body, version)
 
 
 # ----- hooks: faults before, journal after ----------------------------------------------------
@@ -89,6 +120,7 @@ def before_api_request() -> Response | None:
 
 def after_api_request(response: Response) -> Response:
     if _is_api_path(request.path):
+        response.headers["AVI_API_VERSION"] = _answer_version()
         _backend().journal.record(
             request.method,
             request.path,
@@ -237,6 +269,7 @@ def api(rest: str) -> Response:
     if joined in UNAUTHENTICATED and request.method == "GET":
         return _special_public(backend, joined)
     authenticate(request.method in WRITE_METHODS)
+    version = _api_version(backend)
     special = _special_private(backend, joined)
     if special is not None:
         return special
@@ -258,18 +291,26 @@ def api(rest: str) -> Response:
         if uuid is None:
             return _list(backend, obj_type, ctx, args, base)
         rec = store.get(INVENTORY_TYPES[obj_type], uuid, ctx)
-        return json_response(inventory(store, rec, base, truthy(args, "include_name")))
+        include = [i for i in args["include"].split(",") if i] if args.get("include") else None
+        with store.lock:
+            body = inventory(
+                store, rec, base, truthy(args, "include_name"), backend.health, include
+            )
+        return json_response(body)
     if extra:
-        if obj_type == "virtualservice" and extra == ["runtime"] and method == "GET" and uuid:
-            vs = store.get("virtualservice", uuid, ctx)
-            return json_response(inventory(store, vs, base)["runtime"])
+        if method == "GET" and uuid:
+            found = _subresource(backend, obj_type, uuid, ctx, extra)
+            if found is not None:
+                return json_response(found)
         raise NotFound(errors.NOT_FOUND.format(model=TYPES[obj_type].model))
     if uuid is None:
         if method == "GET":
-            return _list(backend, obj_type, ctx, args, base)
+            return _list(backend, obj_type, ctx, args, base, version)
         if method == "POST":
-            rec = store.create(obj_type, _object_body(), ctx, request.headers.get("Slug"))
-            out = render(store, rec, base, include_name=True)
+            body = _object_body()
+            _check_write(obj_type, body, version)
+            rec = store.create(obj_type, body, ctx, request.headers.get("Slug"))
+            out = versions.shape(obj_type, render(store, rec, base, include_name=True), version)
             # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
             location = "".join(c if " " <= c < "\x7f" else quote(c) for c in out["url"])
             return json_response(out, 201, {"Location": location, **_version_headers()})
@@ -277,24 +318,69 @@ def api(rest: str) -> Response:
     if method == "GET":
         rec = store.get(obj_type, uuid, ctx)
         fields = [f for f in args["fields"].split(",") if f] if args.get("fields") else None
-        return json_response(
-            render(
-                store, rec, base, truthy(args, "include_name"), fields, truthy(args, "skip_default")
-            )
+        shown: dict[str, Any] = render(
+            store, rec, base, truthy(args, "include_name"), fields, truthy(args, "skip_default")
         )
+        if "runtime" in args.get("join_subresources", "").split(","):
+            with store.lock:
+                runtime_body = join_runtime(store, rec, backend.health)
+            if runtime_body is not None:
+                shown["runtime"] = runtime_body
+        return json_response(versions.shape(obj_type, shown, version))
     if method == "PUT":
-        rec = store.replace(obj_type, uuid, _object_body(), ctx)
-        return json_response(render(store, rec, base, include_name=True))
+        body = _object_body()
+        _check_write(obj_type, body, version)
+        rec = store.replace(obj_type, uuid, body, ctx)
+        return json_response(
+            versions.shape(obj_type, render(store, rec, base, include_name=True), version)
+        )
     if method == "PATCH":
-        rec = store.patch(obj_type, uuid, _json_body(), ctx)
-        return json_response(render(store, rec, base, include_name=True))
+        payload = _json_body()
+        _check_write(obj_type, payload, version)
+        rec = store.patch(obj_type, uuid, payload, ctx)
+        return json_response(
+            versions.shape(obj_type, render(store, rec, base, include_name=True), version)
+        )
     if method == "DELETE":
         store.delete(obj_type, uuid, ctx)
         return Response(status=204)
     raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
 
 
-def _list(backend: Backend, obj_type: str, ctx: str, args: dict[str, str], base: str) -> Response:
+def _subresource(
+    backend: Backend, obj_type: str, uuid: str, ctx: str, extra: list[str]
+) -> Any | None:
+    """``virtualservice/<uuid>/runtime[/detail]``, ``pool/<uuid>/runtime[/detail]`` and
+    ``pool/<uuid>/runtime/server[/detail]``; ``None`` for any other sub-path."""
+    store = backend.store
+    rec = store.get(obj_type, uuid, ctx)
+    with store.lock:
+        rt = Runtime(store, backend.health)
+        if obj_type == "virtualservice" and extra in (["runtime"], ["runtime", "detail"]):
+            out = rt.vs_runtime(rec)
+            if extra[-1] == "detail":
+                out["pools"] = [pool_runtime(rt, p) for p in rt.pools_of(rec)]
+                out["health_score"] = rt.vs_health(rec)
+            return out
+        if obj_type == "pool" and extra in (["runtime"], ["runtime", "detail"]):
+            out = pool_runtime(rt, rec)
+            if extra[-1] == "detail":
+                out["servers"] = server_runtime(rt, rec)
+                out["health_score"] = rt.pool_health(rec)
+            return out
+        if obj_type == "pool" and extra in (["runtime", "server"], ["runtime", "server", "detail"]):
+            return server_runtime(rt, rec)
+    return None
+
+
+def _list(
+    backend: Backend,
+    obj_type: str,
+    ctx: str,
+    args: dict[str, str],
+    base: str,
+    version: versions.Version | None = None,
+) -> Response:
     body = page_of(
         backend.store,
         obj_type,
@@ -303,7 +389,10 @@ def _list(backend: Backend, obj_type: str, ctx: str, args: dict[str, str], base:
         base,
         request.path,
         backend.config.default_page_size,
+        backend.health,
     )
+    if version is not None and obj_type in TYPES:
+        body["results"] = [versions.shape(obj_type, r, version) for r in body["results"]]
     return json_response(body)
 
 

@@ -16,13 +16,14 @@ from typing import Any
 import yaml
 
 from mock_avi import schema as avi_schema
-from mock_avi.models import TYPES
+from mock_avi.models import INVENTORY_TYPES, SINGLETONS, TYPES
 
 OPENAPI_FILE = Path(__file__).resolve().parents[2] / "mock_avi" / "openapi.yaml"
 
 ERROR = {"$ref": "#/components/responses/Error"}
 OBJ = {"$ref": "#/components/responses/Object"}
 LIST = {"$ref": "#/components/responses/List"}
+ANY_JSON = {"$ref": "#/components/responses/Any"}
 PUBLIC: list[dict[str, list[str]]] = []  # an operation without authentication
 
 LIST_PARAMS = (
@@ -177,6 +178,17 @@ def _control_paths() -> dict[str, Any]:
             "after": {"type": "integer", "minimum": 0},
         },
     }
+    health_mark = {
+        "type": "object",
+        "properties": {
+            "virtualservice": {"type": "string"},
+            "pool": {"type": "string"},
+            "server": {"type": "string"},
+            "state": {"type": "string", "enum": ["up", "down"]},
+            "reason": {"type": "string"},
+        },
+        "required": ["state"],
+    }
     state = {
         "type": "object",
         "properties": {
@@ -190,6 +202,13 @@ def _control_paths() -> dict[str, Any]:
             },
             "systemconfiguration": {"$ref": "#/components/schemas/systemconfiguration"},
             "system_defaults": {"type": "array", "items": {"type": "string"}},
+            "singletons": {
+                "type": "object",
+                "properties": {
+                    t: {"type": "object"} for t in SINGLETONS if t != "systemconfiguration"
+                },
+                "additionalProperties": False,
+            },
         },
     }
     return {
@@ -230,6 +249,16 @@ def _control_paths() -> dict[str, Any]:
                 tags=tags,
             )
         },
+        "/__mock__/health": {
+            "get": _op("list health marks", {**ok, "200": LIST}, tags=tags),
+            "post": _op(
+                "mark a server, pool or VS up or down",
+                {"201": OBJ, "404": ERROR, **ok},
+                body=health_mark,
+                tags=tags,
+            ),
+            "delete": _op("clear every mark", {"204": {"description": "cleared"}}, tags=tags),
+        },
         "/__mock__/sessions": {"get": _op("count login sessions", ok, tags=tags)},
         "/__mock__/sessions/expire": {
             "post": _op(
@@ -249,7 +278,7 @@ def _special_paths() -> dict[str, Any]:
         "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
     }
     sysconf = {"$ref": "#/components/schemas/systemconfiguration"}
-    return {
+    paths: dict[str, Any] = {
         "/login": {
             "post": {
                 "summary": "log in (session cookie and CSRF token)",
@@ -272,49 +301,54 @@ def _special_paths() -> dict[str, Any]:
         "/api/cluster/status": {
             "get": _op("cluster state, before login", {"200": OBJ}, security=PUBLIC, tags=tags)
         },
-        "/api/cluster": {"get": _op("cluster", _api_responses("200"), tags=tags)},
         "/api/cluster/version": {"get": _op("version", _api_responses("200"), tags=tags)},
         "/api/cluster/runtime": {"get": _op("cluster runtime", _api_responses("200"), tags=tags)},
-        "/api/systemconfiguration": {
-            "get": _op("system configuration", _api_responses("200"), tags=tags),
-            "put": _op(
-                "replace the system configuration",
-                _api_responses("200", "400"),
-                body=sysconf,
-                tags=tags,
-            ),
-            "patch": _op(
-                "patch the system configuration",
-                _api_responses("200", "400"),
-                body={"$ref": "#/components/schemas/SystemPatch"},
-                tags=tags,
-            ),
-        },
-        "/api/virtualservice/{uuid}/runtime": {
-            "get": _op(
-                "VS runtime",
-                _api_responses("200", "404"),
-                params=[{"$ref": "#/components/parameters/uuid"}],
-                tags=("virtualservice",),
-            )
-        },
-        "/api/virtualservice-inventory": {
-            "get": _op(
-                "VS inventory",
-                _api_responses("200", "400"),
-                params=[{"$ref": "#/components/parameters/tenant"}],
-                tags=("virtualservice",),
-            )
-        },
-        "/api/virtualservice-inventory/{uuid}": {
-            "get": _op(
-                "one VS inventory",
-                _api_responses("200", "404"),
-                params=[{"$ref": "#/components/parameters/uuid"}],
-                tags=("virtualservice",),
-            )
-        },
     }
+    for path in SINGLETONS:
+        body = sysconf if path == "systemconfiguration" else {"type": "object"}
+        paths[f"/api/{path}"] = {
+            "get": _op(f"the {path} singleton", _api_responses("200"), tags=tags),
+            "put": _op(f"replace {path}", _api_responses("200", "400"), body=body, tags=tags),
+            "patch": _op(
+                f"patch {path}",
+                _api_responses("200", "400"),
+                body={"$ref": "#/components/schemas/Patch"},
+                tags=tags,
+            ),
+        }
+    uuid = [{"$ref": "#/components/parameters/uuid"}]
+    for obj_type, runtimes in (
+        ("virtualservice", ("runtime", "runtime/detail")),
+        ("pool", ("runtime", "runtime/detail", "runtime/server", "runtime/server/detail")),
+    ):
+        for sub in runtimes:
+            paths[f"/api/{obj_type}/{{uuid}}/{sub}"] = {
+                "get": _op(
+                    f"{obj_type} {sub}",
+                    {**_api_responses("200", "404"), "200": ANY_JSON},
+                    params=uuid,
+                    tags=(obj_type,),
+                )
+            }
+    include = {"name": "include", "in": "query", "required": False, "schema": {"type": "string"}}
+    for inv, base in INVENTORY_TYPES.items():
+        paths[f"/api/{inv}"] = {
+            "get": _op(
+                f"{base} inventory",
+                _api_responses("200", "400"),
+                params=[*_SHARED_LIST_PARAMS, include],
+                tags=(base,),
+            )
+        }
+        paths[f"/api/{inv}/{{uuid}}"] = {
+            "get": _op(
+                f"one {base} inventory",
+                _api_responses("200", "404"),
+                params=[*uuid, include],
+                tags=(base,),
+            )
+        }
+    return paths
 
 
 def _components() -> dict[str, Any]:
@@ -393,6 +427,10 @@ def _components() -> dict[str, Any]:
             "List": {
                 "description": "a JSON list",
                 "content": {"application/json": {"schema": {"type": "array"}}},
+            },
+            "Any": {
+                "description": "a JSON document (an object or a list)",
+                "content": {"application/json": {"schema": {}}},
             },
         },
         "parameters": {

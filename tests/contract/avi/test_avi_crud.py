@@ -331,8 +331,10 @@ def test_l4policyset_rule_refs_and_inventory(api: ApiSession):
     assert vs.status_code == 201, vs.text
     inv = api.get("virtualservice-inventory", params={"name": "l4"}).json()["results"][0]
     assert inv["runtime"]["oper_status"]["state"] == "OPER_DISABLED"
-    assert inv["runtime"]["vip_summary"][0]["ip_address"]["addr"] == "100.64.196.61"
-    assert any(p.endswith(api.get_object_by_name("pool", "udp-pool")["uuid"]) for p in inv["pools"])
+    # The Go SDK's shapes: one vip_summary object, pools as [{ref}].
+    assert inv["runtime"]["vip_summary"]["ip_address"]["addr"] == "100.64.196.61"
+    udp = api.get_object_by_name("pool", "udp-pool")["uuid"]
+    assert any(p["ref"].endswith(udp) for p in inv["pools"])
     up = api.get(
         f"virtualservice-inventory/{api.get_object_by_name('virtualservice', 'vs')['uuid']}"
     ).json()
