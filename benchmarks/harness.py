@@ -25,9 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
+
+from simulator.engines.journals import self_signed_session
+
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # mock-avi --tls
 
 AVI_AUTH = ("admin", "admin")
-URL_RE = re.compile(r"serving on (http://127\.0\.0\.1:\d+)")
+URL_RE = re.compile(r"serving on (https?://127\.0\.0\.1:\d+)")
 INGRESS_ANNOTATION = "ako.vmware.com/enable-shared-vip"
 
 
@@ -161,7 +166,8 @@ class Cluster:
     _sessions: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
-    def start(cls) -> Cluster:
+    def start(cls, *, avi_tls: bool = False) -> Cluster:
+        """The two mocks; ``avi_tls`` serves mock_avi over HTTPS (needed by the real AKO)."""
         workdir = Path(tempfile.mkdtemp(prefix="ako-sim-bench-"))
         seed = wide_vip_seed(workdir / "avi-seed.json")
         kubeconfig = workdir / "kubeconfig"
@@ -170,9 +176,8 @@ class Cluster:
             "mock-k8s", ["mock-k8s", "--port", "0", "--kubeconfig", str(kubeconfig)], workdir
         )
         try:
-            avi_popen = spawn(
-                "mock-avi", ["mock-avi", "--port", "0", "--seed-file", str(seed)], workdir
-            )
+            avi_args = ["mock-avi", "--port", "0", "--seed-file", str(seed)]
+            avi_popen = spawn("mock-avi", avi_args + (["--tls"] if avi_tls else []), workdir)
         except BaseException:
             k8s_popen.kill()
             raise
@@ -193,11 +198,17 @@ class Cluster:
     def kubeconfig(self) -> Path:
         return self.workdir / "kubeconfig"
 
-    def start_engine(self, workers: int = 4, log_level: str = "INFO") -> Proc:
+    def start_engine(
+        self, workers: int = 4, log_level: str = "INFO", ako_binary: str | None = None
+    ) -> Proc:
+        """``ako-sim engine``: ako-sim's own, or the real AKO when ``ako_binary`` is given."""
         if self.engine is not None:
             raise BenchError("engine already running")
+        ako = ["--engine", "ako", "--ako-binary", ako_binary] if ako_binary else []
+        ako += ["--ako-log", str(self.workdir / "ako.log")] if ako_binary else []
         args = [
             "engine",
+            *ako,
             "--kubeconfig",
             str(self.kubeconfig),
             "--avi-controller",
@@ -211,7 +222,7 @@ class Cluster:
             "--log-level",
             log_level,
         ]
-        self.engine = start_proc("engine", args, self.workdir)
+        self.engine = start_proc("engine", args, self.workdir, timeout=90 if ako else 30)
         return self.engine
 
     def stop_engine(self) -> float:
@@ -252,7 +263,10 @@ class Cluster:
         """A per-thread session."""
         session: requests.Session | None = getattr(self._sessions, "s", None)
         if session is None:
-            session = requests.Session()
+            if self.avi.url.startswith("https://"):  # the mock's self-signed certificate
+                session = self_signed_session()
+            else:
+                session = requests.Session()
             self._sessions.s = session
         return session
 

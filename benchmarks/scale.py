@@ -79,9 +79,9 @@ def avi_names(cluster: Cluster) -> dict[str, list[str]]:
     return names
 
 
-def _prepare(n: int) -> tuple[Cluster, Workload]:
+def _prepare(n: int, *, tls: bool = False) -> tuple[Cluster, Workload]:
     workload = build(n)
-    cluster = Cluster.start()
+    cluster = Cluster.start(avi_tls=tls)
     try:
         cluster.create_namespaces(workload.namespaces)
     except BaseException:
@@ -116,10 +116,19 @@ def _k8s_delta(before: dict[str, Any], after: dict[str, Any], own: Counter[str])
     }
 
 
-def run_engine(n: int, *, restart: bool = False, timeout: float = 600.0) -> dict[str, Any]:
-    cluster, workload = _prepare(n)
+def run_engine(
+    n: int,
+    *,
+    restart: bool = False,
+    timeout: float = 600.0,
+    ako_binary: str | None = None,
+    tls: bool = False,
+) -> dict[str, Any]:
+    """Create N Services at once and time them to their VIPs and to settled; the real AKO when
+    ``ako_binary`` is given (mock_avi then over HTTPS, as with ``tls``)."""
+    cluster, workload = _prepare(n, tls=tls or bool(ako_binary))
     try:
-        cluster.start_engine(workers=ENGINE_WORKERS)
+        cluster.start_engine(workers=ENGINE_WORKERS, ako_binary=ako_binary)
         cluster.wait_engine_ready()
         polls = cluster.wait_settled()
         watch = StatusWatch(cluster)

@@ -44,10 +44,11 @@ def _timed_create(cluster: Cluster, watch: StatusWatch, manifest: dict[str, Any]
     return watch.first_vip[key][0] - started
 
 
-def run(trials: int = 100) -> dict[str, Any]:
-    with Cluster.start() as cluster:
+def run(trials: int = 100, *, ako_binary: str | None = None, tls: bool = False) -> dict[str, Any]:
+    """Lone and joining-member time to VIP; the real AKO when ``ako_binary`` is given."""
+    with Cluster.start(avi_tls=tls or bool(ako_binary)) as cluster:
         cluster.create_namespaces([NAMESPACE])
-        cluster.start_engine()
+        cluster.start_engine(ako_binary=ako_binary)
         cluster.wait_engine_ready()
         cluster.wait_settled()
         watch = StatusWatch(cluster)

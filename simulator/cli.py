@@ -319,17 +319,37 @@ def up_command(
 @click.option("--workers", help="reconcile workers (default 4)")
 @click.option("--resync-period", help="seconds between controller re-lists (0 = off; default 300)")
 @click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
-def engine_command(log_level: str, **flags: Any) -> None:
-    """Run the reconciliation engine alone, against any API server and controller."""
-    from simulator.engine.controller import Engine
+@engine_options
+def engine_command(
+    log_level: str,
+    engine_kind: str,
+    ako_binary: str | None,
+    ako_log: Path,
+    settle_quiet_ms: int,
+    ako_leader_election: bool,
+    avi_tls: bool,
+    **flags: Any,
+) -> None:
+    """Run the engine alone, against any API server and controller: ako-sim's own, or the real
+    AKO (--engine ako --ako-binary PATH; it needs the controller over HTTPS)."""
+    from simulator.engines import build_engine
 
+    choice = engine_choice(
+        engine_kind, ako_binary, ako_log, settle_quiet_ms, ako_leader_election, avi_tls
+    )
     config = engine_config(flags)
     setup_logging(log_level)
+    if choice.kind == "ako":
+        logging.getLogger("ako_sim.ako.log").setLevel(logging.ERROR)
     if config.kubeconfig is not None and not Path(config.kubeconfig).is_file():
         raise click.BadParameter(f"no such file: {config.kubeconfig}", param_hint="--kubeconfig")
+    if choice.kind == "ako" and config.kubeconfig is None:
+        raise click.BadParameter("--engine ako needs --kubeconfig", param_hint="--kubeconfig")
     try:
-        engine = Engine(config)
+        engine = build_engine(config, choice)
         engine.start()
+    except AkoSetupError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot start the engine: {exc}") from None
     except Exception as exc:  # e.g. an unreadable kubeconfig

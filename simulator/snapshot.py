@@ -23,6 +23,8 @@ import requests
 import yaml
 from urllib3.exceptions import InsecureRequestWarning
 
+from simulator.engines.journals import self_signed_session
+
 VERSION = 1
 Progress = Callable[[str], None]
 
@@ -70,12 +72,12 @@ def _no_progress(_: str) -> None:
 
 
 def _request(method: str, url: str, **kwargs: Any) -> requests.Response:
-    if url.startswith("https://"):
-        kwargs.setdefault("verify", False)  # the mock controller's self-signed certificate
+    # the mock controller's self-signed certificate (--tls, always under AKO)
+    http = self_signed_session() if url.startswith("https://") else requests
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", InsecureRequestWarning)
-            response = requests.request(method, url, **kwargs)
+            response = http.request(method, url, **kwargs)
     except requests.RequestException as exc:
         raise SnapshotError(f"{method} {url}: {exc}") from None
     if response.status_code >= 300:

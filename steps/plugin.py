@@ -191,7 +191,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, value in report.user_properties:
         if name == CONFORMANCE and _CONFIG:
-            _CONFIG[0].stash[_RESULTS][report.nodeid] = dict(value)  # type: ignore[arg-type]
+            config = _CONFIG[0]
+            config.stash[_RESULTS][report.nodeid] = dict(value)  # type: ignore[arg-type]
+            if not hasattr(config, "workerinput"):  # as it goes: a cut-short run keeps its part
+                write_results(config, {report.nodeid: dict(value)})  # type: ignore[arg-type]
+
+
+def write_results(config: pytest.Config, results: dict[str, dict[str, Any]]) -> None:
+    """Add ``results`` to the ``--conformance-json`` file (reruns and subsets add up)."""
+    target = config.getoption("--conformance-json", None)
+    if not target:
+        return
+    path = Path(target)
+    existing: dict[str, Any] = {}
+    if path.exists():
+        try:
+            existing = json.loads(path.read_text())
+        except ValueError:
+            existing = {}
+    existing.update(results)
+    path.write_text(json.dumps(existing, indent=1, sort_keys=True))
 
 
 def _message(line: str) -> str:
@@ -260,14 +279,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for nodeid, result in sorted(results.items()):
         if result["result"] != SAME:
             terminalreporter.write_line(f"  {result['result']}: {nodeid} {result['failure']}")
-    target = config.getoption("--conformance-json", None)
-    if target:
-        path = Path(target)
-        existing: dict[str, Any] = {}
-        if path.exists():  # xdist workers and reruns add to one file
-            try:
-                existing = json.loads(path.read_text())
-            except ValueError:
-                existing = {}
-        existing.update(results)
-        path.write_text(json.dumps(existing, indent=1, sort_keys=True))
+    write_results(config, results)

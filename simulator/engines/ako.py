@@ -32,14 +32,17 @@ import subprocess
 import tempfile
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import requests
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from urllib3.exceptions import InsecureRequestWarning
 
 from simulator.config import EngineConfig
 from simulator.domain.model import Settings
@@ -56,7 +59,7 @@ from simulator.engines.ako_setup import (
     free_port,
     write_home,
 )
-from simulator.engines.journals import MockJournals
+from simulator.engines.journals import MockJournals, self_signed_session
 
 log = logging.getLogger("ako_sim.ako")
 ako_log = logging.getLogger("ako_sim.ako.log")
@@ -529,21 +532,34 @@ class AkoEngine:
             return []
 
     def observed_avi_objects(self) -> list[tuple[str, dict[str, Any]]]:
-        from simulator.adapters.avi import AviError, AviSdkClient
-
+        """The controller's objects of this cluster (as the engine's cache would hold them)."""
         if self._avi is None:
-            self._avi = AviSdkClient(
-                self.config.avi_controller,
-                self.config.avi_user,
-                self.config.avi_password,
-                tenant=self.config.tenant,
-                created_by=self.settings.created_by,
-                name_prefix=self.settings.name_prefix,
-            )
+            self._avi = self_signed_session()
         found: list[tuple[str, dict[str, Any]]] = []
-        try:
-            for obj_type in ("virtualservice", "vsvip", "l4policyset", "pool"):
-                found += [(obj_type, obj) for obj in self._avi.list_owned(obj_type)]
-        except AviError as exc:
-            log.debug("cannot list the controller's objects: %s", exc.message)
+        base = self.config.avi_controller.rstrip("/")
+        auth = (self.config.avi_user, self.config.avi_password)
+        for obj_type in ("virtualservice", "vsvip", "l4policyset", "pool"):
+            params = {"include_name": "true", "page_size": "200"}
+            if obj_type == "vsvip":
+                params["name.contains"] = self.settings.name_prefix
+            else:
+                params["created_by"] = self.settings.created_by
+            url: str | None = f"{base}/api/{obj_type}"
+            while url:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", InsecureRequestWarning)
+                        answer = self._avi.get(
+                            url,
+                            params=params,
+                            auth=auth,
+                            headers={"X-Avi-Tenant": self.config.tenant},
+                            timeout=10,
+                        )
+                    body = answer.json() if answer.status_code == 200 else {}
+                except (requests.RequestException, ValueError) as exc:
+                    log.debug("cannot list %s on the controller: %s", obj_type, exc)
+                    break
+                found += [(obj_type, obj) for obj in body.get("results") or []]
+                url, params = body.get("next") or None, {}
         return found

@@ -26,10 +26,12 @@ import pytest
 import requests
 
 from simulator.engines import AkoOptions, EngineChoice
+from simulator.engines.journals import self_signed_session
 from simulator.stack import Stack, start_stack
 from tests.support.wait import eventually
 
 AVI_AUTH = ("admin", "admin")
+_SELF_SIGNED = self_signed_session()
 AKO_SKIP = "needs the real AKO: run with --ako-binary PATH (or AKO_BINARY=PATH)"
 
 
@@ -76,14 +78,14 @@ def wait_ready(engine_url: str, timeout: float = 10.0) -> None:
 
 def mock_post(base_url: str, path: str, body: Any = None, *, avi: bool = False) -> Any:
     """POST to a mock's control API (``/__mock__/...``); returns the JSON answer, if any."""
+    http = _SELF_SIGNED if base_url.startswith("https://") else requests
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mock_avi's self-signed certificate under AKO
-        rsp = requests.post(
+        rsp = http.post(
             f"{base_url}/__mock__/{path.lstrip('/')}",
             json=body,
             auth=AVI_AUTH if avi else None,
             timeout=5,
-            verify=False,
         )
     assert rsp.status_code < 300, f"{path}: HTTP {rsp.status_code} {rsp.text}"
     return rsp.json() if rsp.content and "json" in rsp.headers.get("Content-Type", "") else None
