@@ -43,11 +43,11 @@ class Result:
     missing: list[FieldError] = field(default_factory=list)  # required fields absent (422)
 
 
-def _type_error(value: Any, struct: str, gopath: list[str], ref: TypeRef) -> DecodeError:
+def _type_error(value: Any, struct: str, gopath: Any, ref: TypeRef) -> DecodeError:
     kind = json_kind(value)
     if kind == "number" and ref.kind == "integer":
         kind = f"number {number_text(value)}"
-    where = ".".join(gopath)
+    where = ".".join(_segments(gopath))
     return DecodeError(
         f"json: cannot unmarshal {kind} into Go struct field {struct}.{where} of type "
         f"{ref.go_name()}"
@@ -66,14 +66,35 @@ def _base64_error(text: str) -> str | None:
     return None
 
 
+Path = tuple[Any, str] | None  # (parent, segment): built cheaply, turned to text on error only
+
+
+def _segments(path: Path) -> list[str]:
+    out: list[str] = []
+    while path is not None:
+        path, seg = path
+        out.append(seg)
+    out.reverse()
+    return out
+
+
+_REQUIRED: dict[str, tuple[str, ...]] = {}
+_FAST = {"string": str, "boolean": bool}
+
+
+def _required(m: models.Model) -> tuple[str, ...]:
+    found = _REQUIRED.get(m.name)
+    if found is None:
+        found = _REQUIRED[m.name] = tuple(n for n, f in m.fields.items() if f.required)
+    return found
+
+
 class Walker:
     def __init__(self) -> None:
         self.strict: list[str] = []
         self.missing: list[FieldError] = []
 
-    def value(
-        self, value: Any, ref: TypeRef, path: list[str], gopath: list[str], struct: str
-    ) -> Any:
+    def value(self, value: Any, ref: TypeRef, path: Path, gopath: Path, struct: str) -> Any:
         kind = ref.kind
         if kind == "model":
             return self.model(value, ref, path, gopath, struct)
@@ -86,53 +107,61 @@ class Walker:
                 if item is None:
                     out.append(ZERO.get(ref.item.kind))
                     continue
-                out.append(self.value(item, ref.item, [*path, f"[{i}]"], gopath, struct))
+                out.append(self.value(item, ref.item, (path, f"[{i}]"), gopath, struct))
             return out
         if kind == "map":
             if not is_object(value):
                 raise _type_error(value, struct, gopath, ref)
             assert ref.item is not None
             result: dict[str, Any] = {}
+            item_kind = ref.item.kind
             for k, v in items(value):
                 if v is None:
-                    result[k] = ZERO.get(ref.item.kind)
-                    continue
-                result[k] = self.value(v, ref.item, [*path, k], gopath, struct)
+                    result[k] = ZERO.get(item_kind)
+                elif item_kind == "string" and type(v) is str:
+                    result[k] = v
+                else:
+                    result[k] = self.value(v, ref.item, (path, k), gopath, struct)
             return result
         return self.scalar(value, ref, gopath, struct)
 
     def model(
-        self, value: Any, ref: TypeRef, path: list[str], gopath: list[str], struct: str
+        self, value: Any, ref: TypeRef, path: Path, gopath: Path, struct: str
     ) -> dict[str, Any]:
         if not is_object(value):
             raise _type_error(value, struct, gopath, ref)
         m = models.model(ref.model)
         if m is None:
             return plain(value)  # type: ignore[no-any-return]
+        fields = m.fields
         out: dict[str, Any] = {}
         seen: set[str] = set()
         unknown: set[str] = set()
         for key, v in items(value):
-            f = m.fields.get(key)
+            f = fields.get(key)
             if f is None:
                 if key not in unknown:
                     unknown.add(key)
-                    self.strict.append(f'unknown field "{path_text([*path, key])}"')
+                    self.strict.append(f'unknown field "{path_text(_segments((path, key)))}"')
                 continue
             if key in seen:
-                self.strict.append(f'duplicate field "{path_text([*path, key])}"')
+                self.strict.append(f'duplicate field "{path_text(_segments((path, key)))}"')
             seen.add(key)
             if v is None:
                 out.pop(key, None)
                 continue
-            out[key] = self.value(v, f.type, [*path, key], [*gopath, key], m.short)
-        for name, f in m.fields.items():
-            if f.required and name not in out:
-                self.missing.append(required_value(path_text([*path, name])))
+            fast = _FAST.get(f.type.kind)
+            if fast is not None and type(v) is fast:
+                out[key] = v
+                continue
+            out[key] = self.value(v, f.type, (path, key), (gopath, key), m.short)
+        for name in _required(m):
+            if name not in out:
+                self.missing.append(required_value(path_text(_segments((path, name)))))
         return out
 
     @staticmethod
-    def scalar(value: Any, ref: TypeRef, gopath: list[str], struct: str) -> Any:
+    def scalar(value: Any, ref: TypeRef, gopath: Path, struct: str) -> Any:
         kind = ref.kind
         if kind == "string":
             if not isinstance(value, str):
@@ -192,5 +221,5 @@ def decode(model_name: str, body: Any, kind: str) -> Result:
     """Check ``body`` (a dict, or ``Pairs`` read from the raw JSON) as a ``model_name``."""
     walker = Walker()
     ref = TypeRef("model", model=model_name)
-    obj = walker.model(body, ref, [], [], kind)
+    obj = walker.model(body, ref, None, None, kind)
     return Result(obj, walker.strict, walker.missing)
