@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_k8s import discovery, errors, validation
-from mock_k8s.patch import apply_patch
+from mock_k8s import discovery, errors, managed, validation
+from mock_k8s.patch import APPLY_PATCH, apply_patch
 from mock_k8s.registry import Registry, ResourceType
 from mock_k8s.resources.access import AccessRules, check_eviction, root_ca_configmap
 from mock_k8s.resources.allocation import Allocators
@@ -218,8 +218,17 @@ class Api:
 
     # ---- writes --------------------------------------------------------------------------
     def create(
-        self, rt: ResourceType, namespace: str, body: Any, *, dry_run: bool = False
+        self,
+        rt: ResourceType,
+        namespace: str,
+        body: Any,
+        *,
+        dry_run: bool = False,
+        manager: str = "",
+        managed_fields: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
+        """``manager``: the field manager recorded in managedFields (none for the server's own
+        writes); ``managed_fields``: already computed (server-side apply of a new object)."""
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
         body = validation.check_create(self, rt, body)
@@ -264,6 +273,12 @@ class Api:
             if rt.key in GENERATION_KINDS or not rt.builtin:
                 meta["generation"] = 1
             strat.prepare_create(self, obj)
+            if managed_fields is not None:
+                meta["managedFields"] = managed_fields
+            elif manager:
+                meta["managedFields"] = managed.record_update(
+                    None, obj, rt.kind, manager, rt.api_version
+                )
             causes = strat.validate(self, obj, None)
             if rt.has_status and "status" in obj:
                 causes += strat.validate_status(self, obj, obj)
@@ -298,6 +313,7 @@ class Api:
         status: bool = False,
         dry_run: bool = False,
         expect_rv: bool = True,
+        manager: str = "",
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
@@ -325,7 +341,9 @@ class Api:
             want_rv = meta.get("resourceVersion")
             if expect_rv and want_rv and want_rv != current["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt.plural, name, rt.group)
-            return self._apply_update(rt, current, new, status=status, dry_run=dry_run)
+            return self._apply_update(
+                rt, current, new, status=status, dry_run=dry_run, manager=manager
+            )
 
     def _apply_update(
         self,
@@ -335,6 +353,8 @@ class Api:
         *,
         status: bool,
         dry_run: bool = False,
+        manager: str = "",
+        managed_fields: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         cur_meta = current["metadata"]
         meta = new.setdefault("metadata", {})
@@ -378,7 +398,18 @@ class Api:
         finalized = meta.get("deletionTimestamp") and not meta.get("finalizers")
         if finalized and rt.key != "namespaces":
             return new if dry_run else self._remove(rt, new)
-        if _comparable(new) == _comparable(current):
+        meta = new["metadata"]  # a strategy may have replaced it
+        if managed_fields is not None:
+            meta["managedFields"] = managed_fields
+        elif manager:
+            meta["managedFields"] = managed.record_update(
+                current, new, rt.kind, manager, rt.api_version, status and rt.has_status
+            )
+        elif "managedFields" in cur_meta:
+            meta["managedFields"] = cur_meta["managedFields"]
+        if _comparable(new) == _comparable(current) and meta.get("managedFields") == cur_meta.get(
+            "managedFields"
+        ):
             return current
         if dry_run:
             return new
@@ -399,20 +430,45 @@ class Api:
         *,
         status: bool = False,
         dry_run: bool = False,
+        manager: str = "",
+        force: bool = False,
     ) -> dict[str, Any]:
         with self.lock:
             ns = namespace if rt.namespaced else ""
             current = self.store.get(rt.key, ns, name)
             ctype = content_type.split(";")[0].strip().lower()
+            is_apply = ctype == APPLY_PATCH
+            if is_apply:
+                if not manager:
+                    cause = errors.required_value("fieldManager", "is required for apply patch")
+                    raise errors.invalid("PatchOptions", "", [cause], "meta.k8s.io")
+                if not isinstance(body, dict):
+                    raise errors.bad_request("the applied configuration must be an object")
             if current is None:
-                if ctype == "application/apply-patch+yaml" and not status:
-                    if isinstance(body, dict):
-                        body.setdefault("metadata", {})["name"] = name
-                    return self.create(rt, namespace, body, dry_run=dry_run)
+                if is_apply and not status:
+                    body.setdefault("metadata", {})["name"] = name
+                    applied = managed.apply(None, body, rt.kind, manager, rt.api_version)
+                    entries = applied["metadata"].pop("managedFields")
+                    return self.create(
+                        rt, namespace, applied, dry_run=dry_run, managed_fields=entries
+                    )
                 raise errors.not_found(rt.plural, name, rt.group)
-            patched = apply_patch(
-                copy.deepcopy(current), content_type, body, rt.kind, not rt.builtin
-            )
+            entries = None
+            if is_apply:
+                patched = managed.apply(
+                    current,
+                    body,
+                    rt.kind,
+                    manager,
+                    rt.api_version,
+                    force=force,
+                    status=status and rt.has_status,
+                )
+                entries = patched["metadata"].get("managedFields")
+            else:
+                patched = apply_patch(
+                    copy.deepcopy(current), content_type, body, rt.kind, not rt.builtin
+                )
             if not isinstance(patched, dict):
                 raise errors.bad_request("the patched object must be a JSON object")
             patched = validation.check_patch(self, rt, patched, current, content_type, body)
@@ -423,7 +479,15 @@ class Api:
                     raise errors.conflict(rt.plural, name, rt.group)
                 if pmeta.get("name") not in (None, name):
                     raise errors.bad_request("the name of the object cannot be changed by a patch")
-            return self._apply_update(rt, current, patched, status=status, dry_run=dry_run)
+            return self._apply_update(
+                rt,
+                current,
+                patched,
+                status=status,
+                dry_run=dry_run,
+                manager=manager,
+                managed_fields=entries,
+            )
 
     def delete(
         self,

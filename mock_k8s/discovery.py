@@ -39,6 +39,16 @@ EXTRA_SUBRESOURCES: dict[str, tuple[dict[str, Any], ...]] = {
             "verbs": ["create"],
         },
     ),
+    "serviceaccounts": (
+        {
+            "name": "serviceaccounts/token",
+            "singularName": "",
+            "group": "authentication.k8s.io",
+            "version": "v1",
+            "kind": "TokenRequest",
+            "verbs": ["create"],
+        },
+    ),
 }
 
 

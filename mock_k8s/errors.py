@@ -39,6 +39,8 @@ MSG_PDB_MANY = (
 )
 MSG_RV_ON_CREATE = "resourceVersion should not be set on objects to be created"
 MSG_FIELD_LABEL = "field label not supported: {label}"
+MSG_APPLY_CONFLICT = "Apply failed with 1 conflict: conflict with {manager}: {path}"
+MSG_APPLY_CONFLICTS = "Apply failed with {count} conflicts: {details}"
 MSG_NOT_FOUND_GENERIC = "the server could not find the requested resource"
 
 

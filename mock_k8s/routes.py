@@ -120,6 +120,16 @@ def watch_list_options(req: Request) -> bool | None:
     return send_initial
 
 
+def field_manager(req: Request) -> str:
+    """``fieldManager``, else the User-Agent up to its first "/" (upstream's default for
+    non-apply writes; apply requires the parameter)."""
+    given = req.args.get("fieldManager", "")
+    if given:
+        return given[:128]
+    agent = req.headers.get("User-Agent", "")
+    return agent.split("/", 1)[0][:128] or "unknown"
+
+
 EXACT = "Exact"
 TOO_LARGE_WAIT_S = 3.0
 
@@ -430,7 +440,9 @@ class KubeRoutes:
             if method == "POST":
                 if rt.namespaced and rp.namespace is None:
                     raise errors.method_not_allowed()
-                obj = self.api.create(rt, ns, read_body(req, rt), dry_run=dry_run)
+                obj = self.api.create(
+                    rt, ns, read_body(req, rt), dry_run=dry_run, manager=field_manager(req)
+                )
                 return self._object_response(req, rt, obj, 201)
             if method == "DELETE":
                 label = parse_label_selector(req.args.get("labelSelector"))
@@ -454,13 +466,34 @@ class KubeRoutes:
                 return json_response(tables.partial_metadata(stored.obj))
             return protobuf_response(req, stored.obj) or raw_response(stored.raw)
         if method == "PUT":
-            obj = self.api.update(rt, ns, name, read_body(req, rt), status=status, dry_run=dry_run)
+            obj = self.api.update(
+                rt,
+                ns,
+                name,
+                read_body(req, rt),
+                status=status,
+                dry_run=dry_run,
+                manager=field_manager(req),
+            )
             return self._object_response(req, rt, obj, 200)
         if method == "PATCH":
             body = read_body(req, rt)
             ctype = req.headers.get("Content-Type", "")
-            obj = self.api.patch(rt, ns, name, ctype, body, status=status, dry_run=dry_run)
-            return self._object_response(req, rt, obj, 200)
+            existed = self.api.store.get(rt.key, ns if rt.namespaced else "", name) is not None
+            obj = self.api.patch(
+                rt,
+                ns,
+                name,
+                ctype,
+                body,
+                status=status,
+                dry_run=dry_run,
+                manager=req.args.get("fieldManager", "")
+                if "apply-patch" in ctype
+                else field_manager(req),
+                force=query_bool(req, "force"),
+            )
+            return self._object_response(req, rt, obj, 200 if existed else 201)
         if method == "DELETE":
             options = read_body(req, rt)
             obj = self.api.delete(
@@ -490,6 +523,13 @@ class KubeRoutes:
                 rp.namespace or "", rp.name, options if isinstance(options, dict) else None
             )
             return json_response(access.EVICTION_DONE, 201)
+        if rt.key == "serviceaccounts" and rp.subresource == "token" and rp.name is not None:
+            if method != "POST":
+                raise errors.method_not_allowed()
+            self.api.get(rt, rp.namespace or "", rp.name)  # 404 for an unknown account
+            body = read_body(req, rt)
+            answer = access.token_request(rp.namespace or "", rp.name, body)
+            return json_response(answer, 201)
         return None
 
     def _object_response(

@@ -294,3 +294,45 @@ def root_ca_configmap() -> dict[str, Any]:
         },
         "data": {"ca.crt": root_ca_pem()},
     }
+
+
+# ---- service account tokens ----------------------------------------------------------------
+def token_request(namespace: str, name: str, body: Any) -> dict[str, Any]:
+    """A TokenRequest answered with an unsigned JWT-shaped token (nothing verifies it here)."""
+    import base64
+    import datetime
+    import json
+
+    spec = (body or {}).get("spec") if isinstance(body, dict) else None
+    spec = dict(spec) if isinstance(spec, dict) else {}
+    seconds = spec.get("expirationSeconds") or 3600
+    if not isinstance(seconds, int) or seconds < 600:
+        cause = errors.invalid_value(
+            "spec.expirationSeconds", seconds, "may not specify a duration less than 10 minutes"
+        )
+        raise errors.invalid("TokenRequest", name, [cause], "authentication.k8s.io")
+    spec["expirationSeconds"] = seconds
+    if not spec.get("audiences"):
+        spec["audiences"] = ["https://kubernetes.default.svc.cluster.local"]
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    expires = now + datetime.timedelta(seconds=seconds)
+    claims = {
+        "aud": spec["audiences"],
+        "exp": int(expires.timestamp()),
+        "iat": int(now.timestamp()),
+        "iss": "https://kubernetes.default.svc.cluster.local",
+        "sub": f"system:serviceaccount:{namespace}:{name}",
+    }
+
+    def part(obj: Any) -> str:
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    token = ".".join((part({"alg": "none", "typ": "JWT"}), part(claims), ""))
+    return {
+        "kind": "TokenRequest",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"name": name, "namespace": namespace, "creationTimestamp": None},
+        "spec": spec,
+        "status": {"token": token, "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    }

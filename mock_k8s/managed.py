@@ -1,0 +1,472 @@
+"""Field ownership (``metadata.managedFields``) and server-side apply, in this project's own
+implementation of the fieldsV1 set logic.
+
+A field set is a Python ``set`` of paths; a path is a tuple of fieldsV1 elements:
+``"f:<name>"`` (a field or map key), ``'k:{"port":80,"protocol":"TCP"}'`` (an item of an
+associative list, by its keys), ``'v:"x"'`` (an item of a set of primitives). A path ending in
+a map or list item stands for the node itself (``".": {}`` in fieldsV1); leaves are scalars and
+atomic lists. Without per-kind schemas, the structure comes from the merge keys in
+``mock_k8s.patch`` plus a few known string maps (labels, data, selector...): every other list is
+atomic and every other object a struct, as structured-merge-diff treats unknown schemas.
+
+- Every write records, per manager and operation (Apply or Update) and subresource, the fields
+  it set: an Update takes the fields it changed away from the other managers.
+- Apply (``application/apply-patch+yaml``) merges the applied configuration, refuses with 409
+  when it would change a field another manager owns (unless ``force``, which takes the fields
+  over), and removes the fields this manager applied before and no longer applies, when no other
+  manager owns them.
+
+Pure functions on JSON values; no HTTP, no storage.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from mock_k8s.errors import MSG_APPLY_CONFLICT, MSG_APPLY_CONFLICTS, ApiError
+from mock_k8s.patch import merge_key
+
+Path = tuple[str, ...]
+FieldSet = set[Path]
+
+# Associative lists whose server-side-apply keys differ from the strategic merge key
+_LIST_KEYS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {
+    ("Service", ("spec", "ports")): ("port", "protocol"),
+    ("*", ("spec", "template", "spec", "containers")): ("name",),
+    ("*", ("spec", "template", "spec", "initContainers")): ("name",),
+    ("*", ("spec", "template", "spec", "containers", "ports")): ("containerPort", "protocol"),
+    ("*", ("spec", "template", "spec", "containers", "env")): ("name",),
+    ("*", ("spec", "template", "spec", "volumes")): ("name",),
+    ("Pod", ("spec", "containers", "ports")): ("containerPort", "protocol"),
+}
+# Objects whose keys are data (granular maps: the map itself is owned as well)
+_MAP_FIELDS = frozenset(
+    (
+        "labels",
+        "annotations",
+        "data",
+        "binaryData",
+        "stringData",
+        "nodeSelector",
+        "matchLabels",
+        "capacity",
+        "allocatable",
+        "limits",
+        "requests",
+        "parameters",
+    )
+)
+# top-level fields a write of the main resource never owns (status is its own subresource)
+_SKIPPED_TOP = frozenset(("apiVersion", "kind", "status"))
+_OWNED_META = ("labels", "annotations", "finalizers", "ownerReferences")
+
+
+def _list_keys(kind: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Keys of the associative list at ``path`` (names only), () for a set of primitives,
+    None for an atomic list."""
+    found = _LIST_KEYS.get((kind, path)) or _LIST_KEYS.get(("*", path))
+    if found:
+        return found
+    key = merge_key(kind, path)
+    if key is None:
+        return None
+    return () if key == "" else (key,)
+
+
+def _is_map(kind: str, path: tuple[str, ...]) -> bool:
+    if not path:
+        return False
+    if kind == "Service" and path == ("spec", "selector"):
+        return True
+    return path[-1] in _MAP_FIELDS
+
+
+# key fields with a schema default: an item that omits one is keyed by the default
+_KEY_DEFAULTS = {"protocol": "TCP"}
+
+
+def _item_key(item: Any, keys: tuple[str, ...]) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    values = {}
+    for k in sorted(keys):
+        if k in item:
+            values[k] = item[k]
+        elif k in _KEY_DEFAULTS:
+            values[k] = _KEY_DEFAULTS[k]
+        else:
+            return None
+    return "k:" + json.dumps(values, separators=(",", ":"))
+
+
+def _value_key(value: Any) -> str:
+    return "v:" + json.dumps(value, separators=(",", ":"))
+
+
+# ---- object -> field set -------------------------------------------------------------------
+def fields_of(obj: dict[str, Any], kind: str, status: bool = False) -> FieldSet:
+    """The fields an object (or an applied configuration) sets; ``status``: only status."""
+    out: FieldSet = set()
+    for key, value in obj.items():
+        if status:
+            if key == "status":
+                _walk(value, kind, ("f:status",), ("status",), out)
+            continue
+        if key in _SKIPPED_TOP:
+            continue
+        if key == "metadata":
+            if isinstance(value, dict):
+                for mkey in _OWNED_META:
+                    if mkey in value and value[mkey] is not None:
+                        _walk(
+                            value[mkey],
+                            kind,
+                            ("f:metadata", f"f:{mkey}"),
+                            ("metadata", mkey),
+                            out,
+                        )
+            continue
+        _walk(value, kind, (f"f:{key}",), (key,), out)
+    return out
+
+
+def _walk(value: Any, kind: str, path: Path, plain: tuple[str, ...], out: FieldSet) -> None:
+    if isinstance(value, dict):
+        if _is_map(kind, plain) or not value:
+            out.add(path)
+        for k, v in value.items():
+            _walk(v, kind, (*path, f"f:{k}"), (*plain, str(k)), out)
+        return
+    if isinstance(value, list):
+        keys = _list_keys(kind, plain)
+        if keys is None:
+            out.add(path)  # atomic
+            return
+        if keys == ():
+            out.update((*path, _value_key(v)) for v in value)
+            return
+        for item in value:
+            ik = _item_key(item, keys)
+            if ik is None:
+                out.add(path)  # an item without its keys: the list is treated as atomic
+                return
+        for item in value:
+            item_path = (*path, str(_item_key(item, keys)))
+            out.add(item_path)
+            for k, v in item.items():
+                _walk(v, kind, (*item_path, f"f:{k}"), (*plain, str(k)), out)
+        return
+    out.add(path)
+
+
+# ---- navigating an object by path -----------------------------------------------------------
+_MISSING = object()
+
+
+def value_at(obj: Any, path: Path) -> Any:
+    cur = obj
+    for elem in path:
+        kind, _, rest = elem.partition(":")
+        if kind == "f":
+            if not isinstance(cur, dict) or rest not in cur:
+                return _MISSING
+            cur = cur[rest]
+        elif kind == "k":
+            if not isinstance(cur, list):
+                return _MISSING
+            cur = next((i for i in cur if _item_key(i, tuple(json.loads(rest))) == elem), _MISSING)
+        elif kind == "v":
+            value = json.loads(rest)
+            if not isinstance(cur, list) or value not in cur:
+                return _MISSING
+            cur = value
+        if cur is _MISSING:
+            return _MISSING
+    return cur
+
+
+def parents_of(fields: FieldSet) -> FieldSet:
+    return {p[:n] for p in fields for n in range(1, len(p))}
+
+
+def _scalar_changed(old: Any, new: Any, path: Path, parents: FieldSet) -> bool:
+    """Does the field at ``path`` hold something else in ``new`` than in ``old``? For a node
+    with children in the set (``parents``) only its presence counts."""
+    a, b = value_at(old, path), value_at(new, path)
+    if path in parents or isinstance(a, dict) or isinstance(b, dict):
+        return (a is _MISSING) != (b is _MISSING)
+    return a != b
+
+
+def remove_path(obj: Any, path: Path) -> None:
+    parent = value_at(obj, path[:-1]) if len(path) > 1 else obj
+    kind, _, rest = path[-1].partition(":")
+    if kind == "f" and isinstance(parent, dict):
+        parent.pop(rest, None)
+    elif kind == "k" and isinstance(parent, list):
+        keys = tuple(json.loads(rest))
+        parent[:] = [i for i in parent if _item_key(i, keys) != path[-1]]
+    elif kind == "v" and isinstance(parent, list):
+        value = json.loads(rest)
+        parent[:] = [i for i in parent if i != value]
+
+
+# ---- fieldsV1 <-> sets ---------------------------------------------------------------------
+def to_fields_v1(fields: FieldSet) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path in sorted(fields):
+        node = tree
+        for elem in path:
+            node = node.setdefault(elem, {})
+    for path in fields:
+        node = tree
+        for elem in path:
+            node = node[elem]
+        if node and "." not in node:
+            children = dict(node)
+            node.clear()
+            node["."] = {}  # the node itself, listed first as the API server does
+            node.update(children)
+    return tree
+
+
+def from_fields_v1(tree: Any, prefix: Path = ()) -> FieldSet:
+    out: FieldSet = set()
+    if not isinstance(tree, dict):
+        return out
+    for elem, child in tree.items():
+        if elem == ".":
+            out.add(prefix)
+            continue
+        path = (*prefix, str(elem))
+        if isinstance(child, dict) and child:
+            out |= from_fields_v1(child, path)
+        else:
+            out.add(path)
+    return out
+
+
+# ---- managedFields entries ---------------------------------------------------------------------
+Entry = dict[str, Any]
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ident(entry: Entry) -> tuple[str, str, str]:
+    return (str(entry.get("manager", "")), str(entry.get("operation", "")),
+            str(entry.get("subresource", "")))  # fmt: skip
+
+
+def parse(managed: Any) -> list[tuple[Entry, FieldSet]]:
+    out = []
+    for entry in managed if isinstance(managed, list) else []:
+        if isinstance(entry, dict):
+            meta = {k: v for k, v in entry.items() if k != "fieldsV1"}
+            out.append((meta, from_fields_v1(entry.get("fieldsV1"))))
+    return out
+
+
+def render(entries: list[tuple[Entry, FieldSet]]) -> list[Entry]:
+    out = []
+    for meta, fields in entries:
+        if not fields:
+            continue
+        out.append({**meta, "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(fields)})
+    return out
+
+
+def _set_entry(
+    entries: list[tuple[Entry, FieldSet]],
+    manager: str,
+    operation: str,
+    api_version: str,
+    subresource: str,
+    fields: FieldSet,
+) -> None:
+    ident = (manager, operation, subresource)
+    for i, (meta, old) in enumerate(entries):
+        if _ident(meta) == ident:
+            if old != fields or meta.get("apiVersion") != api_version:
+                meta = {**meta, "apiVersion": api_version, "time": _now()}
+            entries[i] = (meta, fields)
+            return
+    meta = {"manager": manager, "operation": operation, "apiVersion": api_version,
+            "time": _now()}  # fmt: skip
+    if subresource:
+        meta["subresource"] = subresource
+    entries.append((meta, fields))
+
+
+def record_update(
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    kind: str,
+    manager: str,
+    api_version: str,
+    status: bool = False,
+) -> list[Entry]:
+    """managedFields after a create or update by ``manager``: it owns what it changed."""
+    entries = parse(((old or {}).get("metadata") or {}).get("managedFields"))
+    new_fields = fields_of(new, kind, status)
+    old_fields = fields_of(old, kind, status) if old is not None else set()
+    parents = parents_of(new_fields)
+    changed = {p for p in new_fields if old is None or _scalar_changed(old, new, p, parents)}
+    removed = old_fields - new_fields
+    subresource = "status" if status else ""
+    updated: list[tuple[Entry, FieldSet]] = []
+    for meta, fields in entries:
+        if bool(meta.get("subresource")) != status:
+            updated.append((meta, fields))
+            continue
+        updated.append((meta, fields - removed - changed))
+    if changed:
+        mine = next((f for m, f in updated if _ident(m) == (manager, "Update", subresource)), set())
+        _set_entry(updated, manager, "Update", api_version, subresource, mine | changed)
+    return render(updated)
+
+
+# ---- server-side apply -----------------------------------------------------------------------
+def _path_string(path: Path) -> str:
+    """structured-merge-diff's ``Path.String``: ``.spec.ports[port=80,protocol="TCP"].name``."""
+    out = ""
+    for elem in path:
+        kind, _, rest = elem.partition(":")
+        if kind == "f":
+            out += "." + rest
+        elif kind == "k":
+            keys = json.loads(rest)
+            out += "[" + ",".join(f"{k}={json.dumps(v)}" for k, v in keys.items()) + "]"
+        elif kind == "v":
+            out += "[=" + rest + "]"
+    return out
+
+
+def _manager_text(meta: Entry) -> str:
+    text = json.dumps(str(meta.get("manager", "")))
+    if meta.get("subresource"):
+        text += f" with subresource {json.dumps(str(meta['subresource']))}"
+    if meta.get("operation") == "Update":
+        return f"{text} using {meta.get('apiVersion', '')}"
+    return text
+
+
+def conflict_error(conflicts: list[tuple[Entry, Path]]) -> ApiError:
+    """409 Conflict as the API server words an apply conflict (one or several)."""
+    causes = [
+        {
+            "reason": "FieldManagerConflict",
+            "message": f"conflict with {_manager_text(meta)}",
+            "field": _path_string(path),
+        }
+        for meta, path in conflicts
+    ]
+    if len(conflicts) == 1:
+        meta, path = conflicts[0]
+        message = MSG_APPLY_CONFLICT.format(manager=_manager_text(meta), path=_path_string(path))
+    else:
+        by_manager: dict[str, list[str]] = {}
+        for meta, path in conflicts:
+            by_manager.setdefault(_manager_text(meta), []).append(_path_string(path))
+        lines = []
+        for manager in sorted(by_manager):
+            lines.append(f"conflicts with {manager}:")
+            lines.extend(f"- {p}" for p in by_manager[manager])
+        message = MSG_APPLY_CONFLICTS.format(count=len(conflicts), details="\n".join(lines))
+    return ApiError(409, "Conflict", message, {"causes": causes})
+
+
+def _merge(live: Any, applied: Any, kind: str, plain: tuple[str, ...]) -> Any:
+    """The applied configuration merged into the live object, by the same structure."""
+    if isinstance(applied, dict):
+        base = dict(live) if isinstance(live, dict) else {}
+        for k, v in applied.items():
+            if v is None:
+                base.pop(k, None)
+            else:
+                base[k] = _merge(base.get(k), v, kind, (*plain, str(k)))
+        return base
+    if isinstance(applied, list):
+        keys = _list_keys(kind, plain)
+        if keys is None or not isinstance(live, list):
+            return copy.deepcopy(applied)
+        if keys == ():
+            return list(live) + [copy.deepcopy(v) for v in applied if v not in live]
+        out = [copy.deepcopy(i) for i in live]
+        for item in applied:
+            ik = _item_key(item, keys)
+            if ik is None:
+                return copy.deepcopy(applied)
+            idx = next((n for n, cur in enumerate(out) if _item_key(cur, keys) == ik), None)
+            if idx is None:
+                out.append(copy.deepcopy(item))
+            else:
+                out[idx] = _merge(out[idx], item, kind, plain)
+        return out
+    return copy.deepcopy(applied)
+
+
+def apply(
+    live: dict[str, Any] | None,
+    applied: dict[str, Any],
+    kind: str,
+    manager: str,
+    api_version: str,
+    *,
+    force: bool = False,
+    status: bool = False,
+) -> dict[str, Any]:
+    """The object after ``manager`` applies ``applied`` over ``live`` (None: create), with its
+    new managedFields; 409 on a conflict unless ``force``."""
+    live_obj = copy.deepcopy(live) if live is not None else {"metadata": {}}
+    entries = parse((live_obj.get("metadata") or {}).get("managedFields"))
+    subresource = "status" if status else ""
+    applied_fields = fields_of(applied, kind, status)
+    ident = (manager, "Apply", subresource)
+    previous = next((f for m, f in entries if _ident(m) == ident), set())
+    conflicts: list[tuple[Entry, Path]] = []
+    applied_parents = parents_of(applied_fields)
+    for meta, fields in entries:
+        if meta.get("manager") == manager or bool(meta.get("subresource")) != status:
+            continue
+        for path in sorted(fields & applied_fields):
+            if _scalar_changed(live_obj, applied, path, applied_parents):
+                conflicts.append((meta, path))
+    if conflicts and not force:
+        raise conflict_error(conflicts)
+    taken = {p for _, p in conflicts}  # forced: the other managers lose these fields
+    adjusted = [(m, f if _ident(m) == ident else f - taken) for m, f in entries]
+    others: FieldSet = set()
+    for meta, fields in adjusted:
+        if _ident(meta) != ident:
+            others |= fields
+    kept_parents = parents_of(others | applied_fields)
+    # fields this manager stops applying, owned by nobody else (nor anything under them):
+    # removed, deepest first
+    dropped = sorted(previous - applied_fields - others - kept_parents, key=len, reverse=True)
+    merged = _merge(live_obj, _applied_part(applied, status), kind, ())
+    for path in dropped:
+        remove_path(merged, path)
+    _set_entry(adjusted, manager, "Apply", api_version, subresource, applied_fields)
+    merged.setdefault("metadata", {})["managedFields"] = render(adjusted)
+    return dict(merged)
+
+
+def _applied_part(applied: dict[str, Any], status: bool) -> dict[str, Any]:
+    """What of an applied configuration is merged: its status on /status, else all but the
+    status (the main resource resets it) and server-owned metadata."""
+    if status:
+        return {"status": applied.get("status")} if "status" in applied else {}
+    out = {k: v for k, v in applied.items() if k != "status"}
+    meta = applied.get("metadata")
+    if isinstance(meta, dict):
+        out["metadata"] = {
+            k: v
+            for k, v in meta.items()
+            if k in (*_OWNED_META, "name", "namespace", "generateName")
+        }
+    return out
