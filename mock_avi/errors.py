@@ -50,6 +50,7 @@ BAD_CREDENTIALS = "Invalid credentials"
 BASIC_DISABLED = "Basic authentication is not allowed"
 METHOD_NOT_ALLOWED = "Method {method} is not allowed on {path}"
 BAD_PATCH = "Invalid PATCH body: {detail}"
+ALL_TENANTS_READ_ONLY = "Tenant '*' is for reading across tenants: a write needs one tenant"
 TENANT_MISMATCH = "tenant_ref '{ref}' does not match the tenant of the request"
 
 

@@ -829,6 +829,26 @@ TYPES: Mapping[str, TypeSpec] = {
         if not facts.singleton and not facts.inventory and path not in {t.type for t in _HAND}
     },
 }
+# Admin-tenant objects of these types are shared: visible (read-only) from every tenant, and a
+# tenant's edit makes its own copy (copy-on-write). Everything else is isolated per tenant.
+_SHARED_EXTRA = (
+    "healthmonitor",
+    "sslkeyandcertificate",
+    "cloud",
+    "vrfcontext",
+    "network",
+    "serviceenginegroup",
+    "stringgroup",
+    "ipaddrgroup",
+    "wafpolicy",
+    "wafcrs",
+    "errorpagebody",
+)
+SHARED_TYPES: frozenset[str] = frozenset(
+    t
+    for t, spec in TYPES.items()
+    if not spec.has_tenant or t.endswith("profile") or t in _SHARED_EXTRA
+)
 # Singletons (``/api/systemconfiguration``: no uuid in the path, GET/PUT/PATCH).
 SINGLETONS: Mapping[str, str] = {p: f.model for p, f in catalog.TYPES.items() if f.singleton}
 # Inventory views (read-only, computed) -> the type they describe.

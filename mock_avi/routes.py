@@ -18,7 +18,14 @@ from werkzeug.exceptions import HTTPException
 
 from mock_avi import errors, patching, versions
 from mock_avi.backend import Backend, backend_of
-from mock_avi.errors import AviError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
+from mock_avi.errors import (
+    AviError,
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    Unauthorized,
+)
 from mock_avi.health import Runtime
 from mock_avi.models import INVENTORY_TYPES, SINGLETONS, TYPES
 from mock_avi.query import page_of, truthy
@@ -36,7 +43,7 @@ from mock_avi.sessions import (
     SESSION_COOKIES,
     basic_credentials,
 )
-from mock_avi.store import check_sysconfig
+from mock_avi.store import ALL_TENANTS, check_sysconfig
 
 bp = Blueprint("avi_api", __name__)
 
@@ -280,6 +287,8 @@ def api(rest: str) -> Response:
     ctx = store.tenant_context(
         request.headers.get("X-Avi-Tenant"), request.headers.get("X-Avi-Tenant-UUID")
     )
+    if ctx == ALL_TENANTS and request.method in WRITE_METHODS:
+        raise Forbidden(errors.ALL_TENANTS_READ_ONLY)
     uuid = parts[1] if len(parts) > 1 else None
     extra = parts[2:]
     base = _base()

@@ -2,11 +2,13 @@
 
 ``start_server`` binds (port 0 = any free port), starts werkzeug's threaded server with HTTP/1.1
 keep-alive and no per-request logging, and returns a ``RunningServer`` with the URL it got.
-``--tls`` uses werkzeug's ad-hoc self-signed certificate.
+``--tls`` uses werkzeug's ad-hoc self-signed certificate. ``AKO_SIM_AVI_VERSION`` sets the
+controller version reported and enforced (``/api/initial-data``, ``X-Avi-Version``).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -17,7 +19,12 @@ import flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mock_avi.app import create_app
+from mock_avi.catalog import version_tuple
 from mock_avi.config import MockAviConfig
+
+# The controller version to serve (``30.2.1`` by default), for ``ako-sim mock-avi`` and
+# ``ako-sim up`` alike: ``AKO_SIM_AVI_VERSION=22.1.3 ako-sim up``.
+VERSION_ENV = "AKO_SIM_AVI_VERSION"
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -60,6 +67,10 @@ def start_server(
     """Serve create_app(...) in a background thread (werkzeug make_server, threaded=True)."""
     if config is None:
         config = MockAviConfig(user=user, password=password, seed_file=seed_file)
+        wanted = os.environ.get(VERSION_ENV, "").strip()
+        if wanted:
+            version_tuple(wanted)  # ValueError for junk, before anything is served
+            config.version = wanted
     app = create_app(config)
     server = make_server(
         host,

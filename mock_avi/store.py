@@ -28,7 +28,14 @@ from mock_avi.errors import (
     not_found,
     ref_not_found,
 )
-from mock_avi.models import READ_ONLY_FIELDS, REF_TARGETS, SINGLETONS, TYPES, TypeSpec
+from mock_avi.models import (
+    READ_ONLY_FIELDS,
+    REF_TARGETS,
+    SHARED_TYPES,
+    SINGLETONS,
+    TYPES,
+    TypeSpec,
+)
 from mock_avi.refs import drop_empty_refs, map_refs, parse_ref, split_stored, stored
 from mock_avi.schema import apply_defaults, validate
 
@@ -112,9 +119,22 @@ class Store:
                 return rec.uuid
             raise Forbidden(errors.TENANT_MISSING.format(tenant=name))
 
-    @staticmethod
-    def visible(rec: Record, ctx: str) -> bool:
-        return ctx == ALL_TENANTS or rec.tenant == ctx or rec.tenant == ADMIN
+    def visible(self, rec: Record, ctx: str) -> bool:
+        """Own tenant, ``*``, or a shared admin object the tenant has no copy of."""
+        if ctx == ALL_TENANTS or rec.tenant == ctx:
+            return True
+        if rec.tenant != ADMIN or rec.type not in SHARED_TYPES:
+            return False
+        same = self.by_name.get((rec.type, rec.name), {})
+        return not any(r.tenant == ctx for r in same.values())
+
+    def copy_on_write(self, rec: Record, ctx: str) -> bool:
+        """An edit of a shared admin object from another tenant makes that tenant's copy."""
+        return (
+            rec.tenant == ADMIN
+            and ctx not in (ADMIN, ALL_TENANTS)
+            and (rec.type in SHARED_TYPES and TYPES[rec.type].has_tenant)
+        )
 
     def get(self, obj_type: str, uuid: str, ctx: str) -> Record:
         rec = self.records.get(uuid)
@@ -303,12 +323,22 @@ class Store:
 
     def replace(self, obj_type: str, uuid: str, body: Mapping[str, Any], ctx: str) -> Record:
         with self.lock:
+            shared = self.get(obj_type, uuid, ctx)
+            if self.copy_on_write(shared, ctx):
+                return self._tenant_copy(obj_type, body, ctx)
             existing = self.writable(obj_type, uuid, ctx)
             return self.commit(self.prepare(obj_type, body, ctx, existing=existing))
 
+    def _tenant_copy(self, obj_type: str, body: Mapping[str, Any], ctx: str) -> Record:
+        mine = {k: v for k, v in body.items() if k not in ("tenant_ref", "uuid", "url")}
+        mine.pop("_last_modified", None)
+        return self.commit(self.prepare(obj_type, mine, ctx))
+
     def patch(self, obj_type: str, uuid: str, payload: Any, ctx: str) -> Record:
         with self.lock:
-            existing = self.writable(obj_type, uuid, ctx)
+            shared = self.get(obj_type, uuid, ctx)
+            cow = self.copy_on_write(shared, ctx)
+            existing = shared if cow else self.writable(obj_type, uuid, ctx)
             current = {k: v for k, v in existing.body.items() if k != "_last_modified"}
 
             def normalise(part: Any) -> Any:
@@ -322,6 +352,8 @@ class Store:
 
             body = patching.apply(_deep(current), payload, normalise)
             body.pop("_last_modified", None)
+            if cow:
+                return self._tenant_copy(obj_type, body, ctx)
             return self.commit(self.prepare(obj_type, body, ctx, existing=existing))
 
     def delete(self, obj_type: str, uuid: str, ctx: str) -> None:
@@ -458,7 +490,7 @@ class Store:
         recs = self.by_type[obj_type].values()
         if ctx == ALL_TENANTS:
             return list(recs)
-        return [r for r in recs if r.tenant == ctx or r.tenant == ADMIN]
+        return [r for r in recs if self.visible(r, ctx)]
 
     def referrer_records(self, uuid: str) -> list[Record]:
         return [self.records[u] for u in self.referrers.get(uuid, ())]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 
 import pytest
+import requests
 from avi.sdk.avi_api import APIError, ApiSession
 
 from mock_avi.app import create_app
 from mock_avi.config import MockAviConfig
+from mock_avi.server import VERSION_ENV, start_server
 from tests.contract.avi.avi_support import MARKS, body_of
 
 pytestmark = MARKS
@@ -100,3 +102,17 @@ def test_the_real_default_for_no_version_can_be_asked_for():
     assert rsp.status_code == 400
     assert "(v16_4_2) has field (enable_http2)" in rsp.get_json()["error"]
     assert client.get("/api/pool", headers=BASIC).headers["AVI_API_VERSION"] == "16_4_2"
+
+
+def test_the_served_version_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    """``AKO_SIM_AVI_VERSION=22.1.3 ako-sim mock-avi`` (or ``ako-sim up``)."""
+    monkeypatch.setenv(VERSION_ENV, "22.1.3")
+    server = start_server(port=0)
+    try:
+        rsp = requests.get(f"{server.url}/api/initial-data")
+        assert rsp.json()["version"]["Version"] == "22.1.3"
+    finally:
+        server.stop()
+    monkeypatch.setenv(VERSION_ENV, "junk")
+    with pytest.raises(ValueError):
+        start_server(port=0)
