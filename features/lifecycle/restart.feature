@@ -57,7 +57,7 @@ Feature: The engine restarts without disturbing what it built
     Then the controller has a pool named "someone-elses-pool"
     And the controller has exactly 3 pools
 
-  Scenario: A converged restart with a dedicated Service and an AviInfraSetting writes nothing anywhere
+  Scenario: A restart over a dedicated Service and an AviInfraSetting as well writes nothing anywhere
     Given the Services:
       | name | ports  |
       | solo | 90/TCP |
