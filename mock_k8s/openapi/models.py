@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubernetes.client import models as client_models
-
 CLASS_NAME = re.compile(
     r"^(?P<prefix>[A-Z][a-z]+)?(?P<version>V\d+(?:alpha\d+|beta\d+)?)(?P<name>[A-Z]\w*)$"
 )
@@ -164,6 +162,8 @@ def go_package(class_name: str) -> str:
 
 
 def model_class(name: str) -> type[Any] | None:
+    from kubernetes.client import models as client_models  # heavy: imported on first use
+
     cls = getattr(client_models, name, None)
     if isinstance(cls, type) and hasattr(cls, "openapi_types"):
         return cls
