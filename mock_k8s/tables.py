@@ -1043,3 +1043,78 @@ _BUILTIN.update(
         "serviceaccounts": (SERVICEACCOUNT_COLUMNS, _serviceaccount_row),
     }
 )
+
+
+def _priorityclass_row(pc: dict[str, Any], wide: bool) -> list[Any]:
+    return [
+        pc["metadata"]["name"],
+        pc.get("value", 0),
+        bool(pc.get("globalDefault", False)),
+        age(pc["metadata"].get("creationTimestamp")),
+        pc.get("preemptionPolicy") or "PreemptLowerPriority",  # upstream's default
+    ]
+
+
+PRIORITYCLASS_COLUMNS = [
+    NAME_COL,
+    _col("Value", "integer", "value represents the integer value of this priority class."),
+    _col(
+        "Global-Default",
+        "boolean",
+        "globalDefault specifies whether this PriorityClass "
+        "should be considered as the default priority for pods that do not have any priority "
+        "class.",
+    ),
+    AGE_COL,
+    _col(
+        "PreemptionPolicy",
+        desc="preemptionPolicy is the Policy for preempting pods with lower priority.",
+    ),
+]
+
+
+def _storageclass_row(sc: dict[str, Any], wide: bool) -> list[Any]:
+    meta = sc["metadata"]
+    name = meta["name"]
+    annotations = meta.get("annotations") or {}
+    if "true" in (
+        annotations.get("storageclass.kubernetes.io/is-default-class"),
+        annotations.get("storageclass.beta.kubernetes.io/is-default-class"),
+    ):
+        name += " (default)"
+    return [
+        name,
+        sc.get("provisioner", ""),
+        sc.get("reclaimPolicy") or "Delete",
+        sc.get("volumeBindingMode") or "Immediate",
+        bool(sc.get("allowVolumeExpansion", False)),
+        age(meta.get("creationTimestamp")),
+    ]
+
+
+STORAGECLASS_COLUMNS = [
+    NAME_COL,
+    _col("Provisioner", desc="provisioner indicates the type of the provisioner."),
+    _col(
+        "ReclaimPolicy",
+        desc="reclaimPolicy controls the reclaimPolicy for dynamically "
+        "provisioned PersistentVolumes of this storage class.",
+    ),
+    _col(
+        "VolumeBindingMode",
+        desc="volumeBindingMode indicates how PersistentVolumeClaims "
+        "should be provisioned and bound.",
+    ),
+    _col(
+        "AllowVolumeExpansion",
+        desc="allowVolumeExpansion shows whether the storage class allow volume expand.",
+    ),
+    AGE_COL,
+]
+
+_BUILTIN.update(
+    {
+        "priorityclasses.scheduling.k8s.io": (PRIORITYCLASS_COLUMNS, _priorityclass_row),
+        "storageclasses.storage.k8s.io": (STORAGECLASS_COLUMNS, _storageclass_row),
+    }
+)

@@ -342,3 +342,24 @@ def test_kubectl_api_resources(kubectl: Kubectl) -> None:
 def test_kubectl_get_leases_and_ingressclass(kubectl: Kubectl) -> None:
     assert kubectl("get", "leases", "-A").stderr.strip() == "No resources found"
     assert kubectl("get", "ingressclass").stderr.strip() == "No resources found"
+
+
+def test_kubectl_get_priorityclass_and_storageclass(kubectl: Kubectl, tmp_path: Path) -> None:
+    kubectl("create", "priorityclass", "high", "--value=1000")
+    out = kubectl("get", "priorityclass").stdout
+    assert header(out) == ["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"]
+    assert rows(out)["high"][1:3] == ["1000", "false"]
+    assert rows(out)["high"][-1] == "PreemptLowerPriority"
+    manifest = tmp_path / "sc.yaml"
+    manifest.write_text(
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n"
+        "  annotations:\n    storageclass.kubernetes.io/is-default-class: 'true'\n"
+        "provisioner: example.com/disk\n"
+    )
+    kubectl("apply", "-f", str(manifest))
+    out = kubectl("get", "storageclass").stdout
+    assert header(out) == [
+        "NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE",
+    ]  # fmt: skip
+    line = out.strip().splitlines()[1].split()
+    assert line[:6] == ["fast", "(default)", "example.com/disk", "Delete", "Immediate", "false"]
