@@ -222,7 +222,7 @@ class Cluster:
             "--log-level",
             log_level,
         ]
-        self.engine = start_proc("engine", args, self.workdir, timeout=90 if ako else 30)
+        self.engine = start_proc("engine", args, self.workdir, timeout=120)
         return self.engine
 
     def stop_engine(self) -> float:

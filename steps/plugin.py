@@ -53,19 +53,19 @@ TAGS: dict[str, str] = {
 
 #: Documented deviations of behaviour.md from AKO (a tag per deviation; see docs/ako-conformance.md)
 DEVIATIONS: dict[str, str] = {
-    "deviation_events": "ako-sim records Warning/Normal Events on Services; AKO logs instead",
-    "deviation_conditions": "ako-sim sets a Service condition for a misconfigured group; AKO none",
-    "deviation_port_check": "ako-sim refuses duplicate port/protocol pairs in a group; AKO not",
-    "deviation_preferred_ip_order": "ako-sim compares preferred IPs order-independently",
-    "deviation_vip_changed": "ako-sim reports a changed VIP (VipChanged); AKO does not",
-    "deviation_infra_update": "ako-sim applies AviInfraSetting updates to live groups",
-    "deviation_log_text": "ako-sim's log lines are its own; AKO logs other texts",
-    "deviation_status_write": "ako-sim and AKO write a Service's status differently",
-    "deviation_crd_status": "ako-sim validates CRDs and writes their status; AKO differs",
-    "deviation_faults": "how the engine retries after a fault differs from AKO's retry layers",
-    "deviation_restart": "what a restarted engine rewrites differs from AKO",
-    "deviation_backends": "how pool servers follow endpoints or nodes differs from AKO",
-    "deviation_settings": "an engine setting that AKO reads differently or not at all",
+    "deviation_events": "ako-sim records Warning Events on Services (misconfigured, ignored, "
+    "VIP allocation, rejected CRDs); AKO only logs",
+    "deviation_conditions": "ako-sim sets the condition ako.vmware.com/VipAssigned; AKO sets none",
+    "deviation_port_check": "ako-sim leaves out a member whose port/protocol pair is taken; "
+    "AKO makes no such check",
+    "deviation_preferred_ip_order": "ako-sim compares preferred IPs whatever the members' order; "
+    "AKO compares with its first member only",
+    "deviation_vip_changed": "ako-sim re-creates the VIP on a changed preferred IP (VipChanged); "
+    "AKO needs the Service re-created",
+    "deviation_infra_update": "ako-sim reconciles the groups of a changed AviInfraSetting; "
+    "AKO misses infra updates",
+    "deviation_restart": "AKO re-labels the SE group and rewrites the VRF's static routes on every "
+    "boot; ako-sim's converged restart writes nothing",
 }
 SAME, DOCUMENTED, UNEXPECTED = "same", "differs as documented", "differs unexpectedly"
 

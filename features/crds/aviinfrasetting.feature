@@ -19,6 +19,7 @@ Feature: AviInfraSetting on a shared VIP
       | field                              | value         |
       | vip.0.ipam_network_subnet.network_ref | vip-network-2 |
 
+  @deviation_events
   Scenario: An AviInfraSetting naming an SE group the controller lacks is rejected
     Given the AviInfraSetting "bad-infra" with SE group "No-Such-Group" and VIP network "vip-network"
     Then the AviInfraSetting "bad-infra" has status "Rejected" mentioning "No-Such-Group"
@@ -32,6 +33,7 @@ Feature: AviInfraSetting on a shared VIP
       | se_group_ref | Default-Group |
     And the Service "lb1" has a Warning Event "AviInfraSettingNotApplied" mentioning "bad-infra"
 
+  @deviation_events
   Scenario: A missing AviInfraSetting falls back to the defaults with a warning
     When I create the Services:
       | name | shared-vip | ports  | infra   |
@@ -40,7 +42,7 @@ Feature: AviInfraSetting on a shared VIP
     Then the Services "lb1, lb2" show EXTERNAL-IP "100.64.196.61"
     And the Service "lb2" has a Warning Event mentioning "missing"
 
-  @lifecycle
+  @lifecycle @deviation_infra_update
   Scenario: Changing the AviInfraSetting reconciles every group that uses it
     Given the AviInfraSetting "infra-1" with SE group "SEG-2" and VIP network "vip-network"
     And the Services:

@@ -48,6 +48,7 @@ Feature: L4Rule on a shared VIP, and its SSL exception
     Then the Services "lb1, lb2" show EXTERNAL-IP "100.64.196.90"
     And the virtual service "cluster--default-key-1" has VIP "100.64.196.90"
 
+  @deviation_events
   Scenario: An L4Rule that refers to a profile the controller lacks is rejected
     Given the L4Rule "bad-rule" in namespace "default" with:
       """

@@ -5,6 +5,7 @@ Feature: VIP allocation failures leave the group pending until an address is fre
   <pending>, and the key is retried slowly, so a freed address is picked up without a restart. A
   group never takes an address held by another group, in any namespace." (behaviour.md 10)
 
+  @deviation_events
   Scenario Outline: A preferred IP <why> fails the allocation
     Given the Services:
       | name | shared-vip | ports  | load-balancer-ip |
@@ -20,6 +21,7 @@ Feature: VIP allocation failures leave the group pending until an address is fre
       | outside the VIP network           | 10.20.30.40   |
       | in the subnet but not in the range | 100.64.196.5 |
 
+  @deviation_events
   Scenario: A group never takes an address held by a group of another namespace
     Given the namespace "red"
     And the Services:
@@ -34,6 +36,7 @@ Feature: VIP allocation failures leave the group pending until an address is fre
     And the Service "lb1" shows EXTERNAL-IP "100.64.196.75"
     And the controller has exactly 1 virtual service
 
+  @deviation_events
   Scenario: An address held by another VsVip is picked up once it is freed
     Given the controller has a vsvip "squatter" holding "100.64.196.75"
     And the Services:
@@ -46,6 +49,7 @@ Feature: VIP allocation failures leave the group pending until an address is fre
     Then the Services "lb1, lb2" show EXTERNAL-IP "100.64.196.75"
     And the controller has exactly 1 virtual service
 
+  @deviation_events
   Scenario: No free address left, then one is freed
     Given the VIP range of "vip-network" is exhausted on the controller
     And the Services:

@@ -8,6 +8,7 @@ Feature: The engine restarts without disturbing what it built
     And the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "100.64.196.61"
     And I note the uuids of the controller objects
 
+  @deviation_restart
   Scenario: A converged restart makes zero writes
     Given I note the controller journal position
     When the engine is restarted

@@ -16,6 +16,7 @@ Feature: Members of a group must carry the same AviInfraSetting, L4Rule and clas
       analyticsProfileRef: System-Analytics-Profile
       """
 
+  @deviation_events
   Scenario Outline: Members with differing <what> configure nothing
     Given the Services:
       | name | shared-vip | ports  | <column>  |
@@ -36,6 +37,7 @@ Feature: Members of a group must carry the same AviInfraSetting, L4Rule and clas
       | L4Rule names                 | l4rule | rule-a  | rule-b  | L4Rule annotation value is not consistent with Services grouped using shared-vip annotation          |
       | L4Rule on one only           | l4rule |         | rule-b  | L4Rule annotation value is not consistent with Services grouped using shared-vip annotation          |
 
+  @deviation_events
   Scenario: A member with a foreign loadBalancerClass misconfigures the whole group
     Given the Services:
       | name | shared-vip | ports   | class                 |

@@ -60,6 +60,7 @@ Feature: Members of a group must agree on the preferred VIP
     And the Service "sharedvip-avisvc-lb2" has condition "ako.vmware.com/VipAssigned" "False" with reason "SharedVipMisconfigured" mentioning "100.64.196.75"
     And the Service "sharedvip-avisvc-lb1" has condition "ako.vmware.com/VipAssigned" "False" mentioning "100.64.196.75"
 
+  @deviation_events
   Scenario Outline: Preferred IPs that differ conflict (<sources>)
     Given the Services:
       | name | shared-vip | ports  | loadBalancerIP | load-balancer-ip |
@@ -115,6 +116,7 @@ Feature: Members of a group must agree on the preferred VIP
       | 100.64.196.300 |
       | 100.64.196.0/24 |
 
+  @deviation_conditions
   Scenario: A configured group that becomes misconfigured loses its virtual service
     Given the Services:
       | name | shared-vip | ports  | load-balancer-ip |
@@ -145,6 +147,7 @@ Feature: Members of a group must agree on the preferred VIP
     Then the Services "lb1, lb2" show EXTERNAL-IP "100.64.196.75"
     And the controller has exactly 1 virtual service
 
+  @deviation_conditions
   Scenario: Fixing the conflicting member brings the group back without a restart
     Given the Services:
       | name | shared-vip | ports  | load-balancer-ip |

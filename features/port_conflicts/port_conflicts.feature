@@ -4,6 +4,7 @@ Feature: Port/protocol conflicts inside a group
   the Annotation value." The member that joined later (creationTimestamp, then name) is left
   out; the rest of the group keeps its VS and VIP (behaviour.md section 6).
 
+  @deviation_port_check
   Scenario Outline: <holder ports> and <newcomer ports> conflict on <pair>
     Given the Services:
       | name     | shared-vip | ports            |
@@ -42,6 +43,7 @@ Feature: Port/protocol conflicts inside a group
       | 80/TCP  | 80/SCTP |
       | 80/TCP  | 81/TCP  |
 
+  @deviation_port_check
   Scenario: The holder keeps its VIP when a conflicting Service joins later
     Given the Services:
       | name | shared-vip | ports  |
@@ -62,6 +64,7 @@ Feature: Port/protocol conflicts inside a group
     And the virtual service "cluster--default-key-1" has the same uuid as noted
     And the virtual service "cluster--default-key-1" has services "80/TCP, 80/UDP (System-UDP-Fast-Path)"
 
+  @deviation_port_check
   Scenario: The excluded member joins when the holder leaves
     Given the Services:
       | name  | shared-vip | ports  |

@@ -48,6 +48,7 @@ Feature: Which Services share a VIP
       | 53   | UDP      | System-UDP-Fast-Path |
     And the virtual service "cluster--default-key-1" has 5 pools
 
+  @deviation_events
   Scenario Outline: The annotation on a <type> Service is ignored, with a warning
     Given the Services:
       | name | type         | shared-vip | ports  |

