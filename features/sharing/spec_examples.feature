@@ -96,6 +96,7 @@ Feature: The spec's three examples share one VIP between two LoadBalancer Servic
     And the controller has exactly 1 l4policyset
     And no poolgroup exists on the controller
 
+  @deviation_conditions
   Scenario Outline: Every spec example builds the same shared topology (<example>)
     When I apply the example "<example>"
     Then the Services "sharedvip-avisvc-lb1, sharedvip-avisvc-lb2" show EXTERNAL-IP "<vip>"
