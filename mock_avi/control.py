@@ -45,8 +45,8 @@ from flask import Blueprint, Response, current_app, request
 from mock_avi import errors
 from mock_avi.backend import Backend, backend_of
 from mock_avi.errors import BadRequest, NotFound, Unauthorized
-from mock_avi.routes import json_response
-from mock_avi.sessions import SESSION_COOKIES, basic_credentials
+from mock_avi.routes import json_response, session_cookie_ids
+from mock_avi.sessions import basic_credentials
 
 bp = Blueprint("mock_control", __name__, url_prefix="/__mock__")
 PUBLIC_ENDPOINTS = ("mock_control.healthz", "mock_control.openapi")
@@ -67,8 +67,7 @@ def _authenticate() -> None:
         if backend.sessions.check_password(*creds):
             return
         raise Unauthorized(errors.BAD_CREDENTIALS)
-    ids = [sid for name in SESSION_COOKIES for sid in request.cookies.getlist(name)]
-    session = backend.sessions.lookup(ids)
+    session = backend.sessions.lookup(session_cookie_ids())
     if session is None:
         raise Unauthorized(errors.CSRF_FAILED)
     # As on the API: a cookie alone may read, but a write must echo the session's CSRF token,

@@ -26,6 +26,7 @@ VIP_IP_CHANGE = (
     "supported. " + VIP_RECREATE
 )
 NEED_RELOAD = "Need to reload object data {model}"
+VRF_MISMATCH = "VRF Context for {vs} and pool {pool} different"
 
 # Texts of our own where the real wording is unknown (reference marks them unverified).
 FIELD_REQUIRED = "{field}: This field is required."
@@ -51,6 +52,13 @@ BASIC_DISABLED = "Basic authentication is not allowed"
 METHOD_NOT_ALLOWED = "Method {method} is not allowed on {path}"
 BAD_PATCH = "Invalid PATCH body: {detail}"
 ALL_TENANTS_READ_ONLY = "Tenant '*' is for reading across tenants: a write needs one tenant"
+VRF_MISMATCH_VSVIP = "VRF Context for {vs} and vsvip {vsvip} different"
+ADDR_INVALID = "{field}: '{addr}' is not a valid {kind} address"
+ADDR_TYPE_MISMATCH = "{field}: address '{addr}' does not match its type {kind}"
+PORT_RANGE = "{field}: port {port} is out of range (1-65535)"
+DUPLICATE_SERVER = "Duplicate server {addr}:{port} in the pool"
+TOO_DEEP = "The request body nests deeper than {limit} levels"
+BAD_SLUG = "Invalid Slug {slug!r}: a uuid is letters, digits, '.', '_', ':' and '-'"
 TENANT_MISMATCH = "tenant_ref '{ref}' does not match the tenant of the request"
 
 

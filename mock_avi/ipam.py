@@ -108,6 +108,11 @@ def plan(store: Store, prepared: Prepared, existing: Record | None) -> dict[str,
             held[old[vip_id]] = vip_id
             continue
         auto = bool(vip.get("auto_allocate_ip"))
+        if requested is None and vip.get("auto_allocate_ip_type") == "V6_ONLY":
+            # Never an IPv4 address for V6_ONLY; the mock's IPAM has no IPv6 ranges.
+            if vip.get("ip6_address") or not auto:
+                continue
+            raise BadRequest(errors.NO_FREE_IP)
         if requested is None:
             if not auto:
                 if vip.get("ip6_address"):

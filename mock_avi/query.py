@@ -73,7 +73,22 @@ def _search_filter(expr: str, insensitive: bool) -> Filter:
 
 
 def select(store: Store, obj_type: str, ctx: str, args: Mapping[str, str]) -> list[Record]:
-    """Records of ``obj_type`` visible in ``ctx`` that match every filter in ``args``."""
+    """Records of ``obj_type`` visible in ``ctx`` that match every filter in ``args``.
+
+    ``exclude=uuid.in,name`` negates the named filters: the records they match are left out.
+    """
+    excluded = {k for k in args.get("exclude", "").split(",") if k and k in args}
+    kept = {k: v for k, v in args.items() if k not in excluded and k != "exclude"}
+    found = _select(store, obj_type, ctx, kept)
+    for key in excluded:
+        if key in ("sort", "page", "page_size", "fields", "include_name"):
+            continue
+        dropped = {r.uuid for r in _select(store, obj_type, ctx, {key: args[key]})}
+        found = [r for r in found if r.uuid not in dropped]
+    return found
+
+
+def _select(store: Store, obj_type: str, ctx: str, args: Mapping[str, str]) -> list[Record]:
     filters: list[Filter] = []
     candidates: list[Record] | None = None
     if "name" in args:

@@ -9,6 +9,7 @@ go through ``Backend.store``. Every ``AviError`` becomes ``{"error": ...}`` in
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import quote
@@ -50,6 +51,8 @@ bp = Blueprint("avi_api", __name__)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 UNAUTHENTICATED = ("cluster/status", "initial-data")
 CSRF_MAX_AGE = 31449600
+MAX_DEPTH = 64  # JSON nesting accepted in a body (Avi objects nest a dozen levels at most)
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")  # a forced uuid is one URL segment
 SESSION_MAX_AGE = 86400
 
 
@@ -149,14 +152,21 @@ def authenticate(write: bool) -> None:
         if not backend.sessions.check_password(*creds):
             raise Unauthorized(errors.BAD_CREDENTIALS)
         return
-    ids: list[str] = []
-    for name in SESSION_COOKIES:
-        ids.extend(request.cookies.getlist(name))
-    session = backend.sessions.lookup(ids)
+    session = backend.sessions.lookup(session_cookie_ids())
     if session is None:
         raise Unauthorized(errors.CSRF_FAILED)
     if write and request.headers.get("X-CSRFToken") != session.csrf:
         raise Unauthorized(errors.CSRF_FAILED)
+
+
+def session_cookie_ids() -> list[str]:
+    """Session ids in the order the Cookie header gives them (``avi-sessionid`` first, then
+    ``sessionid`` when the first is absent), so the last one wins."""
+    for name in SESSION_COOKIES:
+        found = request.cookies.getlist(name)
+        if found:
+            return list(found)
+    return []
 
 
 # ----- login / logout -------------------------------------------------------------------------
@@ -177,7 +187,9 @@ def _login_fields() -> dict[str, Any]:
 def login() -> Response:
     backend = _backend()
     fields = _login_fields()
-    session = backend.sessions.login(fields.get("username"), fields.get("password"))
+    session = backend.sessions.login(
+        fields.get("username"), fields.get("password"), fields.get("token")
+    )
     config = backend.config
     base = _base()
     body = {
@@ -245,9 +257,28 @@ def _json_body() -> Any:
     if not raw.strip():
         raise BadRequest(errors.NOT_AN_OBJECT)
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(errors.MALFORMED_JSON.format(detail=exc)) from None
+    except RecursionError:
+        raise BadRequest(errors.TOO_DEEP.format(limit=MAX_DEPTH)) from None
+    if _depth_over(body, MAX_DEPTH):
+        raise BadRequest(errors.TOO_DEEP.format(limit=MAX_DEPTH))
+    return body
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """True when ``value`` nests deeper than ``limit`` (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
 
 
 def _object_body() -> dict[str, Any]:
@@ -318,7 +349,10 @@ def api(rest: str) -> Response:
         if method == "POST":
             body = _object_body()
             _check_write(obj_type, body, version)
-            rec = store.create(obj_type, body, ctx, request.headers.get("Slug"))
+            slug = request.headers.get("Slug")
+            if slug is not None and not SLUG.fullmatch(slug):
+                raise BadRequest(errors.BAD_SLUG.format(slug=slug))
+            rec = store.create(obj_type, body, ctx, slug)
             out = versions.shape(obj_type, render(store, rec, base, include_name=True), version)
             # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
             location = "".join(c if " " <= c < "\x7f" else quote(c) for c in out["url"])
@@ -451,7 +485,39 @@ def _special_private(backend: Backend, path: str) -> Response | None:
         return json_response({"domains": _dns_domains(backend, request.args.get("cloud_uuid"))})
     if path in SINGLETONS:
         return _singleton(backend, path, method, base)
+    if path == "user-token":
+        return _user_token(backend, method)
     return None
+
+
+def _user_token(backend: Backend, method: str) -> Response:
+    """``/api/user-token``: POST ``{"hours": N}`` issues a token for ``/login``; GET lists the
+    live ones; DELETE revokes one (``{"token": ...}``) or all."""
+    sessions = backend.sessions
+    if method == "GET":
+        live = sessions.tokens()
+        return json_response({"count": len(live), "results": [_token_body(t) for t in live]})
+    body = _json_body() if request.get_data().strip() else {}
+    if not isinstance(body, dict):
+        raise BadRequest(errors.NOT_AN_OBJECT)
+    if method == "POST":
+        hours = body.get("hours", 24)
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 8760:
+            raise BadRequest(errors.BAD_FILTER.format(param="hours", value=hours))
+        token = sessions.issue_token(backend.config.user, float(hours))
+        return json_response(_token_body(token), 201)
+    if method == "DELETE":
+        wanted = body.get("token")
+        if wanted is not None and not isinstance(wanted, str):
+            raise BadRequest(errors.BAD_FILTER.format(param="token", value=wanted))
+        sessions.revoke_token(wanted)
+        return Response(status=204)
+    raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path="user-token"))
+
+
+def _token_body(token: Any) -> dict[str, Any]:
+    expires = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(token.expires))
+    return {"token": token.token, "username": token.user, "expires_at": expires}
 
 
 def _singleton(backend: Backend, path: str, method: str, base: str) -> Response:

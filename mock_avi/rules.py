@@ -1,4 +1,4 @@
-"""Per-type write rules beyond the schema: VS service ports and pool server defaults.
+"""Per-type write rules beyond the schema: VS service ports and VRFs, pool servers, VIP addresses.
 
 ``check_ports`` rejects a VirtualService whose ``services`` overlap on (port, protocol), within
 itself or with another VS on the same VsVip. The protocol of a service entry comes from its
@@ -8,7 +8,9 @@ TCP, UDP_* -> UDP, SCTP_* -> SCTP). Reads the store, never writes it.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from mock_avi.store import Prepared, Store
 
 Listener = tuple[int, int, str]  # first port, last port, protocol
+HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?")
 
 
 def _protocol(store: Store, ref: str | None) -> str:
@@ -96,7 +99,88 @@ def check_ports(store: Store, prepared: Prepared) -> None:
                     )
 
 
+def check_address(ip: Any, field: str) -> None:
+    """An ``IpAddr``: the address must parse, and match its ``type`` (V4, V6; DNS a name)."""
+    if not isinstance(ip, Mapping):
+        return
+    addr, kind = ip.get("addr"), ip.get("type", "V4")
+    if not isinstance(addr, str):
+        return
+    if kind == "DNS":
+        if not HOSTNAME.fullmatch(addr):
+            raise BadRequest(errors.ADDR_INVALID.format(field=field, addr=addr, kind=kind))
+        return
+    try:
+        parsed = ipaddress.ip_address(addr)
+    except ValueError:
+        raise BadRequest(errors.ADDR_INVALID.format(field=field, addr=addr, kind=kind)) from None
+    if (kind == "V4") != (parsed.version == 4):
+        raise BadRequest(errors.ADDR_TYPE_MISMATCH.format(field=field, addr=addr, kind=kind))
+
+
+def _check_port(value: Any, field: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 65535:
+        raise BadRequest(errors.PORT_RANGE.format(field=field, port=value))
+
+
 def fill_pool(body: dict[str, Any]) -> None:
-    """Server defaults that depend on other fields (hostname defaults to the address)."""
-    for server in body.get("servers", []) or []:
+    """Checks the controller makes on a pool's servers (addresses, ports, duplicates), then the
+    defaults that depend on other fields (hostname defaults to the address)."""
+    _check_port(body.get("default_server_port"), "default_server_port")
+    seen: set[tuple[str, int]] = set()
+    default_port = body.get("default_server_port", 80)
+    for index, server in enumerate(body.get("servers", []) or []):
+        check_address(server.get("ip"), f"servers[{index}].ip")
+        _check_port(server.get("port"), f"servers[{index}].port")
+        key = (str(server["ip"].get("addr")), int(server.get("port", default_port)))
+        if key in seen:
+            raise BadRequest(errors.DUPLICATE_SERVER.format(addr=key[0], port=key[1]))
+        seen.add(key)
         server.setdefault("hostname", server["ip"]["addr"])
+
+
+def check_vips(body: Mapping[str, Any]) -> None:
+    for index, vip in enumerate(body.get("vip", []) or []):
+        for key in ("ip_address", "ip6_address", "floating_ip", "floating_ip6"):
+            check_address(vip.get(key), f"vip[{index}].{key}")
+        six = vip.get("ip6_address")
+        if isinstance(six, Mapping) and six.get("type", "V6") != "V6":
+            raise BadRequest(
+                errors.ADDR_TYPE_MISMATCH.format(
+                    field=f"vip[{index}].ip6_address", addr=six.get("addr"), kind=six.get("type")
+                )
+            )
+
+
+def check_vrf(store: Store, prepared: Prepared) -> None:
+    """A VS, its pools and its VsVip must be in one VRF (the controller's own text)."""
+    body = prepared.body
+    vrf = body.get("vrf_context_ref")
+    if not isinstance(vrf, str):
+        return
+    for ref in _pool_refs(store, body):
+        pool = store.records.get(split_stored(ref)[1])
+        if pool is not None and pool.body.get("vrf_ref", vrf) != vrf:
+            raise BadRequest(errors.VRF_MISMATCH.format(vs=body["name"], pool=pool.name))
+    vsvip_ref = body.get("vsvip_ref")
+    if isinstance(vsvip_ref, str):
+        vsvip = store.records.get(split_stored(vsvip_ref)[1])
+        if vsvip is not None and vsvip.body.get("vrf_context_ref", vrf) != vrf:
+            raise BadRequest(errors.VRF_MISMATCH_VSVIP.format(vs=body["name"], vsvip=vsvip.name))
+
+
+def _pool_refs(store: Store, body: Mapping[str, Any]) -> list[str]:
+    refs = [body["pool_ref"]] if isinstance(body.get("pool_ref"), str) else []
+    for sel in body.get("service_pool_select", []) or []:
+        if isinstance(sel.get("service_pool_ref"), str):
+            refs.append(sel["service_pool_ref"])
+    groups = [body.get("pool_group_ref")] + [
+        s.get("service_pool_group_ref") for s in body.get("service_pool_select", []) or []
+    ]
+    for group_ref in groups:
+        if isinstance(group_ref, str):
+            group = store.records.get(split_stored(group_ref)[1])
+            for member in (group.body.get("members", []) if group else []) or []:
+                if isinstance(member.get("pool_ref"), str):
+                    refs.append(member["pool_ref"])
+    return refs

@@ -215,6 +215,15 @@ class Store:
             raise PreconditionFailed(errors.NEED_RELOAD.format(model=spec.model))
 
         tenant = self._tenant_for(spec, clean, ctx, existing)
+        if obj_type == "virtualservice" and "vrf_context_ref" not in clean:
+            # A VS without a VRF takes its VsVip's, as the controller does.
+            vsvip_ref = clean.get("vsvip_ref")
+            if isinstance(vsvip_ref, str):
+                vsvip = self.records.get(
+                    split_stored(self.resolve("vsvip_ref", vsvip_ref, tenant, None))[1]
+                )
+                if vsvip is not None and isinstance(vsvip.body.get("vrf_context_ref"), str):
+                    clean["vrf_context_ref"] = vsvip.body["vrf_context_ref"]
         apply_defaults(spec.spec, clean)
         cloud: str | None = None
         if "cloud_ref" in clean:
@@ -237,9 +246,11 @@ class Store:
         # does: a client re-creating an object it already owns gets 409 and can adopt it.
         self._check_duplicate(prepared)
         if obj_type == "vsvip":
+            rules.check_vips(prepared.body)
             prepared.vips = ipam.plan(self, prepared, existing)
         elif obj_type == "virtualservice":
             rules.check_ports(self, prepared)
+            rules.check_vrf(self, prepared)
         elif obj_type == "pool":
             rules.fill_pool(prepared.body)
         stamp = body.get("_last_modified") if keep_stamp else None
