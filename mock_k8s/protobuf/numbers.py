@@ -50,13 +50,16 @@ FIELDS: dict[str, str] = {
     ),
     "EventsV1EventList": "metadata=1 items=2!",
     "EventsV1EventSeries": "count=1! lastObservedTime=2!:microtime",
+    "FlowcontrolV1Subject": "kind=1! user=2* group=3* serviceAccount=4*",
     "RbacV1Subject": "kind=1! apiGroup=2 name=3! namespace=4",
     "StorageV1TokenRequest": "audience=1! expirationSeconds=2*",
     "V1AWSElasticBlockStoreVolumeSource": "volumeID=1! fsType=2 partition=3 readOnly=4",
     "V1Affinity": "nodeAffinity=1* podAffinity=2* podAntiAffinity=3*",
     "V1AggregationRule": "clusterRoleSelectors=1",
     "V1AppArmorProfile": "type=1! localhostProfile=2*",
+    "V1ApplyConfiguration": "expression=1",
     "V1AttachedVolume": "name=1! devicePath=2!",
+    "V1AuditAnnotation": "key=1! valueExpression=2!",
     "V1AzureDiskVolumeSource": (
         "diskName=1! diskURI=2! cachingMode=3* fsType=4* readOnly=5* kind=6*"
     ),
@@ -84,6 +87,11 @@ FIELDS: dict[str, str] = {
         "controllerPublishSecretRef=6* nodeStageSecretRef=7* nodePublishSecretRef=8* "
         "controllerExpandSecretRef=9* nodeExpandSecretRef=10*"
     ),
+    "V1CSIStorageCapacity": (
+        "metadata=1 nodeTopology=2* storageClassName=3! capacity=4*:quantity "
+        "maximumVolumeSize=5*:quantity"
+    ),
+    "V1CSIStorageCapacityList": "metadata=1 items=2!",
     "V1CSIVolumeSource": (
         "driver=1! readOnly=2* fsType=3* volumeAttributes=4 nodePublishSecretRef=5*"
     ),
@@ -109,9 +117,15 @@ FIELDS: dict[str, str] = {
     "V1ClusterRoleBinding": "metadata=1 subjects=2 roleRef=3!",
     "V1ClusterRoleBindingList": "metadata=1 items=2!",
     "V1ClusterRoleList": "metadata=1 items=2!",
+    "V1ClusterTrustBundle": "metadata=1 spec=2!",
+    "V1ClusterTrustBundleList": "metadata=1 items=2!",
     "V1ClusterTrustBundleProjection": (
         "name=1* signerName=2* labelSelector=3* path=4! optional=5* user=6*"
     ),
+    "V1ClusterTrustBundleSpec": "signerName=1 trustBundle=2!",
+    "V1ComponentCondition": "type=1! status=2! message=3 error=4",
+    "V1ComponentStatus": "metadata=1 conditions=2",
+    "V1ComponentStatusList": "metadata=1 items=2!",
     "V1Condition": (
         "type=1! status=2! observedGeneration=3 lastTransitionTime=4!:time reason=5! message=6!"
     ),
@@ -252,6 +266,8 @@ FIELDS: dict[str, str] = {
     "V1Eviction": "metadata=1 deleteOptions=2*",
     "V1EvictionResponder": "name=1! priority=2*!",
     "V1ExecAction": "command=1",
+    "V1ExemptPriorityLevelConfiguration": "nominalConcurrencyShares=1* lendablePercent=2*",
+    "V1ExpressionWarning": "fieldRef=2! warning=3!",
     "V1ExternalDocumentation": "description=1 url=2",
     "V1FCVolumeSource": "targetWWNs=1 lun=2* fsType=3 readOnly=4 wwids=5",
     "V1FieldSelectorAttributes": "rawSelector=1 requirements=2",
@@ -260,6 +276,14 @@ FIELDS: dict[str, str] = {
     "V1FlexPersistentVolumeSource": "driver=1! fsType=2 secretRef=3* readOnly=4 options=5",
     "V1FlexVolumeSource": "driver=1! fsType=2 secretRef=3* readOnly=4 options=5",
     "V1FlockerVolumeSource": "datasetName=1 datasetUUID=2",
+    "V1FlowDistinguisherMethod": "type=1!",
+    "V1FlowSchema": "metadata=1 spec=2 status=3",
+    "V1FlowSchemaCondition": "type=1 status=2 lastTransitionTime=3:time reason=4 message=5",
+    "V1FlowSchemaList": "metadata=1 items=2!",
+    "V1FlowSchemaSpec": (
+        "priorityLevelConfiguration=1! matchingPrecedence=2! distinguisherMethod=3* rules=4"
+    ),
+    "V1FlowSchemaStatus": "conditions=1",
     "V1ForNode": "name=1!",
     "V1ForZone": "name=1!",
     "V1GCEPersistentDiskVolumeSource": "pdName=1! fsType=2 partition=3 readOnly=4",
@@ -267,6 +291,7 @@ FIELDS: dict[str, str] = {
     "V1GitRepoVolumeSource": "repository=1! revision=2 directory=3",
     "V1GlusterfsPersistentVolumeSource": "endpoints=1! path=2! readOnly=3 endpointsNamespace=4*",
     "V1GlusterfsVolumeSource": "endpoints=1! path=2! readOnly=3",
+    "V1GroupSubject": "name=1!",
     "V1HTTPGetAction": "path=1 port=2!:intstr host=3 scheme=4 httpHeaders=5 protocol=6*",
     "V1HTTPHeader": "name=1! value=2!",
     "V1HTTPIngressPath": "path=1 backend=2! pathType=3*!",
@@ -283,6 +308,9 @@ FIELDS: dict[str, str] = {
     "V1HostAlias": "ip=1! hostnames=2",
     "V1HostIP": "ip=1!",
     "V1HostPathVolumeSource": "path=1! type=2*",
+    "V1IPAddress": "metadata=1 spec=2",
+    "V1IPAddressList": "metadata=1 items=2!",
+    "V1IPAddressSpec": "parentRef=1*",
     "V1IPBlock": "cidr=1! except=2",
     "V1ISCSIPersistentVolumeSource": (
         "targetPortal=1! iqn=2! lun=3! iscsiInterface=4 fsType=5 readOnly=6 portals=7 "
@@ -309,6 +337,7 @@ FIELDS: dict[str, str] = {
     "V1IngressSpec": "defaultBackend=1* tls=2 rules=3 ingressClassName=4*",
     "V1IngressStatus": "loadBalancer=1",
     "V1IngressTLS": "hosts=1 secretName=2",
+    "V1JSONPatch": "expression=1",
     "V1JSONSchemaProps": (
         "id=1 $schema=2 $ref=3* description=4 type=5 format=6 title=7 default=8*:raw maximum=9* "
         "exclusiveMaximum=10 minimum=11* exclusiveMinimum=12 maxLength=13* minLength=14* "
@@ -360,6 +389,10 @@ FIELDS: dict[str, str] = {
     ),
     "V1LimitRangeList": "metadata=1 items=2!",
     "V1LimitRangeSpec": "limits=1!",
+    "V1LimitResponse": "type=1! queuing=2*",
+    "V1LimitedPriorityLevelConfiguration": (
+        "nominalConcurrencyShares=1*! limitResponse=2 lendablePercent=3* borrowingLimitPercent=4*"
+    ),
     "V1LinuxContainerUser": "uid=1! gid=2! supplementalGroups=3",
     "V1ListMeta": "selfLink=1 resourceVersion=2 continue=3 remainingItemCount=4* shardInfo=5*",
     "V1LoadBalancerIngress": "ip=1 hostname=2 ipMode=3* ports=4",
@@ -371,7 +404,20 @@ FIELDS: dict[str, str] = {
         "manager=1 operation=2 apiVersion=3 time=4*:time fieldsType=6 fieldsV1=7*:raw subresource=8"
     ),
     "V1MatchCondition": "name=1! expression=2!",
+    "V1MatchResources": (
+        "namespaceSelector=1* objectSelector=2* resourceRules=3 excludeResourceRules=4 "
+        "matchPolicy=7*"
+    ),
     "V1ModifyVolumeStatus": "targetVolumeAttributesClassName=1 status=2!",
+    "V1MutatingAdmissionPolicy": "metadata=1 spec=2",
+    "V1MutatingAdmissionPolicyBinding": "metadata=1 spec=2",
+    "V1MutatingAdmissionPolicyBindingList": "metadata=1 items=2!",
+    "V1MutatingAdmissionPolicyBindingSpec": "policyName=1 paramRef=2* matchResources=3*",
+    "V1MutatingAdmissionPolicyList": "metadata=1 items=2!",
+    "V1MutatingAdmissionPolicySpec": (
+        "paramKind=1* matchConstraints=2* variables=3 mutations=4 failurePolicy=5* "
+        "matchConditions=6 reinvocationPolicy=7"
+    ),
     "V1MutatingWebhook": (
         "name=1! clientConfig=2! rules=3 failurePolicy=4* namespaceSelector=5* sideEffects=6*! "
         "timeoutSeconds=7* admissionReviewVersions=8! matchPolicy=9* reinvocationPolicy=10* "
@@ -379,7 +425,12 @@ FIELDS: dict[str, str] = {
     ),
     "V1MutatingWebhookConfiguration": "metadata=1 webhooks=2",
     "V1MutatingWebhookConfigurationList": "metadata=1 items=2!",
+    "V1Mutation": "patchType=2! applyConfiguration=3* jsonPatch=4*",
     "V1NFSVolumeSource": "server=1! path=2! readOnly=3",
+    "V1NamedRuleWithOperations": (
+        "resourceNames=1 operations=2.1 apiGroups=2.2.1 apiVersions=2.2.2 resources=2.2.3 "
+        "scope=2.2.4*"
+    ),
     "V1Namespace": "metadata=1 spec=2 status=3",
     "V1NamespaceCondition": "type=1! status=2! lastTransitionTime=4:time reason=5 message=6",
     "V1NamespaceList": "metadata=1 items=2!",
@@ -433,6 +484,7 @@ FIELDS: dict[str, str] = {
         "architecture=10! swap=11*"
     ),
     "V1NonResourceAttributes": "path=1 verb=2",
+    "V1NonResourcePolicyRule": "verbs=1! nonResourceURLs=6!",
     "V1NonResourceRule": "verbs=1! nonResourceURLs=2",
     "V1ObjectFieldSelector": "apiVersion=1 fieldPath=2!",
     "V1ObjectMeta": (
@@ -445,6 +497,9 @@ FIELDS: dict[str, str] = {
     ),
     "V1Overhead": "podFixed=1:quantity",
     "V1OwnerReference": "kind=1! name=3! uid=4! apiVersion=5! controller=6* blockOwnerDeletion=7*",
+    "V1ParamKind": "apiVersion=1 kind=2",
+    "V1ParamRef": "name=1 namespace=2 selector=3* parameterNotFoundAction=4*",
+    "V1ParentReference": "group=1 resource=2 namespace=3 name=4",
     "V1PersistentVolume": "metadata=1 spec=2 status=3",
     "V1PersistentVolumeClaim": "metadata=1 spec=2 status=3",
     "V1PersistentVolumeClaimCondition": (
@@ -548,17 +603,27 @@ FIELDS: dict[str, str] = {
     "V1PodTemplateSpec": "metadata=1 spec=2",
     "V1PodVolumeHealth": "name=1! healthConditions=2 lastTransitionTime=3:time",
     "V1PolicyRule": "verbs=1! apiGroups=2 resources=3 resourceNames=4 nonResourceURLs=5",
+    "V1PolicyRulesWithSubjects": "subjects=1! resourceRules=2 nonResourceRules=3",
     "V1PortStatus": "port=1! protocol=2! error=3*",
     "V1PortworxVolumeSource": "volumeID=1! fsType=2 readOnly=3",
     "V1Preconditions": "uid=1* resourceVersion=2*",
     "V1PreferredSchedulingTerm": "weight=1! preference=2!",
     "V1PriorityClass": "metadata=1 value=2! globalDefault=3 description=4 preemptionPolicy=5*",
     "V1PriorityClassList": "metadata=1 items=2!",
+    "V1PriorityLevelConfiguration": "metadata=1 spec=2 status=3",
+    "V1PriorityLevelConfigurationCondition": (
+        "type=1 status=2 lastTransitionTime=3:time reason=4 message=5"
+    ),
+    "V1PriorityLevelConfigurationList": "metadata=1 items=2!",
+    "V1PriorityLevelConfigurationReference": "name=1!",
+    "V1PriorityLevelConfigurationSpec": "type=1! limited=2* exempt=3*",
+    "V1PriorityLevelConfigurationStatus": "conditions=1",
     "V1Probe": (
         "exec=1.1* httpGet=1.2* tcpSocket=1.3* grpc=1.4* initialDelaySeconds=2 timeoutSeconds=3 "
         "periodSeconds=4 successThreshold=5 failureThreshold=6 terminationGracePeriodSeconds=7*"
     ),
     "V1ProjectedVolumeSource": "sources=1! defaultMode=2* defaultUser=3*",
+    "V1QueuingConfiguration": "queues=1! handSize=2! queueLengthLimit=3!",
     "V1QuobyteVolumeSource": "registry=1! volume=2! readOnly=3 user=4 group=5 tenant=6",
     "V1RBDPersistentVolumeSource": (
         "monitors=1! image=2! fsType=3 pool=4 user=5 keyring=6 secretRef=7* readOnly=8"
@@ -590,6 +655,7 @@ FIELDS: dict[str, str] = {
     ),
     "V1ResourceFieldSelector": "containerName=1 resource=2! divisor=3:quantity",
     "V1ResourceHealth": "resourceID=1! health=2 message=6*",
+    "V1ResourcePolicyRule": "verbs=1! apiGroups=2! resources=3! clusterScope=4 namespaces=5!",
     "V1ResourceQuota": "metadata=1 spec=2 status=3",
     "V1ResourceQuotaList": "metadata=1 items=2!",
     "V1ResourceQuotaSpec": "hard=1:quantity scopes=2 scopeSelector=3*",
@@ -646,8 +712,13 @@ FIELDS: dict[str, str] = {
     "V1Service": "metadata=1 spec=2 status=3",
     "V1ServiceAccount": "metadata=1 secrets=2 imagePullSecrets=3 automountServiceAccountToken=4*",
     "V1ServiceAccountList": "metadata=1 items=2!",
+    "V1ServiceAccountSubject": "namespace=1! name=2!",
     "V1ServiceAccountTokenProjection": "audience=1 expirationSeconds=2* path=3! user=4*",
     "V1ServiceBackendPort": "name=1 number=2",
+    "V1ServiceCIDR": "metadata=1 spec=2 status=3",
+    "V1ServiceCIDRList": "metadata=1 items=2!",
+    "V1ServiceCIDRSpec": "cidrs=1",
+    "V1ServiceCIDRStatus": "conditions=1",
     "V1ServiceList": "metadata=1 items=2!",
     "V1ServicePort": "name=1 protocol=2 port=3! targetPort=4:intstr nodePort=5 appProtocol=6*",
     "V1ServiceSpec": (
@@ -718,10 +789,24 @@ FIELDS: dict[str, str] = {
         "maxSkew=1! topologyKey=2! whenUnsatisfiable=3! labelSelector=4* minDomains=5* "
         "nodeAffinityPolicy=6* nodeTaintsPolicy=7* matchLabelKeys=8"
     ),
+    "V1TypeChecking": "expressionWarnings=1",
     "V1TypedLocalObjectReference": "apiGroup=1*! kind=2! name=3!",
     "V1TypedObjectReference": "apiGroup=1*! kind=2! name=3! namespace=4*",
     "V1UncountedTerminatedPods": "succeeded=1 failed=2",
     "V1UserInfo": "username=1 uid=2 groups=3 extra=4:extra",
+    "V1UserSubject": "name=1!",
+    "V1ValidatingAdmissionPolicy": "metadata=1 spec=2 status=3",
+    "V1ValidatingAdmissionPolicyBinding": "metadata=1 spec=2",
+    "V1ValidatingAdmissionPolicyBindingList": "metadata=1 items=2!",
+    "V1ValidatingAdmissionPolicyBindingSpec": (
+        "policyName=1 paramRef=2* matchResources=3* validationActions=4"
+    ),
+    "V1ValidatingAdmissionPolicyList": "metadata=1 items=2!",
+    "V1ValidatingAdmissionPolicySpec": (
+        "paramKind=1* matchConstraints=2* validations=3 failurePolicy=4* auditAnnotations=5 "
+        "matchConditions=6 variables=7"
+    ),
+    "V1ValidatingAdmissionPolicyStatus": "observedGeneration=1 typeChecking=2* conditions=3",
     "V1ValidatingWebhook": (
         "name=1! clientConfig=2! rules=3 failurePolicy=4* namespaceSelector=5* sideEffects=6*! "
         "timeoutSeconds=7* admissionReviewVersions=8! matchPolicy=9* objectSelector=10* "
@@ -729,9 +814,11 @@ FIELDS: dict[str, str] = {
     ),
     "V1ValidatingWebhookConfiguration": "metadata=1 webhooks=2",
     "V1ValidatingWebhookConfigurationList": "metadata=1 items=2!",
+    "V1Validation": "expression=1! message=2 reason=3* messageExpression=4",
     "V1ValidationRule": (
         "rule=1! message=2 messageExpression=3 reason=4* fieldPath=5 optionalOldSelf=6*"
     ),
+    "V1Variable": "name=1! expression=2!",
     "V1Volume": (
         "name=1! hostPath=2.1* emptyDir=2.2* gcePersistentDisk=2.3* awsElasticBlockStore=2.4* "
         "gitRepo=2.5* secret=2.6* nfs=2.7* iscsi=2.8* glusterfs=2.9* "
@@ -746,6 +833,8 @@ FIELDS: dict[str, str] = {
     "V1VolumeAttachmentSource": "persistentVolumeName=1* inlineVolumeSpec=2*",
     "V1VolumeAttachmentSpec": "attacher=1! source=2! nodeName=3!",
     "V1VolumeAttachmentStatus": "attached=1! attachmentMetadata=2 attachError=3* detachError=4*",
+    "V1VolumeAttributesClass": "metadata=1 driverName=2! parameters=3",
+    "V1VolumeAttributesClassList": "metadata=1 items=2!",
     "V1VolumeDevice": "name=1! devicePath=2!",
     "V1VolumeError": "time=1:time message=2 errorCode=3*",
     "V1VolumeHealthCondition": "status=1! reason=2! message=3",
