@@ -158,14 +158,9 @@ def render(
         f"documented, {counts[UNEXPECTED]} differ unexpectedly**"
         + (f", {len(keys) - len(ako_by)} not run" if len(keys) > len(ako_by) else "")
         + ".",
-        *(
-            [
-                f"- Results from {passes} passes under AKO; each scenario's is from its latest "
-                "pass, classified with the tags the feature files carry now."
-            ]
-            if (passes := len({v.get("pass", 1) for v in ako_by.values()})) > 1
-            else []
-        ),
+        f"- Results from {len({v.get('pass', 1) for v in ako_by.values()})} pass(es) under AKO; "
+        "each scenario's is from its latest pass, classified with the deviation tags the feature "
+        "files carry now.",
         "",
         "A scenario tagged `@deviation_*` asserts behaviour.md where it deliberately differs from "
         "AKO; under AKO it is expected to fail (*differs as documented*). A failure without such a "
