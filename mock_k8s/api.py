@@ -225,7 +225,7 @@ class Api:
         *,
         dry_run: bool = False,
         manager: str = "",
-        managed_fields: list[dict[str, Any]] | None = None,
+        managed_fields: builtins.list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """``manager``: the field manager recorded in managedFields (none for the server's own
         writes); ``managed_fields``: already computed (server-side apply of a new object)."""
@@ -233,7 +233,7 @@ class Api:
             raise errors.bad_request("the body of the request must be a JSON object")
         body = validation.check_create(self, rt, body)
         with self.lock:
-            obj = copy.deepcopy(body)
+            obj: dict[str, Any] = copy.deepcopy(body)
             meta = obj.get("metadata")
             if not isinstance(meta, dict):
                 meta = {}
@@ -354,7 +354,7 @@ class Api:
         status: bool,
         dry_run: bool = False,
         manager: str = "",
-        managed_fields: list[dict[str, Any]] | None = None,
+        managed_fields: builtins.list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         cur_meta = current["metadata"]
         meta = new.setdefault("metadata", {})
@@ -563,7 +563,7 @@ class Api:
             return self._remove(rt, copy.deepcopy(obj))
 
     def mark_deleting(
-        self, rt: ResourceType, current: dict[str, Any], grace: int, finalizers: list[str]
+        self, rt: ResourceType, current: dict[str, Any], grace: int, finalizers: builtins.list[str]
     ) -> dict[str, Any]:
         """Begin a deletion: deletionTimestamp, grace period, extra finalizers."""
         with self.lock:

@@ -198,7 +198,7 @@ def _scalar_changed(old: Any, new: Any, path: Path, parents: FieldSet) -> bool:
     a, b = value_at(old, path), value_at(new, path)
     if path in parents or isinstance(a, dict) or isinstance(b, dict):
         return (a is _MISSING) != (b is _MISSING)
-    return a != b
+    return bool(a != b)
 
 
 def remove_path(obj: Any, path: Path) -> None:
