@@ -126,6 +126,23 @@ def wait_for_shutdown() -> None:
         pass
 
 
+def use_avi_version(version: str, hint: str) -> None:
+    """The mock controller's version for this process (mock_avi reads it from its environment
+    variable when its server starts, embedded or alone); junk is a usage error."""
+    import os
+
+    from mock_avi.catalog import version_tuple
+    from mock_avi.server import VERSION_ENV
+
+    try:
+        version_tuple(version)
+    except ValueError:
+        raise click.BadParameter(
+            f"{version!r} is not a controller version (like 30.2.1)", param_hint=hint
+        ) from None
+    os.environ[VERSION_ENV] = version
+
+
 @click.group()
 @click.version_option(package_name="ako-sim")
 def main() -> None:
@@ -139,12 +156,26 @@ def main() -> None:
 @click.option("--password", default="admin", show_default=True)
 @click.option("--seed-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a self-signed certificate")
+@click.option(
+    "--version",
+    "avi_version",
+    default="30.2.1",
+    show_default=True,
+    help="controller version: /api/initial-data reports it, X-Avi-Version is checked against it",
+)
 def mock_avi_command(
-    host: str, port: int, user: str, password: str, seed_file: Path | None, tls: bool
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    seed_file: Path | None,
+    tls: bool,
+    avi_version: str,
 ) -> None:
     """Run the mock Avi controller alone."""
     from mock_avi.server import start_server
 
+    use_avi_version(avi_version, "--version")
     server = start_server(
         host=host, port=port, user=user, password=password, seed_file=seed_file, tls=tls
     )
@@ -230,6 +261,12 @@ _LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
 @click.option("--k8s-version", default="1.31", show_default=True, help="what /version reports")
+@click.option(
+    "--avi-version",
+    default="30.2.1",
+    show_default=True,
+    help="the mock controller's version (/api/initial-data, X-Avi-Version checks)",
+)
 @engine_options
 def up_command(
     host: str,
@@ -242,6 +279,7 @@ def up_command(
     seed: int,
     log_level: str,
     k8s_version: str,
+    avi_version: str,
     **engine_flags: Any,
 ) -> None:
     """Start the fake API server, the mock Avi controller and the engine (ako-sim's own, or the
@@ -257,6 +295,7 @@ def up_command(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--k8s-version") from None
     os.environ[K8S_VERSION_ENV] = k8s_version  # read by the embedded mock_k8s app factory
+    use_avi_version(avi_version, "--avi-version")
 
     choice = engine_choice(**engine_flags)
     setup_logging(log_level)
