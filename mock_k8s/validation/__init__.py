@@ -94,6 +94,7 @@ def _decode(ctx: Context, rt: ResourceType, source: Any) -> tuple[dict[str, Any]
     unknown: list[str] = []
     obj = structural.prune(obj, schema, [], unknown, root=True)
     strict += [f'unknown field "{u}"' for u in unknown]
+    obj = structural.apply_defaults(obj, schema)
     causes = structural.validate(obj, schema, [], root=True)
     if causes:
         name = str((obj.get("metadata") or {}).get("name") or "")

@@ -1,14 +1,17 @@
 """Custom resources checked against their CRD's structural schema, as the apiextensions server
-does it: pruning of unknown fields (unless ``x-kubernetes-preserve-unknown-fields``), then types,
+does it: pruning of unknown fields (unless ``x-kubernetes-preserve-unknown-fields``), defaulting
+(a schema ``default`` fills an absent or null field of an object that is there), then types,
 required, enum, pattern, minimum/maximum, minLength/maxLength and minItems/maxItems, with
 upstream's field error texts (``spec.x in body must be of type integer: "string"``).
 
-``prune`` returns the pruned object and the unknown-field paths; ``validate`` returns field
-errors. ``metadata`` is left to the typed checks. No HTTP, no storage.
+``prune`` returns the pruned object and the unknown-field paths; ``apply_defaults`` fills
+defaults in place; ``validate`` returns field errors. ``metadata`` is left to the typed checks.
+No HTTP, no storage.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -20,6 +23,32 @@ ROOT_FIELDS = ("apiVersion", "kind", "metadata")
 
 def _preserves(schema: dict[str, Any]) -> bool:
     return bool(schema.get("x-kubernetes-preserve-unknown-fields"))
+
+
+def apply_defaults(value: Any, schema: Any) -> Any:
+    """Fill what the schema defaults, as the apiextensions server does after pruning: a property
+    that is absent, or null without ``nullable``, takes a copy of its ``default``; a missing
+    parent object is never made up (unless it has a default of its own). Works in place."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        props = schema.get("properties")
+        props = props if isinstance(props, dict) else {}
+        for key, sub in props.items():
+            if not isinstance(sub, dict) or "default" not in sub:
+                continue
+            if key not in value or (value[key] is None and not sub.get("nullable")):
+                value[key] = copy.deepcopy(sub["default"])
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            sub = props.get(key, extra)
+            if isinstance(sub, dict):
+                value[key] = apply_defaults(item, sub)
+    elif isinstance(value, list):
+        items = schema.get("items")
+        if isinstance(items, dict):
+            return [apply_defaults(item, items) for item in value]
+    return value
 
 
 def prune(value: Any, schema: Any, path: list[str], unknown: list[str], root: bool = False) -> Any:
