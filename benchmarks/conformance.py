@@ -44,6 +44,15 @@ def run_suite(engine: str, out: Path, extra: list[str], ako_binary: str | None, 
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
+# Paths of the machine the run was made on (the binary, logs, temporary folders) say nothing to
+# a reader and stay out of the document: each is cut to its last part.
+MACHINE_PATH = re.compile(r"/(?:root|home|tmp|work|var|opt|usr)/[^\s'\",:]*")
+
+
+def without_machine_paths(text: str) -> str:
+    return MACHINE_PATH.sub(lambda m: Path(m.group()).name, text)
+
+
 def load(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
@@ -197,7 +206,7 @@ def render(
                 f"{what_ako_did(result)}. The scenario's check: {result.get('failure') or '?'}"
             )
     lines.append("")
-    return "\n".join(lines)
+    return without_machine_paths("\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
