@@ -7,7 +7,7 @@ from benchmarks.conformance import without_machine_paths
 
 def test_paths_of_the_machine_are_cut_to_their_last_part() -> None:
     text = (
-        "engine not settled: {'ako_binary': '/root/ako-bin/ako', 'ako_log': '/tmp/run/ako.log'}"
+        "engine not settled: {'ako_binary': '/opt/builds/ako', 'ako_log': '/tmp/run/ako.log'}"
         " in /home/qa/bugs/ako.log: panic"
     )
     assert without_machine_paths(text) == (
