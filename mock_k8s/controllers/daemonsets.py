@@ -17,6 +17,7 @@ from typing import Any
 
 from mock_k8s.controllers.podutil import (
     controller_ref,
+    owners_to_sync,
     pod_active,
     pod_from_template,
     pod_ready,
@@ -49,19 +50,8 @@ class DaemonSetController:
         self.api = owner.api
 
     def handle(self, changes: list[Change]) -> None:
-        todo: dict[tuple[str, str], None] = {}
-        nodes_changed = False
-        for ch in changes:
-            ns = str(ch.obj["metadata"].get("namespace", ""))
-            if ch.key == KEY and ch.type != "DELETED":
-                todo[(ns, str(ch.obj["metadata"]["name"]))] = None
-            elif ch.key == "nodes":
-                nodes_changed = True
-            elif ch.key == "pods":
-                for obj in (ch.obj, ch.old):
-                    ref = controller_ref(obj) if obj else None
-                    if ref is not None and ref.get("kind") == "DaemonSet":
-                        todo[(ns, str(ref.get("name")))] = None
+        todo = owners_to_sync(changes, KEY, "DaemonSet")
+        nodes_changed = any(ch.key == "nodes" for ch in changes)
         if nodes_changed:
             for ds in self.api.store.objects(KEY):
                 todo[(str(ds["metadata"].get("namespace", "")), str(ds["metadata"]["name"]))] = None

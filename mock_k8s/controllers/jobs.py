@@ -17,6 +17,7 @@ from typing import Any
 from mock_k8s.controllers.podutil import (
     controller_ref,
     now_rfc3339,
+    owners_to_sync,
     pod_from_template,
     pod_ready,
     set_condition,
@@ -33,17 +34,7 @@ class JobController:
         self.api = owner.api
 
     def handle(self, changes: list[Change]) -> None:
-        todo: dict[tuple[str, str], None] = {}
-        for ch in changes:
-            ns = str(ch.obj["metadata"].get("namespace", ""))
-            if ch.key == KEY and ch.type != "DELETED":
-                todo[(ns, str(ch.obj["metadata"]["name"]))] = None
-            elif ch.key == "pods":
-                for obj in (ch.obj, ch.old):
-                    ref = controller_ref(obj) if obj else None
-                    if ref is not None and ref.get("kind") == "Job":
-                        todo[(ns, str(ref.get("name")))] = None
-        for ns, name in todo:
+        for ns, name in owners_to_sync(changes, KEY, "Job"):
             self.sync(ns, name)
 
     def sync(self, namespace: str, name: str) -> None:

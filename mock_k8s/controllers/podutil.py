@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,26 @@ def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
         if isinstance(ref, dict) and ref.get("controller"):
             return ref
     return None
+
+
+def owners_to_sync(
+    changes: Iterable[Any], key: str, kind: str, child_key: str = "pods"
+) -> dict[tuple[str, str], None]:
+    """The (namespace, name) of every object of ``key`` (a kind ``kind``) that ``changes`` touch:
+    itself written (not deleted), or a ``child_key`` object it controls written or deleted.
+    Ordered and without repeats, as a dict."""
+    todo: dict[tuple[str, str], None] = {}
+    for ch in changes:
+        ns = str(ch.obj["metadata"].get("namespace", ""))
+        if ch.key == key:
+            if ch.type != "DELETED":
+                todo[(ns, str(ch.obj["metadata"]["name"]))] = None
+        elif ch.key == child_key:
+            for obj in (ch.obj, ch.old):
+                ref = controller_ref(obj) if obj else None
+                if ref is not None and ref.get("kind") == kind:
+                    todo[(ns, str(ref.get("name")))] = None
+    return todo
 
 
 def owner_ref(owner: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,13 @@ import contextlib
 import copy
 from typing import Any
 
-from mock_k8s.controllers.podutil import controller_ref, pod_active, pod_from_template, pod_ready
+from mock_k8s.controllers.podutil import (
+    controller_ref,
+    owners_to_sync,
+    pod_active,
+    pod_from_template,
+    pod_ready,
+)
 from mock_k8s.errors import ApiError
 from mock_k8s.watch import Change
 
@@ -47,18 +53,7 @@ class ReplicaSetController:
         self.api = owner.api
 
     def handle(self, changes: list[Change]) -> None:
-        todo: dict[tuple[str, str], None] = {}
-        for ch in changes:
-            ns = str(ch.obj["metadata"].get("namespace", ""))
-            if ch.key == KEY:
-                if ch.type != "DELETED":
-                    todo[(ns, str(ch.obj["metadata"]["name"]))] = None
-            elif ch.key == "pods":
-                for obj in (ch.obj, ch.old):
-                    ref = controller_ref(obj) if obj else None
-                    if ref is not None and ref.get("kind") == "ReplicaSet":
-                        todo[(ns, str(ref.get("name")))] = None
-        for ns, name in todo:
+        for ns, name in owners_to_sync(changes, KEY, "ReplicaSet"):
             self.sync(ns, name)
 
     def owned_pods(self, rs: dict[str, Any]) -> list[dict[str, Any]]:
