@@ -39,7 +39,8 @@ def server_of(kubeconfig):
 log("INFO", "AKO is running with version: v0.0.0-standin")
 home = os.environ["HOME"]
 server = server_of(os.path.join(home, ".kube", "config"))
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+# a child that waits for a signal, like AKO's own helpers: stopping the engine must reach it too
+child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
 with open(RECORD, "w") as out:
     seen = {{"env": dict(os.environ), "child": child.pid, "pid": os.getpid(), "server": server}}
     json.dump(seen, out)
