@@ -823,27 +823,6 @@ def table(
 
 
 # ---- networking, coordination, policy, rbac, core extras (printers.go) ---------------------
-def format_label_selector(sel: Any) -> str:
-    """``metav1.FormatLabelSelector``: matchLabels then matchExpressions, ``<none>`` if empty."""
-    if not isinstance(sel, dict):
-        return "<none>"
-    parts = [f"{k}={v}" for k, v in sorted((sel.get("matchLabels") or {}).items())]
-    for expr in sel.get("matchExpressions") or []:
-        if not isinstance(expr, dict):
-            continue
-        key, op = expr.get("key", ""), str(expr.get("operator", ""))
-        values = ",".join(sorted(str(v) for v in expr.get("values") or []))
-        if op == "In":
-            parts.append(f"{key} in ({values})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({values})")
-        elif op == "Exists":
-            parts.append(str(key))
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts) if parts else "<none>"
-
-
 def _ingress_hosts(rules: Any) -> str:
     """``formatHosts``: up to three hosts, then ``+ N more...``; ``*`` when none is named."""
     hosts: list[str] = []
@@ -931,7 +910,7 @@ def _networkpolicy_row(np: dict[str, Any], wide: bool) -> list[Any]:
     spec = np.get("spec") or {}
     return [
         np["metadata"]["name"],
-        format_label_selector(spec.get("podSelector")),
+        _label_selector(spec.get("podSelector")),
         age(np["metadata"].get("creationTimestamp")),
     ]
 

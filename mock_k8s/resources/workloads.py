@@ -145,7 +145,7 @@ def selector_string(sel: Any) -> str:
     for expr in sel.get("matchExpressions") or []:
         if not isinstance(expr, dict):
             continue
-        key, op = expr.get("key"), expr.get("operator")
+        key, op = expr.get("key", ""), str(expr.get("operator", ""))
         values = ",".join(sorted(str(v) for v in expr.get("values") or []))
         if op == "In":
             parts.append(f"{key} in ({values})")
