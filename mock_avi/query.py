@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from mock_avi import errors
 from mock_avi.errors import BadRequest
 from mock_avi.health import Health
-from mock_avi.models import INVENTORY_TYPES
+from mock_avi.object_types import INVENTORY_TYPES
 from mock_avi.render import inventory, join_runtime, render
 from mock_avi.store import Record, Store
 

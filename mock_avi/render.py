@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mock_avi.health import Health, Runtime
-from mock_avi.models import TYPES
+from mock_avi.object_types import TYPES
 from mock_avi.refs import map_refs
 from mock_avi.store import Record, Store
 

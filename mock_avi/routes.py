@@ -28,7 +28,7 @@ from mock_avi.errors import (
     Unauthorized,
 )
 from mock_avi.health import Runtime
-from mock_avi.models import INVENTORY_TYPES, SINGLETONS, TYPES
+from mock_avi.object_types import INVENTORY_TYPES, SINGLETONS, TYPES
 from mock_avi.query import page_of, truthy
 from mock_avi.render import (
     inventory,

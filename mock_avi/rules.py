@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_avi import errors
 from mock_avi.errors import BadRequest
-from mock_avi.models import PROTOCOL_OF_PROFILE
+from mock_avi.object_types import PROTOCOL_OF_PROFILE
 from mock_avi.refs import split_stored
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 A field spec is one of: a scalar kind (``STR``, ``INT``, ``BOOL``, ``NUM``, ``ANY``, ``REF``), an
 ``Enum``, a ``ListOf`` or an ``Obj`` (named fields, required ones, strict (unknown keys
 dropped) or lenient (kept)). ``validate`` walks a body against a spec and raises ``BadRequest``
-with a field path; it never resolves references or touches the store (``models.py`` holds the
+with a field path; it never resolves references or touches the store (``object_types.py`` holds the
 per-type specs).
 """
 

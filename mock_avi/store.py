@@ -28,7 +28,7 @@ from mock_avi.errors import (
     not_found,
     ref_not_found,
 )
-from mock_avi.models import (
+from mock_avi.object_types import (
     READ_ONLY_FIELDS,
     REF_TARGETS,
     SHARED_TYPES,

@@ -6,7 +6,7 @@
   controller's, is a 400.
 - ``check_fields``: a write naming a field introduced after the requested version is refused
   with the real controller's text (``Incoming request (v18_2_8) has field (enable_http2)
-  introduced in later versions(v20_1_1).``), using ``models.SINCE`` (the schema's per-field
+  introduced in later versions(v20_1_1).``), using ``object_types.SINCE`` (the schema's per-field
   "introduced in" data, top level and list elements of the behaviour types).
 - ``shape``: an answer without the fields newer than the requested version.
 Pure functions; no store, no HTTP.
@@ -19,7 +19,7 @@ from typing import Any
 
 from mock_avi.catalog import version_tuple
 from mock_avi.errors import BadRequest
-from mock_avi.models import SINCE
+from mock_avi.object_types import SINCE
 
 Version = tuple[int, ...]
 INVALID_VERSION = "Invalid version {version}"

@@ -6,7 +6,7 @@ import schemathesis
 import yaml
 
 from mock_avi.app import create_app
-from mock_avi.models import TYPES
+from mock_avi.object_types import TYPES
 from tests.fuzz.avi_openapi import OPENAPI_FILE, build_document, render_yaml
 
 

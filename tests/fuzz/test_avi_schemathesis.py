@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from mock_avi.app import create_app
 from mock_avi.backend import backend_of
-from mock_avi.models import HAND_TYPES, TYPES
+from mock_avi.object_types import HAND_TYPES, TYPES
 from tests.fuzz.avi_invariants import check_store
 from tests.fuzz.avi_openapi import OPENAPI_FILE
 from tests.fuzz.budget import examples, extended, settings_for

@@ -15,7 +15,7 @@ from typing import Any
 
 from avi.sdk.avi_api import ApiSession
 
-from mock_avi import models
+from mock_avi import object_types
 from tests.contract.avi.avi_support import MARKS
 
 pytestmark = MARKS
@@ -201,7 +201,7 @@ def _within(sent: Any, got: Any) -> bool:
 
 
 def _same(sent: dict[str, Any], got: dict[str, Any], obj_type: str) -> None:
-    assert set(sent) - IGNORED <= set(models.TYPES[obj_type].spec.fields), "schema fields"
+    assert set(sent) - IGNORED <= set(object_types.TYPES[obj_type].spec.fields), "schema fields"
     for key, value in sent.items():
         if key in IGNORED:
             assert got.get(key) != value or key == "url", key

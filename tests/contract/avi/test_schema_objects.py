@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from avi.sdk.avi_api import ApiSession
 
-from mock_avi import models
+from mock_avi import object_types
 from tests.contract.avi.avi_support import MARKS, body_of
 from tests.contract.avi.schema_support import (
     SKIP_REASON,
@@ -46,7 +46,7 @@ def _maker(api: ApiSession) -> Callable[[str], str]:
 
     def make_ref(model: str) -> str:
         path = paths.get(model)
-        if path is None or path in models.SINGLETONS or path in models.INVENTORY_TYPES:
+        if path is None or path in object_types.SINGLETONS or path in object_types.INVENTORY_TYPES:
             return ""  # an empty ref means "not set"
         if path not in made:
             existing = api.get(path, params={"page_size": 1}).json()
@@ -66,11 +66,15 @@ def _maker(api: ApiSession) -> Callable[[str], str]:
 
 def test_the_schema_has_about_160_object_paths():
     assert 150 <= len(PATHS) <= 170
-    known = set(models.TYPES) | set(models.SINGLETONS) | set(models.INVENTORY_TYPES)
+    known = (
+        set(object_types.TYPES) | set(object_types.SINGLETONS) | set(object_types.INVENTORY_TYPES)
+    )
     assert set(PATHS) - known == set(), "every object path of the schema is known to the mock"
 
 
-CRUD = sorted(p for p in PATHS if p not in models.SINGLETONS and p not in models.INVENTORY_TYPES)
+CRUD = sorted(
+    p for p in PATHS if p not in object_types.SINGLETONS and p not in object_types.INVENTORY_TYPES
+)
 
 
 @pytest.mark.parametrize("path", CRUD)
@@ -101,7 +105,7 @@ def test_object_path_list_create_get_update_delete(api: ApiSession, path: str):
     assert api.get(f"{path}/{uuid}").status_code == 404
 
 
-@pytest.mark.parametrize("path", sorted(models.SINGLETONS))
+@pytest.mark.parametrize("path", sorted(object_types.SINGLETONS))
 def test_singleton_get_and_put(api: ApiSession, path: str):
     assert path in PATHS
     got = api.get(path)
@@ -114,10 +118,10 @@ def test_singleton_get_and_put(api: ApiSession, path: str):
     assert again["ako_sim_marker"] == "x" and again["uuid"] == body["uuid"]
 
 
-@pytest.mark.parametrize("path", sorted(models.INVENTORY_TYPES))
+@pytest.mark.parametrize("path", sorted(object_types.INVENTORY_TYPES))
 def test_inventory_list_and_get(api: ApiSession, path: str):
     assert path in PATHS
-    base = models.INVENTORY_TYPES[path]
+    base = object_types.INVENTORY_TYPES[path]
     listed = api.get(path)
     assert listed.status_code == 200, listed.text
     op = PATHS[base]
@@ -148,7 +152,7 @@ def _scalar_sample(name: str, prop: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize("path", BEHAVIOUR)
 def test_behaviour_type_declares_every_schema_field(path: str):
-    spec = models.TYPES[path].spec
+    spec = object_types.TYPES[path].spec
     writable = {k for k, p in _props(path).items() if not p.get("readOnly")}
     assert writable - set(spec.fields) == set()
 
@@ -198,8 +202,8 @@ def test_list_elements_get_the_schema_defaults_and_accept_every_field(
     api: ApiSession, path: str, field: str, model: str, element: dict[str, Any]
 ):
     props = _props(path, model)
-    spec = models.TYPES[path].spec.fields[field]
-    assert isinstance(spec, models.ListOf) and isinstance(spec.item, models.Obj)
+    spec = object_types.TYPES[path].spec.fields[field]
+    assert isinstance(spec, object_types.ListOf) and isinstance(spec.item, object_types.Obj)
     writable = {k for k, p in props.items() if not p.get("readOnly")}
     assert writable - set(spec.item.fields) == set()
     rsp = api.post(path, data={"name": f"nested-{field}", field: [element]})

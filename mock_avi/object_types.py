@@ -1,4 +1,4 @@
-"""Per-type object models: fields, required fields, defaults and reference targets.
+"""The object types the mock serves and their schemas: fields, required fields, defaults, refs.
 
 Pure data over ``schema.py``: which Avi object types the mock serves, their model names (used in
 error texts), whether they belong to a cloud, and what the controller fills in on create. The
