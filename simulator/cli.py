@@ -402,12 +402,10 @@ def engine_command(
 
 
 def _register_commands() -> None:
-    from simulator import runner
     from simulator.commands import register
     from simulator.commands.nodes import node
 
     register(main)
-    runner.register(main)
     main.add_command(node)
 
 

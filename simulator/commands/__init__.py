@@ -1,4 +1,5 @@
-"""Everyday ``ako-sim`` commands: ``get svc``, ``topology`` and ``snapshot save|load``.
+"""Everyday ``ako-sim`` commands: ``get svc``, ``topology`` (:mod:`.inspect`), ``snapshot
+save|load`` (:mod:`.snapshot`) and ``run FEATURE...`` (:mod:`.run`, the BDD kit).
 
 Wiring: ``simulator.cli`` calls :func:`register` once. The commands talk to a running stack
 over HTTP only (the engine's endpoint, the API server, the controller); they never import the
@@ -11,10 +12,12 @@ import click
 
 
 def register(main: click.Group) -> None:
-    """Add ``get``, ``topology`` and ``snapshot`` to the ``ako-sim`` command group."""
+    """Add ``get``, ``topology``, ``snapshot`` and ``run`` to the ``ako-sim`` command group."""
+    from simulator.commands.inspect import get, topology
+    from simulator.commands.run import run
     from simulator.commands.snapshot import snapshot
-    from simulator.commands.views import get, topology
 
     main.add_command(get)
     main.add_command(topology)
     main.add_command(snapshot)
+    main.add_command(run)

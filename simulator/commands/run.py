@@ -8,7 +8,7 @@ mock_k8s, mock_avi and engine on free ports and stops them at the end; nothing i
 It needs a source checkout (``pip install -e .``): the step definitions live in ``steps/`` and
 ``tests/support/`` next to this package, not inside it. It does not import the mocks itself.
 
-Wiring: ``simulator.cli`` adds the command with ``register(main)`` (or ``main.add_command(run)``).
+Wiring: :func:`simulator.commands.register` adds the command to the ``ako-sim`` group.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class RunnerError(click.ClickException):
 
 def project_root() -> Path:
     """The source checkout this package runs from (where ``steps/`` and ``features/`` live)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if not (root / "steps" / "plugin.py").is_file() or not (root / "tests" / "support").is_dir():
         raise RunnerError(
             f"no step definitions next to {root}: `ako-sim run` needs a source checkout "
@@ -124,8 +124,3 @@ def run(arguments: tuple[str, ...]) -> None:
     """
     features, pytest_args = split_arguments(arguments)
     sys.exit(run_features(features, pytest_args))
-
-
-def register(main_group: click.Group) -> None:
-    """Add ``run`` to the ``ako-sim`` command group."""
-    main_group.add_command(run)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from simulator import snapshot as snap
-from simulator.commands.views import DEFAULT_ENGINE
+from simulator.commands.inspect import DEFAULT_ENGINE
 
 DEFAULT_AVI = "http://127.0.0.1:8443"
 

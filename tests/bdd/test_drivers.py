@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.runner import RunnerError, feature_paths, project_root, split_arguments
+from simulator.commands.run import RunnerError, feature_paths, project_root, split_arguments
 from steps.drivers.avi import field_text, protocol_of_profile, ref_name, servers_of
 from steps.drivers.kube import parse_ports, service_manifest
 from steps.drivers.tables import compare_tables, datatable_rows, glob_match, parse_columns

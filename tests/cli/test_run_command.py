@@ -8,7 +8,7 @@ import sys
 from click.testing import CliRunner
 
 from simulator.cli import main
-from simulator.runner import project_root
+from simulator.commands.run import project_root
 
 
 def test_run_rejects_a_missing_feature_file_with_a_clear_error() -> None:
