@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from steps.drivers.engine import EngineDriver
-from tests.support.wait import consistently, eventually
+from steps.support.wait import consistently, eventually
 
 T = TypeVar("T")
 P = ParamSpec("P")

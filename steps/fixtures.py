@@ -1,4 +1,4 @@
-"""Fixtures of the BDD suite: one embedded stack per session (from ``tests.support.stack``),
+"""Fixtures of the BDD suite: one embedded stack per session (from ``steps.support.stack``),
 reset per scenario through the control APIs, and the drivers the steps use.
 
 ``bdd_scenario`` is the per-scenario entry point (bound to every scenario by the binding module
@@ -25,7 +25,7 @@ from steps.drivers.engine import EngineDriver
 from steps.drivers.kube import Kubectl, KubeDriver, write_kubeconfig
 from steps.stack import StackControl
 
-#: Fixtures of ``tests.support.stack`` this suite builds on.
+#: Fixtures of ``steps.support.stack`` this suite builds on.
 SESSION_STACK_FIXTURE = "stack"
 FRESH_STACK_FIXTURE = "fresh_stack"
 

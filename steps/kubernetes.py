@@ -18,7 +18,7 @@ from pytest_bdd import given, parsers, when
 
 from steps.drivers.kube import KubeDriver, parse_labels, service_manifest
 from steps.drivers.tables import datatable_rows, split_list
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = PROJECT_ROOT / "examples"

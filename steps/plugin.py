@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 pytest_plugins = [
-    "tests.support.stack",
+    "steps.support.stack",
     "steps.fixtures",
     "steps.report",
     "steps.kubernetes",

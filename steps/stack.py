@@ -1,5 +1,5 @@
 """A thin adapter over the embedded stack (``simulator.stack.Stack``, started once per session
-by ``tests.support.stack``): the URLs the drivers need and the engine's stop/start/restart.
+by ``steps.support.stack``): the URLs the drivers need and the engine's stop/start/restart.
 
 The BDD steps only talk to the stack through this class, so a change in the stack's shape is
 absorbed here.

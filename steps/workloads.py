@@ -18,7 +18,7 @@ from steps.drivers.engine import EngineDriver
 from steps.drivers.kube import KubeDriver, parse_labels
 from steps.drivers.workloads import WorkloadsDriver
 from steps.expect import then_eventually
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 #: how long the cluster may take to make Pods Ready (the kubelet's default delay is 0.5 s)
 POD_DEADLINE = 30.0

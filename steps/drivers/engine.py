@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 ENGINE_LOGGER = "ako_sim"
 
