@@ -1,4 +1,4 @@
-"""The API semantics, independent of HTTP: get, list, create, update, patch, delete.
+"""The API server's request handling, independent of HTTP: get, list, create, update, patch, delete.
 
 Generic rules live here (metadata generation, optimistic concurrency, no-op updates skipped,
 finalizers and deletionTimestamp, namespace checks, status subresource split, continue tokens);

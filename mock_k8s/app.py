@@ -15,13 +15,14 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from mock_k8s import discovery, errors
-from mock_k8s.api import Api, ClusterSettings
+from mock_k8s.apiserver import Api, ClusterSettings
 from mock_k8s.control import Control
 from mock_k8s.controllers.endpointslices import EndpointSliceController
 from mock_k8s.controllers.namespaces import NamespaceController
 from mock_k8s.controllers.timers import Clock, WorkloadSettings
 from mock_k8s.controllers.workloads import WorkloadControllers
-from mock_k8s.faults import Faults, Journal, fault_body
+from mock_k8s.faults import Faults, fault_body
+from mock_k8s.journal import Journal
 from mock_k8s.routes import KubeRoutes, error_response, json_response
 from mock_k8s.seed import seed
 

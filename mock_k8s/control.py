@@ -15,9 +15,10 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from mock_k8s import errors
-from mock_k8s.api import CRD_KEY, Api
+from mock_k8s.apiserver import CRD_KEY, Api
 from mock_k8s.controllers.workloads import control_request
-from mock_k8s.faults import Faults, Journal
+from mock_k8s.faults import Faults
+from mock_k8s.journal import Journal
 from mock_k8s.resources.crds import types_from_crd
 from mock_k8s.routes import json_response, read_body
 from mock_k8s.seed import seed

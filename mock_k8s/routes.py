@@ -18,7 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from mock_k8s import discovery, errors, openapi, tables, validation
 from mock_k8s import protobuf as k8s_protobuf
-from mock_k8s.api import Api
+from mock_k8s.apiserver import Api
 from mock_k8s.registry import REVIEW_KINDS, ResourceType
 from mock_k8s.resources import access, workloads
 from mock_k8s.selectors import field_selector_for, parse_label_selector

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from mock_k8s.api import Api
+from mock_k8s.apiserver import Api
 from mock_k8s.resources.crds import ako_crd_manifests
 
 SEED_NAMESPACES = ("default", "kube-system", "kube-public")

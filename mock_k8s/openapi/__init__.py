@@ -35,7 +35,7 @@ NOT_FOUND = {
 
 
 class Source(Protocol):
-    """What the documents are built from (``mock_k8s.api.Api`` fits)."""
+    """What the documents are built from (``mock_k8s.apiserver.Api`` fits)."""
 
     registry: Registry
 

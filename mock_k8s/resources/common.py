@@ -1,7 +1,7 @@
 """Rules shared by every kind: name validation, generated metadata, the strategy interface.
 
 A ``Strategy`` holds the kind-specific parts of create/update (defaults, allocation, status
-split, validation); the generic flow lives in ``mock_k8s.api``. No HTTP, no storage access
+split, validation); the generic flow lives in ``mock_k8s.apiserver``. No HTTP, no storage access
 beyond what the ``Context`` offers.
 """
 
