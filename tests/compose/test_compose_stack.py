@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

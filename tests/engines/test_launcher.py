@@ -20,8 +20,8 @@ from simulator.engines import EngineChoice
 from simulator.engines.ako import AkoEngine, AkoStartError, parse_line
 from simulator.engines.ako_setup import AkoSetupError, check_binary
 from simulator.stack import Stack, start_stack
+from steps.support.wait import consistently, eventually
 from tests.engines.standin import pid_alive, read_record, write_standin
-from tests.support.wait import consistently, eventually
 
 MakeEngine = Callable[..., AkoEngine]
 

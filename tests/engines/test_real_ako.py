@@ -20,10 +20,10 @@ import requests
 from simulator.engines import AkoOptions, EngineChoice
 from simulator.engines.ako import AkoEngine
 from simulator.stack import Stack, start_stack
+from steps.support.stack import reset_stack
+from steps.support.wait import consistently, eventually
 from tests.engines.conftest import reset_mocks
 from tests.engines.topology import avi_state, group_summary, owned_names
-from tests.support.stack import reset_stack
-from tests.support.wait import consistently, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 from tests.support.world import EXAMPLES
 
 pytestmark = pytest.mark.integration

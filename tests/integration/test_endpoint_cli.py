@@ -111,7 +111,7 @@ def test_up_prints_urls_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert kubeconfig.is_file()
         assert requests.get(f"{k8s}/__mock__/healthz", timeout=5).status_code == 200
         assert requests.get(f"{avi}/__mock__/healthz", timeout=5).status_code == 200
-        from tests.support.stack import wait_ready
+        from steps.support.stack import wait_ready
 
         wait_ready(engine, timeout=10)
         proc.send_signal(signal.SIGTERM)

@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from simulator.cli import main
-from tests.support.stack import reset_stack
+from steps.support.stack import reset_stack
 from tests.support.world import EXAMPLES, World
 
 pytestmark = pytest.mark.integration

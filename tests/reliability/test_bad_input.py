@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.wait import consistently, eventually
+from steps.support.wait import consistently, eventually
 from tests.support.world import World
 
 pytestmark = pytest.mark.integration

@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.stack import Stack
+from steps.support.stack import reset_stack
+from steps.support.wait import eventually
 from tests.fuzz.budget import settings_for
 from tests.reliability.oracle import assert_converged
-from tests.support.stack import reset_stack
-from tests.support.wait import eventually
 from tests.support.world import World
 
 pytestmark = pytest.mark.integration

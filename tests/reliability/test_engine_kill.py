@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import requests
 
+from steps.support.wait import eventually
 from tests.reliability.oracle import assert_converged
-from tests.support.wait import eventually
 from tests.support.world import World
 
 pytestmark = pytest.mark.integration

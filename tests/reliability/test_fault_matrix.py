@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from steps.support.wait import eventually
 from tests.reliability.oracle import assert_converged
-from tests.support.wait import eventually
 from tests.support.world import World
 
 pytestmark = pytest.mark.integration

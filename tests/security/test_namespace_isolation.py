@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.wait import consistently, eventually
+from steps.support.wait import consistently, eventually
 from tests.support.world import World
 
 pytestmark = pytest.mark.integration

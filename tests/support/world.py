@@ -1,7 +1,7 @@
 """The integration driver shared by the integration, reliability, security and dashboard suites.
 
 Registered as a plugin from the root conftest. ``world`` gives each test a freshly reset stack
-(``fresh_stack`` from ``tests.support.stack``) and small verbs over the real clients: the
+(``fresh_stack`` from ``steps.support.stack``) and small verbs over the real clients: the
 ``kubernetes`` client for Services, CRDs and Events, ``avisdk`` for the controller's objects, the
 mocks' control APIs for faults and journals, and the engine's settled state for waiting (never a
 fixed sleep).
@@ -21,8 +21,8 @@ import yaml
 from simulator.domain.status import CONDITION_TYPE
 from simulator.engine.controller import Engine
 from simulator.stack import Stack
+from steps.support.stack import AVI_AUTH, mock_post
 from tests.support import builders
-from tests.support.stack import AVI_AUTH, mock_post
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHARED_VS = "cluster--default-shared-vip-key-1"

@@ -15,8 +15,8 @@ import requests
 from avi.sdk.avi_api import ApiSession
 
 from mock_avi.server import RunningServer, start_server
+from steps.support.wait import eventually
 from tests.contract.avi.avi_support import MARKS, PASSWORD, USER, MockControl
-from tests.support.wait import eventually
 
 pytestmark = MARKS
 

@@ -18,7 +18,7 @@ from kubernetes.client.rest import ApiException
 
 from mock_k8s import errors
 from mock_k8s.server import RunningServer, start_server
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 Kubectl = Callable[..., Any]
 

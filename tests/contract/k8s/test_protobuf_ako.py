@@ -14,7 +14,7 @@ import requests
 
 from simulator.engines import AkoOptions, EngineChoice
 from simulator.stack import Stack, start_stack
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 LEASE = "apis/coordination.k8s.io/v1/namespaces/avi-system/leases/ako-lease-lock"
 MICRO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

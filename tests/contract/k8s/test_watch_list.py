@@ -18,7 +18,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 from .helpers import lb_service
 

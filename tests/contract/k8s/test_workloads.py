@@ -16,7 +16,7 @@ import requests
 from kubernetes import client
 
 from mock_k8s.server import RunningServer
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 
 pytestmark = pytest.mark.contract
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from kubernetes import client
 
-from tests.support.stack import mock_post
-from tests.support.wait import eventually
+from steps.support.stack import mock_post
+from steps.support.wait import eventually
 from tests.support.world import World
 
 pytestmark = pytest.mark.contract

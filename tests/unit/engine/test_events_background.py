@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator.adapters.kube import KubeError
 from simulator.engine.events import EventRecorder, ObjectRef
-from tests.support.wait import consistently, eventually
+from steps.support.wait import consistently, eventually
 from tests.unit.engine.fakes import FakeKube
 
 REF = ObjectRef("default", "lb1", uid="uid-1")
