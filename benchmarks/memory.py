@@ -42,6 +42,7 @@ def _ours(trace: tracemalloc.Trace) -> bool:
 def run(n: int, top: int, workers: int = 4) -> dict[str, Any]:
     from simulator.config import EngineConfig
     from simulator.engine.controller import Engine
+    from simulator.engines.sim import build_sim_engine
 
     cluster, workload = _prepare(n)
     tracemalloc.start(FRAMES)
@@ -53,7 +54,7 @@ def run(n: int, top: int, workers: int = 4) -> dict[str, Any]:
             workers=workers,
             resync_period=0,
         )
-        engine = Engine(config, serve_endpoint=False)
+        engine = build_sim_engine(config, serve_endpoint=False)
         engine.start()
         if not engine.wait_settled(60):
             raise BenchError("the engine did not settle before the Services were created")

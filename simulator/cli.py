@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from simulator.config import SERVICE_TYPES, ConfigError, EngineConfig, build_config
+from simulator.config import SERVICE_TYPES, ConfigError, EngineConfig, build_config, settings_of
 from simulator.engines import ENGINES, AkoOptions, EngineChoice
 from simulator.engines.ako_setup import AkoSetupError
 
@@ -37,6 +37,36 @@ def engine_config(flags: dict[str, Any]) -> EngineConfig:
         return build_config(flags)
     except ConfigError as exc:
         raise click.BadParameter(exc.message, param_hint=exc.setting) from None
+
+
+def _shown_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def config_options(func: Any) -> Any:
+    """One ``--<name>`` option per :class:`~simulator.config.EngineConfig` field that has a flag,
+    generated from its metadata (help, default, environment variable). Every option defaults to
+    ``None`` (not given), so the environment and then the field's default apply."""
+    for name, meta, default in reversed(settings_of()):
+        if not meta.flag:
+            continue
+        shown = "" if default is None or meta.secret else _shown_default(default)
+        notes = "; ".join(
+            part for part in (f"default {shown}" if shown else "", f"env {meta.env}") if part
+        )
+        func = click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            type=click.Path(dir_okay=False) if meta.path else None,
+            help=f"{meta.help} [{notes}]".strip(),
+        )(func)
+    return func
 
 
 def engine_options(func: Any) -> Any:
@@ -347,16 +377,7 @@ def up_command(
 
 
 @main.command("engine")
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="[env KUBECONFIG]")
-@click.option("--avi-controller", help="controller URL or address [env CTRL_IPADDRESS]")
-@click.option("--avi-user", help="[env CTRL_USERNAME]")
-@click.option("--avi-password", help="[env CTRL_PASSWORD]")
-@click.option("--cluster-name", help="[env CLUSTER_NAME]")
-@click.option("--service-type", help="ClusterIP or NodePort [env SERVICE_TYPE]")
-@click.option("--host", help="endpoint address (default 127.0.0.1)")
-@click.option("--port", help="endpoint port (default 8080; 0 = any free port)")
-@click.option("--workers", help="reconcile workers (default 4)")
-@click.option("--resync-period", help="seconds between controller re-lists (0 = off; default 300)")
+@config_options
 @click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
 @engine_options
 def engine_command(

@@ -1,43 +1,32 @@
-"""Engine settings: one frozen dataclass built from command-line flags and AKO-style environment.
+"""Engine settings: the one settings holder, built from command-line flags and AKO environment.
+
+Each field of :class:`EngineConfig` says, in its metadata (:class:`Setting`), its environment
+variable, whether ``ako-sim engine`` has a flag for it, its help text and how a given value is
+parsed. Everything else is derived from those fields: the environment table (:data:`ENV_VARS`),
+validation, the ``ako-sim engine`` options (``simulator.cli.config_options``), and the settings
+the pure domain reads (:meth:`EngineConfig.domain`, matched by field name). Adding a setting is one
+field here plus the code that reads it.
 
 Precedence: an explicit flag wins over the environment, which wins over the defaults of
 ``spec/behaviour.md`` section 1. Invalid values raise :class:`ConfigError` (a ``ValueError`` naming
 the setting), which the CLI turns into a ``click.BadParameter``; parsing never lets a traceback
-reach the user. This module does no I/O beyond reading the mapping it is given.
+reach the user. This module does no I/O beyond reading the mapping it is given; it imports no
+CLI library.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-SERVICE_TYPES = ("ClusterIP", "NodePort")
+from simulator.domain.model import Settings
 
-#: environment variable -> EngineConfig field (AKO's names where AKO has one)
-ENV_VARS: dict[str, str] = {
-    "CLUSTER_NAME": "cluster_name",
-    "CLOUD_NAME": "cloud",
-    "TENANT_NAME": "tenant",
-    "SEG_NAME": "se_group",
-    "VRF_NAME": "vrf",
-    "VIP_NETWORK_LIST": "vip_networks",
-    "SERVICE_TYPE": "service_type",
-    "DEFAULT_LB_CONTROLLER": "default_lb_controller",
-    "ENABLE_EVH": "enable_evh",
-    "CTRL_IPADDRESS": "avi_controller",
-    "CTRL_USERNAME": "avi_user",
-    "CTRL_PASSWORD": "avi_password",
-    "CTRL_TIMEOUT": "avi_timeout",
-    "KUBECONFIG": "kubeconfig",
-    "AKO_SIM_HOST": "host",
-    "AKO_SIM_PORT": "port",
-    "AKO_SIM_WORKERS": "workers",
-    "AKO_SIM_RESYNC_PERIOD": "resync_period",
-}
+SERVICE_TYPES = ("ClusterIP", "NodePort")
 
 
 class ConfigError(ValueError):
@@ -49,32 +38,40 @@ class ConfigError(ValueError):
         self.message = message
 
 
+Parser = Callable[[str, object], Any]
+#: the metadata key of a field's :class:`Setting`
+SETTING = "ako_sim.setting"
+
+
 @dataclass(frozen=True)
-class EngineConfig:
-    """Everything the engine needs to run (behaviour.md section 1 for the defaults)."""
+class Setting:
+    """What a field of :class:`EngineConfig` is outside Python: its environment variable (AKO's
+    name where AKO has one), its ``ako-sim engine`` flag (``--<field-name>``) and help, its
+    parser (``parse(setting_name, value)``)."""
 
-    cluster_name: str = "cluster"
-    cloud: str = "Default-Cloud"
-    tenant: str = "admin"
-    se_group: str = "Default-Group"
-    vrf: str = "global"
-    vip_networks: tuple[str, ...] = ("vip-network",)
-    service_type: str = "ClusterIP"
-    default_lb_controller: bool = True
-    enable_evh: bool = False
-    avi_controller: str = "http://127.0.0.1:8443"
-    avi_user: str = "admin"
-    avi_password: str = field(default="admin", repr=False)
-    avi_timeout: float = 10.0
-    kubeconfig: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8080
-    workers: int = 4
-    resync_period: float = 300.0
+    env: str
+    parse: Parser
+    help: str = ""
+    flag: bool = False
+    #: the flag takes a file path (the CLI shows it as such)
+    path: bool = False
+    #: never shown (help, repr)
+    secret: bool = False
 
-    def with_overrides(self, **changes: Any) -> EngineConfig:
-        """A copy with some fields replaced, validated like any other input."""
-        return build_config(changes, {}, base=self)
+
+def setting(
+    default: Any,
+    env: str,
+    parse: Parser,
+    help: str = "",
+    *,
+    flag: bool = False,
+    path: bool = False,
+    secret: bool = False,
+) -> Any:
+    """A dataclass field of :class:`EngineConfig` with its :class:`Setting` metadata."""
+    meta = {SETTING: Setting(env, parse, help, flag=flag, path=path, secret=secret)}
+    return field(default=default, metadata=meta, repr=not secret)
 
 
 def parse_bool(setting: str, value: object) -> bool:
@@ -162,42 +159,123 @@ def _parse_name(setting: str, value: object) -> str:
     return text
 
 
-def _parse_field(name: str, setting: str, value: object) -> Any:
-    if name == "vip_networks":
-        return parse_vip_networks(setting, value)
-    if name in ("default_lb_controller", "enable_evh"):
-        return parse_bool(setting, value)
-    if name == "service_type":
-        text = str(value).strip()
-        for choice in SERVICE_TYPES:
-            if text.lower() == choice.lower():
-                return choice
-        raise ConfigError(setting, f"expected one of {', '.join(SERVICE_TYPES)}, got {value!r}")
-    if name == "avi_controller":
-        return parse_controller_url(setting, value)
-    if name == "avi_timeout":
-        timeout = _parse_number(setting, value, float, 0.001)
-        return timeout
-    if name == "resync_period":
-        return _parse_number(setting, value, float, 0.0)
-    if name == "port":
-        port = _parse_number(setting, value, int, 0)
-        if port > 65535:
-            raise ConfigError(setting, f"not a TCP port: {port}")
-        return port
-    if name == "workers":
-        return _parse_number(setting, value, int, 1)
-    if name == "kubeconfig":
-        text = str(value).strip()
-        return text or None
-    if name == "avi_password":
-        return str(value)
-    if name == "cluster_name":
-        text = _parse_name(setting, value)
-        if len(text) > 100 or any(ch.isspace() or ch == "/" for ch in text):
-            raise ConfigError(setting, f"not a usable cluster name: {text!r}")
-        return text
-    return _parse_name(setting, value)
+def _parse_service_type(setting: str, value: object) -> str:
+    text = str(value).strip()
+    for choice in SERVICE_TYPES:
+        if text.lower() == choice.lower():
+            return choice
+    raise ConfigError(setting, f"expected one of {', '.join(SERVICE_TYPES)}, got {value!r}")
+
+
+def _parse_port(setting: str, value: object) -> int:
+    port: int = _parse_number(setting, value, int, 0)
+    if port > 65535:
+        raise ConfigError(setting, f"not a TCP port: {port}")
+    return port
+
+
+def _parse_cluster_name(setting: str, value: object) -> str:
+    text = _parse_name(setting, value)
+    if len(text) > 100 or any(ch.isspace() or ch == "/" for ch in text):
+        raise ConfigError(setting, f"not a usable cluster name: {text!r}")
+    return text
+
+
+def _parse_optional_path(setting: str, value: object) -> str | None:
+    return str(value).strip() or None
+
+
+def _parse_text(setting: str, value: object) -> str:
+    return str(value)
+
+
+def _at_least(kind: type, minimum: float) -> Parser:
+    def parse(setting: str, value: object) -> Any:
+        return _parse_number(setting, value, kind, minimum)
+
+    return parse
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything the engine needs to run (behaviour.md section 1 for the defaults)."""
+
+    cluster_name: str = setting("cluster", "CLUSTER_NAME", _parse_cluster_name, flag=True)
+    cloud: str = setting("Default-Cloud", "CLOUD_NAME", _parse_name)
+    tenant: str = setting("admin", "TENANT_NAME", _parse_name)
+    se_group: str = setting("Default-Group", "SEG_NAME", _parse_name)
+    vrf: str = setting("global", "VRF_NAME", _parse_name)
+    vip_networks: tuple[str, ...] = setting(
+        ("vip-network",), "VIP_NETWORK_LIST", parse_vip_networks
+    )
+    service_type: str = setting(
+        "ClusterIP", "SERVICE_TYPE", _parse_service_type, "ClusterIP or NodePort", flag=True
+    )
+    default_lb_controller: bool = setting(True, "DEFAULT_LB_CONTROLLER", parse_bool)
+    enable_evh: bool = setting(False, "ENABLE_EVH", parse_bool)
+    avi_controller: str = setting(
+        "http://127.0.0.1:8443",
+        "CTRL_IPADDRESS",
+        parse_controller_url,
+        "controller URL or address",
+        flag=True,
+    )
+    avi_user: str = setting("admin", "CTRL_USERNAME", _parse_name, flag=True)
+    avi_password: str = setting("admin", "CTRL_PASSWORD", _parse_text, flag=True, secret=True)
+    avi_timeout: float = setting(10.0, "CTRL_TIMEOUT", _at_least(float, 0.001))
+    kubeconfig: str | None = setting(None, "KUBECONFIG", _parse_optional_path, flag=True, path=True)
+    host: str = setting("127.0.0.1", "AKO_SIM_HOST", _parse_name, "endpoint address", flag=True)
+    port: int = setting(
+        8080, "AKO_SIM_PORT", _parse_port, "endpoint port (0 = any free port)", flag=True
+    )
+    workers: int = setting(4, "AKO_SIM_WORKERS", _at_least(int, 1), "reconcile workers", flag=True)
+    resync_period: float = setting(
+        300.0,
+        "AKO_SIM_RESYNC_PERIOD",
+        _at_least(float, 0.0),
+        "seconds between controller re-lists (0 = off)",
+        flag=True,
+    )
+
+    def with_overrides(self, **changes: Any) -> EngineConfig:
+        """A copy with some fields replaced, validated like any other input."""
+        return build_config(changes, {}, base=self)
+
+    def domain(self, license_tier: str = "ENTERPRISE") -> Settings:
+        """The settings the pure domain reads: every :class:`Settings` field of the same name,
+        and the licence tier the controller reported."""
+        values = {f.name: getattr(self, f.name) for f in fields(Settings) if hasattr(self, f.name)}
+        return Settings(**{**values, "license_tier": license_tier})
+
+
+def settings_of(config: type[EngineConfig] = EngineConfig) -> list[tuple[str, Setting, Any]]:
+    """(field name, :class:`Setting`, default) of every setting, in declaration order."""
+    return [(f.name, f.metadata[SETTING], f.default) for f in fields(config)]
+
+
+#: environment variable -> EngineConfig field (AKO's names where AKO has one)
+ENV_VARS: dict[str, str] = {meta.env: name for name, meta, _ in settings_of()}
+
+
+class LiveSettings:
+    """The running engine's one holder of the domain settings, shared by every component (the
+    event router, the Avi cache, the reconciler): what the config says, plus what the
+    controller told at start (its licence tier). Readers take :attr:`current` when they need it,
+    so nobody keeps a stale copy."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._current = settings
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> Settings:
+        return self._current
+
+    def learn_license_tier(self, tier: str) -> Settings:
+        """The controller's licence tier, learnt at bootstrap; returns the new settings."""
+        with self._lock:
+            self._current = replace(self._current, license_tier=tier)
+            return self._current
 
 
 def build_config(
@@ -216,10 +294,11 @@ def build_config(
     if unknown:
         raise ConfigError(", ".join(sorted(unknown)), "unknown setting")
     values: dict[str, Any] = {}
-    for var, name in ENV_VARS.items():
-        if var in environ and environ[var] != "":
-            values[name] = _parse_field(name, var, environ[var])
+    settings = {name: meta for name, meta, _ in settings_of()}
+    for name, meta in settings.items():
+        if environ.get(meta.env, "") != "":
+            values[name] = meta.parse(meta.env, environ[meta.env])
     for name, value in flags.items():
         if value is not None:
-            values[name] = _parse_field(name, "--" + name.replace("_", "-"), value)
+            values[name] = settings[name].parse("--" + name.replace("_", "-"), value)
     return replace(base or EngineConfig(), **values)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from simulator.config import LiveSettings
 from simulator.domain.keys import Key
 from simulator.domain.model import DesiredState, ObservedState, Settings
 from simulator.domain.observed import owned_key
@@ -33,8 +34,8 @@ def _fingerprint(obj: Mapping[str, Any]) -> tuple[str, str]:
 class AviCache:
     """Objects by (type, name) and by owning key."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+    def __init__(self, settings: Settings | LiveSettings) -> None:
+        self._live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self._lock = threading.RLock()
         self._objects: dict[Ident, Obj] = {}
         self._owner: dict[Ident, Key | None] = {}
@@ -45,13 +46,8 @@ class AviCache:
 
     @property
     def settings(self) -> Settings:
-        return self._settings
-
-    def set_settings(self, settings: Settings) -> None:
-        with self._lock:
-            self._settings = settings
-            for ident in list(self._objects):
-                self._reindex(ident)
+        """The engine's current settings (the holder it shares with the other components)."""
+        return self._live.current
 
     # -- reads ----------------------------------------------------------------------------------
     def get(self, obj_type: str, name: str) -> Obj | None:
@@ -209,8 +205,8 @@ class AviCache:
     # -- internals ------------------------------------------------------------------------------
     def _is_ours(self, obj_type: str, obj: Mapping[str, Any]) -> bool:
         if obj_type == "vsvip":
-            return owned_key(obj, self._settings) is not None
-        return obj.get("created_by") == self._settings.created_by
+            return owned_key(obj, self._live.current) is not None
+        return obj.get("created_by") == self._live.current.created_by
 
     def _add_listed(self, obj_type: str, obj: Mapping[str, Any]) -> None:
         name = obj.get("name")
@@ -229,7 +225,7 @@ class AviCache:
         obj = self._objects.get(ident)
         if obj is None:
             return
-        key = owned_key(obj, self._settings)
+        key = owned_key(obj, self._live.current)
         self._owner[ident] = key
         if key is not None:
             self._by_key.setdefault(key, set()).add(ident)

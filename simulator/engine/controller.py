@@ -1,6 +1,9 @@
 """The engine: informers + work queue + workers + reconciler + Avi cache + endpoint, wired.
 
-``Engine(config).start()`` returns at once; background threads then
+``build_sim_engine(config)`` (``simulator.engines.sim``, the composition root) builds the clients
+and the settings holder and hands them to :class:`Engine`, which only wires its own parts
+(informers, queue, cache, router, reconciler, recorder); ``start()`` returns at once; background
+threads then
 1. list+watch the six resources (informers),
 2. bootstrap: log in to the controller, read the licence tier, load the Avi cache, wait for the
    informers' first lists, learn existing Events, and enqueue every key that has Services or Avi
@@ -17,11 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from simulator.adapters.avi import AviApi, AviError, AviSdkClient
+from simulator.adapters.avi import AviApi, AviError
 from simulator.adapters.kube import (
     AVIINFRASETTINGS,
     ENDPOINTSLICES,
@@ -31,11 +35,10 @@ from simulator.adapters.kube import (
     SERVICES,
     WATCHED,
     KubeApi,
-    KubeClient,
     KubeError,
     Resource,
 )
-from simulator.config import EngineConfig
+from simulator.config import EngineConfig, LiveSettings
 from simulator.domain.model import Settings
 from simulator.engine.avi_cache import TYPES, AviCache
 from simulator.engine.cluster import InformerCluster, namespace_index, service_name_index
@@ -51,21 +54,6 @@ from simulator.engine.reconciler import Reconciler, RetryLater
 log = logging.getLogger("ako_sim.engine")
 
 
-def settings_from(config: EngineConfig, license_tier: str = "ENTERPRISE") -> Settings:
-    return Settings(
-        cluster_name=config.cluster_name,
-        cloud=config.cloud,
-        tenant=config.tenant,
-        se_group=config.se_group,
-        vrf=config.vrf,
-        vip_networks=config.vip_networks,
-        service_type=config.service_type,
-        default_lb_controller=config.default_lb_controller,
-        enable_evh=config.enable_evh,
-        license_tier=license_tier,
-    )
-
-
 class Engine:
     """One reconciliation engine (see the module docstring)."""
 
@@ -73,39 +61,29 @@ class Engine:
         self,
         config: EngineConfig,
         *,
-        kube: KubeApi | None = None,
-        avi: AviApi | None = None,
+        kube: KubeApi,
+        avi: AviApi,
+        settings: LiveSettings,
+        metrics: EngineMetrics,
         clock: Clock | None = None,
         backoff: Backoff | None = None,
         serve_endpoint: bool = True,
+        on_stop: tuple[Callable[[], None], ...] = (),
     ) -> None:
         self.config = config
-        self.metrics = EngineMetrics()
-        self.settings = settings_from(config)
-        self._kube_given = kube is not None
-        self._avi_given = avi is not None
-        self.kube: KubeApi = kube if kube is not None else KubeClient(config.kubeconfig)
-        self.avi: AviApi = (
-            avi
-            if avi is not None
-            else AviSdkClient(
-                config.avi_controller,
-                config.avi_user,
-                config.avi_password,
-                tenant=config.tenant,
-                timeout=config.avi_timeout,
-                created_by=self.settings.created_by,
-                name_prefix=self.settings.name_prefix,
-                observer=self.metrics.avi_call,
-            )
-        )
+        self.metrics = metrics
+        #: the one settings holder every component reads (the licence tier is learnt at start)
+        self.live_settings = settings
+        self.kube = kube
+        self.avi = avi
+        self._on_stop = on_stop
         self.queue = WorkQueue(clock=clock, backoff=backoff)
         self.metrics.bind_queue(
             lambda: float(self.queue.depth()),
             lambda: float(len(self.queue.in_flight())),
             lambda: float(len(self.queue.retrying())),
         )
-        self.cache = AviCache(self.settings)
+        self.cache = AviCache(settings)
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._bootstrapped = threading.Event()
@@ -120,7 +98,7 @@ class Engine:
                 self.kube, resource, self._handle, indexes=indexes, stop=self._stop
             )
         self.router = EventRouter(
-            self._enqueue, self.settings, self.informers[SERVICES.name].store, self.cache.owner_keys
+            self._enqueue, settings, self.informers[SERVICES.name].store, self.cache.owner_keys
         )
         self.cluster = InformerCluster(
             self.informers[SERVICES.name].store,
@@ -136,7 +114,7 @@ class Engine:
             self.cache,
             self.kube,
             self.recorder,
-            self.settings,
+            settings,
             on_k8s_write=self.metrics.k8s_write,
         )
         self.validator = CrdValidator(
@@ -190,10 +168,8 @@ class Engine:
         if self._endpoint is not None:
             self._endpoint.stop()
             self._endpoint = None
-        if not self._avi_given and isinstance(self.avi, AviSdkClient):
-            self.avi.close()
-        if not self._kube_given and isinstance(self.kube, KubeClient):
-            self.kube.close()
+        for close in self._on_stop:  # the clients the composition root made for this engine
+            close()
         log.info("engine stopped")
 
     @property
@@ -203,6 +179,10 @@ class Engine:
     @property
     def port(self) -> int:
         return self._endpoint.port if self._endpoint else 0
+
+    @property
+    def settings(self) -> Settings:
+        return self.live_settings.current
 
     @property
     def registry(self) -> CollectorRegistry:
@@ -309,7 +289,6 @@ class Engine:
         while not self._stop.is_set():
             try:
                 tier = self.avi.license_tier()
-                settings = settings_from(self.config, tier)
                 listing = {obj_type: self.avi.list_owned(obj_type) for obj_type in TYPES}
                 break
             except AviError as exc:
@@ -320,10 +299,8 @@ class Engine:
         else:
             return
         self.last_bootstrap_error = ""
-        self.settings = settings
-        self.cache.set_settings(settings)
+        settings = self.live_settings.learn_license_tier(tier)
         self.cache.load(listing)
-        self.reconciler.settings = settings
         for informer in self.informers.values():
             while not informer.wait_synced(0.1):
                 if self._stop.is_set():

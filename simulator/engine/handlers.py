@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from simulator.adapters.kube import Resource
+from simulator.config import LiveSettings
 from simulator.domain import grouping
 from simulator.domain.keys import InfraKey, Key, L4RuleKey, ServiceKey
 from simulator.domain.model import (
@@ -58,16 +59,21 @@ class EventRouter:
     def __init__(
         self,
         enqueue: Callable[[Iterable[str]], None],
-        settings: Settings,
+        settings: Settings | LiveSettings,
         services: Store,
         avi_keys: Callable[[], Iterable[Key]] = lambda: (),
     ) -> None:
         self._enqueue = enqueue
-        self.settings = settings
+        self._live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self._services = services
         self._avi_keys = avi_keys
         self._lock = threading.Lock()
         self._last_keys: dict[str, tuple[Key, ...]] = {}
+
+    @property
+    def settings(self) -> Settings:
+        """The engine's current settings (the holder it shares with the other components)."""
+        return self._live.current
 
     # -- dispatch -------------------------------------------------------------------------------
     def handle(self, resource: Resource, old: Obj | None, new: Obj | None) -> None:

@@ -33,6 +33,7 @@ from simulator.adapters.avi import (
     VipAllocationError,
 )
 from simulator.adapters.kube import KubeApi, KubeError
+from simulator.config import LiveSettings
 from simulator.domain import desired as desired_mod
 from simulator.domain import diff, grouping, naming
 from simulator.domain import status as status_mod
@@ -82,7 +83,7 @@ class Reconciler:
         cache: AviCache,
         kube: KubeApi,
         recorder: EventRecorder,
-        settings: Settings,
+        settings: Settings | LiveSettings,
         *,
         on_k8s_write: Callable[[str], None] | None = None,
     ) -> None:
@@ -91,9 +92,14 @@ class Reconciler:
         self.cache = cache
         self.kube = kube
         self.recorder = recorder
-        self.settings = settings
+        self._live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self._on_k8s_write = on_k8s_write
         self._configured: dict[Key, set[str]] = {}
+
+    @property
+    def settings(self) -> Settings:
+        """The engine's current settings (the holder it shares with the other components)."""
+        return self._live.current
 
     # -- entry point ----------------------------------------------------------------------------
     def reconcile(self, key_text: str) -> None:

@@ -77,14 +77,23 @@ class EngineChoice:
         return self.kind == "ako"
 
 
-def build_engine(config: EngineConfig, choice: EngineChoice | None = None) -> EngineHandle:
-    """A not yet started engine of the chosen kind, configured by ``config``."""
+def build_engine(
+    config: EngineConfig,
+    choice: EngineChoice | None = None,
+    *,
+    kube: Any = None,
+    avi: Any = None,
+) -> EngineHandle:
+    """A not yet started engine of the chosen kind, configured by ``config``; ``kube``/``avi``
+    replace ako-sim's own engine's clients (fakes in tests; the AKO binary brings its own)."""
     choice = choice or EngineChoice()
     if choice.kind == "ako":
         from simulator.engines.ako import AkoEngine
 
         assert choice.ako is not None
+        if kube is not None or avi is not None:
+            raise ValueError("the real AKO talks to the cluster and controller itself")
         return AkoEngine(config, choice.ako)
     from simulator.engines.sim import build_sim_engine
 
-    return build_sim_engine(config)
+    return build_sim_engine(config, kube=kube, avi=avi)

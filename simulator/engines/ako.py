@@ -276,11 +276,9 @@ class AkoEngine:
     """The real AKO behind the engine endpoint (see the module docstring)."""
 
     def __init__(self, config: EngineConfig, options: AkoOptions) -> None:
-        from simulator.engine.controller import settings_from
-
         self.config = config
         self.options = options
-        self.settings: Settings = settings_from(config)
+        self.settings: Settings = config.domain()
         self.binary = Path(options.binary)
         self.log_file = Path(options.log_file).resolve()
         self.quiet = max(options.settle_quiet_ms, 0) / 1000.0

@@ -9,6 +9,7 @@ import requests
 
 from simulator.config import EngineConfig
 from simulator.engine.controller import Engine
+from simulator.engines.sim import build_sim_engine
 from tests.support.stack import mock_post
 from tests.support.wait import eventually
 from tests.support.world import World
@@ -135,7 +136,7 @@ def test_refused_connection_keeps_the_engine_unready(world: World, tmp_path: Any
         port=0,
         resync_period=0,
     )
-    engine = Engine(config)
+    engine = build_sim_engine(config)
     engine.start()
     try:
         eventually(lambda: _assert_bootstrap_error(engine), timeout=5)

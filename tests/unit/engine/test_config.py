@@ -111,3 +111,30 @@ def test_with_overrides_validates() -> None:
     assert (config.service_type, config.workers) == ("NodePort", 2)
     with pytest.raises(ConfigError):
         EngineConfig().with_overrides(service_type="bogus")
+
+
+def test_every_setting_with_a_flag_is_an_engine_option_and_every_one_has_its_variable() -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+    from simulator.config import ENV_VARS, settings_of
+
+    help_text = CliRunner().invoke(main, ["engine", "--help"], terminal_width=200).output
+    for name, meta, _ in settings_of():
+        assert ENV_VARS[meta.env] == name
+        assert (f"--{name.replace('_', '-')} " in help_text) is meta.flag, name
+        if meta.flag:
+            assert f"env {meta.env}]" in help_text
+    assert "admin; env CTRL_PASSWORD" not in help_text, "the password's default is not shown"
+
+
+def test_domain_settings_are_the_config_fields_of_the_same_name() -> None:
+    from simulator.config import LiveSettings
+    from simulator.domain.model import Settings
+
+    config = EngineConfig().with_overrides(cluster_name="blue", enable_evh="true")
+    settings = config.domain()
+    assert settings == Settings(cluster_name="blue", enable_evh=True)
+    live = LiveSettings(settings)
+    assert live.learn_license_tier("ESSENTIALS") is live.current
+    assert live.current == Settings(cluster_name="blue", enable_evh=True, license_tier="ESSENTIALS")

@@ -155,7 +155,8 @@ def test_router_flags_the_annotation_on_a_clusterip_service() -> None:
 
 def test_router_sends_endpointslice_events_to_the_service_key() -> None:
     queued = Recorder()
-    router = EventRouter(queued, Settings(), Store())
+    services = Store()
+    router = EventRouter(queued, Settings(), services)
     router.handle(SERVICES, None, obj("web", 1, key="k"))
     queued.keys.clear()
     slice_ = {
@@ -174,8 +175,10 @@ def test_router_sends_endpointslice_events_to_the_service_key() -> None:
     node = {"metadata": {"name": "n", "resourceVersion": "3"}}
     router.handle(NODES, None, node)
     assert queued.keys == [], "nodes only matter in NodePort mode"
-    router.settings = Settings(service_type="NodePort")
-    router.handle(NODES, None, node)
+    nodeport = EventRouter(queued, Settings(service_type="NodePort"), services)
+    nodeport.handle(SERVICES, None, obj("web", 1, key="k"))
+    queued.keys.clear()
+    nodeport.handle(NODES, None, node)
     assert queued.keys == [str(Key("default", "k", True))]
 
 
