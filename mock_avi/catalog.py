@@ -12,6 +12,8 @@ version that introduced a field), written in a compact notation of this project 
   a line: ``<name> <kind>[=<default>] [@<introduced in>] [ro] [req]``. Kinds: ``s`` string,
   ``i`` integer, ``n`` number, ``b`` boolean, ``r`` reference, ``R`` list of references,
   ``S`` list of strings, ``I`` list of integers, ``o`` object, ``L`` list of objects.
+- ``GENERIC_DEFAULTS_TABLE``: the top-level defaults of every type stored generically (one
+  ``<path> <field> <kind>=<value>`` a line), filled in on create as for the behaviour types.
 
 No descriptions, no schema documents: the mock's tests hold these facts against the published
 schema files (``tests/contract/avi/test_schema_*.py``). Pure data and a parser; no I/O.
@@ -509,6 +511,115 @@ l4_connection_policy.rules[].name s @17.2.7 req
 """
 
 
+# The schema's top-level defaults of the types stored generically: ``<path> <field>
+# <kind>=<value>`` (the value runs to the end of the line).
+GENERIC_DEFAULTS_TABLE = """
+actiongroupconfig level s=ALERT_LOW
+albservicesconfig mode s=MYVMWARE
+albservicesconfig polling_interval i=10
+albservicesconfig use_tls b=true
+albservicesjob status s=PENDING
+alertconfig category s=REALTIME
+alertconfig enabled b=true
+alertconfig expiry_time i=86400
+alertconfig rolling_window i=300
+alertconfig threshold i=1
+alertconfig throttle i=600
+applicationpersistenceprofile persistence_type s=PERSISTENCE_TYPE_CLIENT_IP_ADDRESS
+applicationpersistenceprofile server_hm_down_recovery s=HM_DOWN_PICK_NEW_SERVER
+autoscalelaunchconfig use_external_asg b=true
+backupconfiguration maximum_backups_stored i=4
+backupconfiguration remote_file_transfer_protocol s=SCP
+controllersite port i=443
+csrfpolicy cookie_name s=X-CSRF-TOKEN
+csrfpolicy token_validity_time_min i=360
+customerportalinfo polling_interval i=10
+debugserviceengine benchmark_action s=SE_BENCHMARK_MODE_DROP
+debugserviceengine benchmark_layer s=SE_BENCHMARK_LAYER_NONE
+debugserviceengine benchmark_option s=SE_BENCHMARK_REFLECT_SWAP_L4
+debugserviceengine benchmark_rss_hash s=SE_BENCHMARK_DISABLE_HASH
+debugserviceengine name s=VM name unknown
+debugvirtualservice debug_hm s=DEBUG_VS_HM_NONE
+dynamicdnsrecord algorithm s=DNS_RECORD_RESPONSE_ROUND_ROBIN
+errorpagebody format s=ERROR_PAGE_FORMAT_HTML
+federationcheckpoint is_federated b=true
+gslb clear_on_max_retries i=20
+gslb error_resync_interval i=300
+gslb is_federated b=true
+gslb send_interval i=15
+gslb tenant_scoped b=true
+gslbgeodbprofile is_federated b=true
+gslbservice controller_health_status_enabled b=true
+gslbservice enabled b=true
+gslbservice health_monitor_scope s=GSLB_SERVICE_HEALTH_MONITOR_ALL_MEMBERS
+gslbservice is_federated b=true
+gslbservice pool_algorithm s=GSLB_SERVICE_ALGORITHM_PRIORITY
+gslbservice use_edns_client_subnet b=true
+icapprofile allow_204 b=true
+icapprofile buffer_size i=51200
+icapprofile buffer_size_exceed_action s=ICAP_FAIL_OPEN
+icapprofile enable_preview b=true
+icapprofile fail_action s=ICAP_FAIL_OPEN
+icapprofile preview_size i=5000
+icapprofile response_timeout i=60000
+icapprofile slow_response_warning_threshold i=10000
+icapprofile vendor s=ICAP_VENDOR_OPSWAT
+image fips_mode_transition_applicable b=true
+jwtserverprofile jwt_profile_type s=CLIENT_AUTH
+logcontroller metrics_mgr_port s=METRICS_MGR_PORT_0
+logcontroller prev_metrics_mgr_port s=METRICS_MGR_PORT_0
+nsxtsegmentruntime dhcp_enabled b=true
+pkiprofile crl_check b=true
+pkiprofile validate_only_leaf_crl b=true
+poolgroupdeploymentpolicy auto_disable_old_prod_pools b=true
+poolgroupdeploymentpolicy evaluation_duration i=300
+poolgroupdeploymentpolicy scheme s=BLUE_GREEN
+poolgroupdeploymentpolicy target_test_traffic_ratio i=100
+poolgroupdeploymentpolicy test_traffic_ratio_rampup i=100
+role allow_unlabelled_access b=true
+scheduler enabled b=true
+scheduler scheduler_action s=SCHEDULER_ACTION_BACKUP
+securechannelmapping status s=SECURE_CHANNEL_NONE
+securitypolicy oper_mode s=DETECTION
+serverautoscalepolicy intelligent_scalein_margin i=40
+serverautoscalepolicy intelligent_scaleout_margin i=20
+serverautoscalepolicy max_scalein_adjustment_step i=1
+serverautoscalepolicy max_scaleout_adjustment_step i=1
+serverautoscalepolicy scalein_cooldown i=300
+serverautoscalepolicy scaleout_cooldown i=300
+serviceengine container_type s=CONTAINER_TYPE_HOST
+serviceengine enable_state s=SE_STATE_ENABLED
+serviceengine name s=VM name unknown
+ssopolicy type s=SSO_TYPE_SAML
+stringgroup type s=SG_TYPE_STRING
+user is_active b=true
+useraccountprofile account_lock_timeout i=30
+useraccountprofile credentials_timeout_threshold i=180
+useraccountprofile max_login_failure_count i=3
+useraccountprofile max_password_history_count i=4
+vimgrhostruntime cntlr_accessible b=true
+vimgrhostruntime connection_state s=connected
+vimgrhostruntime quarantined_periods i=1
+vimgrvmruntime se_ver i=1
+wafapplicationsignatureprovider filter_rules_on_import b=true
+wafpolicy allow_mode_delegation b=true
+wafpolicy bypass_static_extensions b=true
+wafpolicy enable_auto_rule_updates b=true
+wafpolicy failure_mode s=WAF_FAILURE_MODE_OPEN
+wafpolicy min_confidence s=CONFIDENCE_VERY_HIGH
+wafpolicy mode s=WAF_MODE_DETECTION_ONLY
+wafpolicy paranoia_level s=WAF_PARANOIA_LEVEL_LOW
+wafpolicy updated_crs_rules_in_detection_mode b=true
+wafpolicypsmgroup enable b=true
+wafpolicypsmgroup hit_action s=WAF_ACTION_ALLOW_PARAMETER
+wafpolicypsmgroup miss_action s=WAF_ACTION_NO_OP
+webapput default_first_int i=1
+webapput default_second_int i=2
+webapput default_string s=default string
+webapput default_third_int i=3
+"""
+
+
 @dataclass(frozen=True)
 class TypeFacts:
     path: str
@@ -583,7 +694,17 @@ def _fields(block: str) -> dict[str, Field]:
     return out
 
 
+def _generic_defaults(table: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for line in table.strip().splitlines():
+        path, name, spec = line.split(maxsplit=2)
+        kind, _, raw = spec.partition("=")
+        out.setdefault(path, {})[name] = _value(kind, raw)
+    return out
+
+
 TYPES: Mapping[str, TypeFacts] = _types(TYPE_TABLE)
+GENERIC_DEFAULTS: Mapping[str, Mapping[str, Any]] = _generic_defaults(GENERIC_DEFAULTS_TABLE)
 # Read-only in every type's schema: the server sets them.
 READ_ONLY_COMMON = ("url", "_last_modified")
 FIELDS: Mapping[str, Mapping[str, Field]] = {

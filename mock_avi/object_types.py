@@ -809,11 +809,15 @@ _HAND = (
 
 
 def _generic(facts: catalog.TypeFacts) -> TypeSpec:
-    """A type the mock stores as given: its required fields checked, everything else kept."""
+    """A type the mock stores as given: its required fields checked, the schema's top-level
+    defaults filled in (a required field with a default is never missing), everything else
+    kept."""
+    defaults = catalog.GENERIC_DEFAULTS.get(facts.path, {})
+    required = tuple(r for r in facts.required if r not in defaults)
     return TypeSpec(
         facts.path,
         facts.model,
-        _obj({}, required=facts.required),
+        _obj({}, required=required, defaults=defaults),
         cloud_scoped=facts.cloud,
         has_tenant=facts.tenant,
     )

@@ -189,6 +189,33 @@ def test_behaviour_type_fills_in_the_schema_defaults(api: ApiSession, path: str)
     assert {k: body.get(k) for k in expected} == expected
 
 
+GENERIC = sorted(p for p in CRUD if p not in object_types.HAND_TYPES)
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in GENERIC if any("default" in v for v in _props(p).values())]
+)
+def test_generic_type_fills_in_the_schema_defaults(api: ApiSession, path: str):
+    op = PATHS[path]
+    body = minimal(op.definition, op.definitions, _maker(api))
+    expected = {k: p["default"] for k, p in _props(path).items() if "default" in p}
+    for key in expected:
+        body.pop(key, None)
+    if "name" in op.definition.get("properties", {}):
+        body["name"] = f"defaults-{path}"
+    rsp = api.post(path, data=body)
+    assert rsp.status_code == 201, rsp.text
+    got = api.get(f"{path}/{rsp.json()['uuid']}").json()
+    expected.pop("name", None)  # a required name the test gives
+    assert {k: got.get(k) for k in expected} == expected
+
+
+def test_every_generic_type_with_schema_defaults_is_covered():
+    with_defaults = {p for p in GENERIC if any("default" in v for v in _props(p).values())}
+    assert len(with_defaults) >= 40, "the schema gives top-level defaults for about 41 types"
+    assert {p for p in GENERIC if object_types.TYPES[p].spec.defaults} == with_defaults
+
+
 NESTED = (
     ("virtualservice", "services", "Service", {"port": 80}),
     ("virtualservice", "service_pool_select", "ServicePoolSelector", {"service_port": 80}),
