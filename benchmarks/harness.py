@@ -34,6 +34,7 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # mock-avi 
 AVI_AUTH = ("admin", "admin")
 URL_RE = re.compile(r"serving on (https?://127\.0\.0\.1:\d+)")
 INGRESS_ANNOTATION = "ako.vmware.com/enable-shared-vip"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class BenchError(RuntimeError):
@@ -116,8 +117,15 @@ def spawn(name: str, args: list[str], workdir: Path) -> subprocess.Popen[bytes]:
             stderr=err,
             stdin=subprocess.DEVNULL,
             cwd=workdir,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=_child_env(),
         )
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of a started part: unbuffered, with this checkout first on the import
+    path (the parts run in a temporary directory; an editable install may point elsewhere)."""
+    path = [str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(path)}
 
 
 def await_url(

@@ -2,26 +2,30 @@
 
 The engine talks to any Avi controller (the mock or a real one) through :class:`AviApi`. Failures
 are mapped to one error hierarchy (:class:`AviError` and subclasses) that the reconciler turns
-into retry decisions. Nothing here retries or sleeps: retries are the work queue's job (the SDK
-itself only logs in again after a 401/419, which is what a real client must do).
+into retry decisions. Nothing here sleeps or retries a failed call: retries are the work
+queue's job (only a 401/419 logs in again and repeats the call, as the SDK does and as a real
+client must).
 
-Thread safety: an ``ApiSession`` is a ``requests.Session``; each worker thread gets its own
-(``threading.local``), all sharing the SDK's login cache.
+The SDK logs in and supplies every header and cookie; the calls themselves go through one bare
+urllib3 connection pool (see :class:`AviSdkClient`), shared by every thread.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import logging
 import os
 import re
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+import urllib3
 
 log = logging.getLogger("ako_sim.avi")
 
@@ -55,6 +59,19 @@ class _NoCookiePolicy(http.cookiejar.DefaultCookiePolicy):
 
 
 _NO_COOKIES = _NoCookiePolicy()
+
+
+#: as requests' HTTPAdapter: no retry, and a read error is raised, not retried
+_NO_RETRIES = urllib3.Retry(0, read=False, redirect=False)
+
+
+def _pool_for(controller: str, size: int) -> urllib3.HTTPConnectionPool:
+    """One connection pool to the controller (certificate unchecked over https, as the SDK's
+    session with ``verify`` off)."""
+    kwargs: dict[str, Any] = {"maxsize": size, "block": False}
+    if controller.startswith("https"):
+        kwargs.update(cert_reqs="CERT_NONE", assert_hostname=False)
+    return urllib3.connection_from_url(controller, **kwargs)
 
 
 def _environment_applies(url: str, verify: bool) -> bool:
@@ -139,8 +156,6 @@ def _is_vip_allocation(obj_type: str, method: str, message: str) -> bool:
 
 def _error_text(text: str) -> str:
     try:
-        import json
-
         body = json.loads(text)
     except ValueError:
         return text.strip()[:500]
@@ -169,9 +184,25 @@ class AviApi(Protocol):
 
 
 class AviSdkClient:
-    """:class:`AviApi` on ``avi.sdk.avi_api.ApiSession``."""
+    """:class:`AviApi`: avisdk's ``ApiSession`` logs in; every call then goes through one bare
+    urllib3 connection pool with the headers and cookies the SDK would send.
+
+    ``requests`` prepared each SDK call anew (cookie jars merged and copied, settings merged,
+    URL parsed, a pool looked up): about a fifth of the engine's time at N=1000. Here the SDK
+    stays the source of truth for what a call carries: its login and its re-login
+    (``reset_session``), its session cache (the CSRF token and session id it keeps per
+    controller and user), and its own request headers (``Referer``, ``Content-Type``,
+    ``timeout``, ``X-Avi-Tenant``, ``X-Avi-Version`` when one is configured, ``X-CSRFToken``),
+    built by the SDK and cached until its session changes. Cookies are the SDK's
+    (``csrftoken``, ``sessionid``, ``avi-sessionid``). A 401 or 419 logs in again and retries, as
+    the SDK does, at most :attr:`MAX_API_RETRIES` times. One session is shared by every thread
+    (the pool is thread-safe); a re-login by one thread serves the others.
+    """
 
     PAGE_SIZE = 200
+    MAX_API_RETRIES = 3  # avisdk's ApiSession.MAX_API_RETRIES
+    POOL_SIZE = 16
+    _TOUCH_EVERY = 60.0  # seconds between updates of the SDK's session "last used" stamp
 
     def __init__(
         self,
@@ -184,6 +215,7 @@ class AviSdkClient:
         created_by: str = "ako-cluster",
         name_prefix: str = "cluster--",
         observer: CallObserver | None = None,
+        api_version: str | None = None,
     ) -> None:
         self.controller = controller.rstrip("/")
         self._user = user
@@ -192,65 +224,133 @@ class AviSdkClient:
         self.timeout = timeout
         self.created_by = created_by
         self.name_prefix = name_prefix
+        self.api_version = api_version
         self._observer = observer
-        self._local = threading.local()
-        self._sessions: list[Any] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # login, re-login, the cached headers
+        self._api: Any = None  # the SDK's ApiSession once logged in
+        self._pool: urllib3.HTTPConnectionPool | None = None
+        self._auth: tuple[tuple[str, str], dict[str, str]] | None = None  # (token, sid), headers
+        self._touched = 0.0
+        self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
 
-    # -- sessions -------------------------------------------------------------------------------
-    def _session(self) -> Any:
-        session = getattr(self._local, "session", None)
-        if session is not None:
-            return session
-        from avi.sdk.avi_api import APIError, ApiSession
+    # -- the SDK session ------------------------------------------------------------------------
+    def _login(self) -> Any:
+        """The SDK's session, logging in on first use."""
+        api = self._api
+        if api is not None:
+            return api
+        with self._lock:
+            if self._api is not None:
+                return self._api
+            from avi.sdk.avi_api import APIError, ApiSession
 
-        verify = not self.controller.startswith("https")
-        try:
+            verify = not self.controller.startswith("https")
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    api = ApiSession(
+                        controller_ip=self.controller,
+                        username=self._user,
+                        password=self._password,
+                        tenant=self.tenant,
+                        verify=verify,
+                        timeout=self.timeout,
+                        api_version=self.api_version,
+                        retry_conxn_errors=False,
+                    )
+            except requests.RequestException as exc:
+                self._observe("POST", "login", "error")
+                raise TransientError(f"cannot log in to {self.controller}: {exc}") from exc
+            except APIError as exc:
+                status = getattr(getattr(exc, "rsp", None), "status_code", None)
+                self._observe("POST", "login", str(status))
+                text = getattr(getattr(exc, "rsp", None), "text", str(exc))
+                if isinstance(status, int) and (status >= 500 or status == 429):
+                    raise TransientError(f"login failed: {text}", status=status) from exc
+                raise PermanentError(f"login failed: {text}", status=status) from exc
+            # The SDK's own requests.Session only logs in (and again after a 401); it keeps no
+            # cookie of its own (the session cache supplies them), and reads no proxy, CA bundle
+            # or ~/.netrc settings that cannot apply.
+            api.cookies.set_policy(_NO_COOKIES)
+            api.cookies.clear()
+            if not _environment_applies(self.controller, verify):
+                api.trust_env = False
+            self._pool = _pool_for(self.controller, self.POOL_SIZE)
+            self._api = api
+            return api
+
+    @property
+    def sdk_session(self) -> Any:
+        """The SDK's ``ApiSession`` this client logged in with (logging in on first use)."""
+        return self._login()
+
+    def _session_entry(self, api: Any) -> Mapping[str, Any]:
+        from avi.sdk.avi_api import sessionDict
+
+        entry: Mapping[str, Any] = sessionDict.get(api.key) or {}
+        return entry
+
+    def request_headers(self) -> dict[str, str]:
+        """The headers (``Cookie`` included) the next call sends: the SDK's headers for its
+        current session, rebuilt by the SDK whenever its CSRF token or session id changes."""
+        return dict(self._headers())
+
+    def _headers(self) -> Mapping[str, str]:
+        api = self._login()
+        entry = self._session_entry(api)
+        key = (str(entry.get("csrftoken") or ""), str(entry.get("session_id") or ""))
+        auth = self._auth
+        if auth is not None and auth[0] == key and key[0]:
+            return auth[1]
+        with self._lock:
+            sdk_headers = api._get_api_headers("", "", self.timeout, None, self.api_version)
+            entry = self._session_entry(api)  # the SDK logs in there when it has no session
+            token = str(sdk_headers.get("X-CSRFToken") or entry.get("csrftoken") or "")
+            sid = str(entry.get("session_id") or "")
+            # the SDK's session has no headers of its own (it empties requests' defaults)
+            headers = {k: str(v) for k, v in sdk_headers.items()}
+            cookies = [("csrftoken", token)] if token else []
+            if sid:
+                cookies += [("sessionid", sid), ("avi-sessionid", sid)]
+            if cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies)
+            self._auth = ((token, sid), headers)
+            return headers
+
+    def _relogin(self, stale_headers: Mapping[str, str]) -> None:
+        """Log in again (the SDK's ``reset_session``) unless another thread already did since
+        ``stale_headers`` were built (the SDK's session then has another CSRF token)."""
+        with self._lock:
+            current = str(self._session_entry(self._api).get("csrftoken") or "")
+            if current and current != stale_headers.get("X-CSRFToken"):
+                return
+            self._auth = None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                session = ApiSession(
-                    controller_ip=self.controller,
-                    username=self._user,
-                    password=self._password,
-                    tenant=self.tenant,
-                    verify=verify,
-                    timeout=self.timeout,
-                    retry_conxn_errors=False,
-                )
-        except requests.RequestException as exc:
-            self._observe("POST", "login", "error")
-            raise TransientError(f"cannot log in to {self.controller}: {exc}") from exc
-        except APIError as exc:
-            status = getattr(getattr(exc, "rsp", None), "status_code", None)
-            self._observe("POST", "login", str(status))
-            text = getattr(getattr(exc, "rsp", None), "text", str(exc))
-            if isinstance(status, int) and (status >= 500 or status == 429):
-                raise TransientError(f"login failed: {text}", status=status) from exc
-            raise PermanentError(f"login failed: {text}", status=status) from exc
-        # The SDK sends the login it cached for this controller and user (shared by every
-        # thread) as explicit cookies; cookies this thread's requests.Session kept from its own
-        # login would go out beside them, and the controller would check the shared CSRF token
-        # against a stale session: a 401 and re-login storm between workers. Keep none.
-        session.cookies.set_policy(_NO_COOKIES)
-        session.cookies.clear()
-        if not _environment_applies(self.controller, verify):
-            # requests would re-read proxies, CA bundle and ~/.netrc from the environment on
-            # every call (a scan of os.environ and file lookups); none applies here.
-            session.trust_env = False
-        self._local.session = session
-        with self._lock:
-            self._sessions.append(session)
-        return session
+                self._api.reset_session()
+
+    def _touch(self, api: Any) -> None:
+        """Keep the SDK's "last used" stamp of the session fresh: the SDK logs out sessions idle
+        for 20 minutes whenever another ApiSession is made in this process."""
+        now = time.monotonic()
+        if now - self._touched < self._TOUCH_EVERY:
+            return
+        self._touched = now
+        api._update_session_last_used()
 
     def close(self) -> None:
-        """Close every HTTP session this client opened (the SDK's login cache stays)."""
+        """Close the connection pool and the SDK's HTTP session (the SDK's login cache stays)."""
         with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
+            pool, self._pool = self._pool, None
+            api, self._api = self._api, None
+            self._auth = None
+        for closable in (pool, api):
+            if closable is None:
+                continue
             try:
-                session.close()
+                closable.close()
             except Exception:  # pragma: no cover - closing is best effort
-                log.debug("closing an Avi session failed", exc_info=True)
+                log.debug("closing an Avi connection failed", exc_info=True)
 
     # -- raw call -------------------------------------------------------------------------------
     def _call(
@@ -262,39 +362,65 @@ class AviSdkClient:
         data: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> Any:
-        session = self._session()
-        fn = getattr(session, method.lower())
-        kwargs: dict[str, Any] = {"timeout": self.timeout}
-        if params is not None:
-            kwargs["params"] = dict(params)
-        if data is not None:
-            kwargs["data"] = dict(data)
+        url = f"/api/{path}"
+        if params:
+            url += "?" + urlencode(list(params.items()))
+        body = json.dumps(data, separators=(",", ":")).encode() if data is not None else None
         try:
-            rsp = fn(path, **kwargs)
-        except requests.RequestException as exc:
+            api = self._login()
+            for attempt in range(self.MAX_API_RETRIES + 1):
+                headers = self._headers()
+                status, payload = self._send(method, url, body, headers)
+                if status not in (401, 419) or attempt == self.MAX_API_RETRIES:
+                    break
+                log.info("Avi %s %s answered %d: logging in again", method, path, status)
+                self._relogin(headers)
+        except (urllib3.exceptions.HTTPError, OSError, requests.RequestException) as exc:
             self._observe(method, obj_type, "error")
             raise TransientError(
                 f"{method} {path}: {type(exc).__name__}: {exc}", method=method, path=path
             ) from exc
+        except AviError:
+            raise
         except Exception as exc:  # the SDK raises APIError when a re-login fails
-            status = getattr(getattr(exc, "rsp", None), "status_code", None)
-            self._observe(method, obj_type, str(status) if status else "error")
-            if isinstance(status, int):
+            code = getattr(getattr(exc, "rsp", None), "status_code", None)
+            self._observe(method, obj_type, str(code) if code else "error")
+            if isinstance(code, int):
                 text = getattr(getattr(exc, "rsp", None), "text", "") or str(exc)
-                raise classify(status, text, obj_type=obj_type, method=method, path=path) from exc
+                raise classify(code, text, obj_type=obj_type, method=method, path=path) from exc
             raise TransientError(f"{method} {path}: {exc}", method=method, path=path) from exc
-        status = int(rsp.status_code)
+        self._touch(api)
         self._observe(method, obj_type, str(status))
         if not 200 <= status < 300:
-            raise classify(status, rsp.text or "", obj_type=obj_type, method=method, path=path)
-        if not rsp.text:
+            text = payload.decode("utf-8", "replace")
+            raise classify(status, text, obj_type=obj_type, method=method, path=path)
+        if not payload.strip():
             return None
         try:
-            return rsp.json()
+            return json.loads(payload)
         except ValueError as exc:
             raise TransientError(
                 f"{method} {path}: the controller answered non-JSON", status=status
             ) from exc
+
+    def _send(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> tuple[int, bytes]:
+        pool = self._pool
+        if pool is None:
+            raise TransientError(f"{method} {url}: the Avi client is closed", method=method)
+        rsp = pool.urlopen(
+            method,
+            url,
+            body=body,
+            headers=dict(headers),
+            retries=_NO_RETRIES,
+            timeout=self._timeout,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=True,
+        )
+        return int(rsp.status), bytes(rsp.data or b"")
 
     def _observe(self, method: str, obj_type: str, status: str) -> None:
         if self._observer is not None:
