@@ -1,22 +1,31 @@
 """Serving ``create_app(...)`` on a real socket in a background thread.
 
-``start_server`` binds (port 0 = any free port), starts werkzeug's threaded server with HTTP/1.1
-keep-alive and no per-request logging, and returns a ``RunningServer`` with the URL it got.
-``--tls`` uses werkzeug's ad-hoc self-signed certificate. ``AKO_SIM_AVI_VERSION`` sets the
-controller version reported and enforced (``/api/initial-data``, ``X-Avi-Version``).
+``start_server`` binds (port 0 = any free port) and serves the Flask app with cheroot's
+threaded WSGI server: HTTP/1.1 keep-alive over HTTP and HTTPS alike (idle connections wait in
+cheroot's selector, not in a worker thread), TCP_NODELAY, no access log. werkzeug's development
+server, used before, answered every request with ``Connection: close``, so each call of a client
+(avisdk, AKO's Go SDK) paid a new TCP connection and, over ``--tls``, a TLS handshake.
+``--tls`` serves a self-signed certificate made at start (werkzeug's ad-hoc pair).
+``AKO_SIM_AVI_VERSION`` sets the controller version reported and enforced
+(``/api/initial-data``, ``X-Avi-Version``). No request handling here.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import socket
+import ssl
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+from cryptography.hazmat.primitives import serialization
+from werkzeug.serving import generate_adhoc_ssl_pair
 
 from mock_avi.app import create_app
 from mock_avi.catalog import version_tuple
@@ -26,18 +35,41 @@ from mock_avi.config import MockAviConfig
 # ``ako-sim up`` alike: ``AKO_SIM_AVI_VERSION=22.1.3 ako-sim up``.
 VERSION_ENV = "AKO_SIM_AVI_VERSION"
 
+# Worker threads: requests in progress at once (a fault's delay_ms holds one while it waits);
+# idle keep-alive connections hold none.
+THREADS = 32
+# How long cheroot keeps an idle keep-alive connection (and waits on a half-sent request).
+# Clients reconnect when the server closes an idle connection; a long timeout makes that rare.
+IDLE_TIMEOUT = 75
 
-class _QuietHandler(WSGIRequestHandler):
-    """Keep-alive, no Nagle delay between header and body writes, no access log."""
+log = logging.getLogger("mock_avi.server")
 
-    protocol_version = "HTTP/1.1"
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+class _Server(wsgi.Server):  # type: ignore[misc]  # cheroot is untyped
+    """cheroot's WSGI server with its error log sent to ``logging`` (debug: a client that drops
+    a connection or refuses the self-signed certificate is no server error)."""
 
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        return
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        log.log(logging.DEBUG if level < logging.ERROR else level, "%s", msg, exc_info=traceback)
+
+
+def _adhoc_tls() -> BuiltinSSLAdapter:
+    """A TLS adapter with a fresh self-signed certificate (the files live only while loading)."""
+    cert, key = generate_adhoc_ssl_pair(cn="localhost")
+    with tempfile.TemporaryDirectory(prefix="mock-avi-tls-") as tmp:
+        cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+        )
+        adapter = BuiltinSSLAdapter(str(cert_file), str(key_file))
+    context: ssl.SSLContext = adapter.context
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return adapter
 
 
 @dataclass
@@ -45,13 +77,25 @@ class RunningServer:
     url: str
     port: int
     app: flask.Flask
-    _server: BaseWSGIServer = field(repr=False)
+    _server: Any = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._thread.join(timeout=5)
+
+
+def make_server(
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False
+) -> tuple[Any, int]:
+    """A bound, prepared cheroot server for ``app`` (any WSGI callable) and its port."""
+    server = _Server((host, port), app, numthreads=THREADS, timeout=IDLE_TIMEOUT)
+    server.keep_alive_conn_limit = None  # every client keeps its connections (default: 10)
+    server.server_name = "mock-avi"
+    if tls:
+        server.ssl_adapter = _adhoc_tls()
+    server.prepare()  # binds: the real port is known before anything is served
+    return server, int(server.bind_addr[1])
 
 
 def start_server(
@@ -64,7 +108,7 @@ def start_server(
     tls: bool = False,
     config: MockAviConfig | None = None,
 ) -> RunningServer:
-    """Serve create_app(...) in a background thread (werkzeug make_server, threaded=True)."""
+    """Serve create_app(...) in a background thread (cheroot, keep-alive, HTTP or HTTPS)."""
     if config is None:
         config = MockAviConfig(user=user, password=password, seed_file=seed_file)
         wanted = os.environ.get(VERSION_ENV, "").strip()
@@ -72,17 +116,8 @@ def start_server(
             version_tuple(wanted)  # ValueError for junk, before anything is served
             config.version = wanted
     app = create_app(config)
-    server = make_server(
-        host,
-        port,
-        app,
-        threaded=True,
-        request_handler=_QuietHandler,
-        ssl_context="adhoc" if tls else None,
-    )
-    server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer
-    bound = server.socket.getsockname()[1]
+    server, bound = make_server(app, host, port, tls=tls)
     scheme = "https" if tls else "http"
-    thread = threading.Thread(target=server.serve_forever, name=f"mock-avi-{bound}", daemon=True)
+    thread = threading.Thread(target=server.serve, name=f"mock-avi-{bound}", daemon=True)
     thread.start()
     return RunningServer(f"{scheme}://{host}:{bound}", bound, app, server, thread)
