@@ -21,7 +21,8 @@ Calls:
   with their ``seen`` / ``hits`` counters; ``DELETE /__mock__/faults[/<id>]`` removes all / one.
 - ``POST /__mock__/health``: mark a server, a pool or a virtual service up or down, with a
   reason: ``{"pool": "<uuid or name>", "server": "10.0.0.1[:80]", "state": "down",
-  "reason": "..."}``, ``{"pool": ...}`` or ``{"virtualservice": ...}``; 201 with the mark.
+  "reason": "..."}``, ``{"pool": ...}``, ``{"virtualservice": ...}`` or ``{"host": "10.0.0.1"}``
+  (the machine is down: every pool with that address, whatever its monitor); 201 with the mark.
   Pool and VS oper status, health scores, ``/runtime`` and the inventories follow (a pool with
   no servers or only down ones is OPER_DOWN, a VS with no pool up is OPER_DOWN). ``"up"``
   clears a down mark. ``GET /__mock__/health`` lists the marks, ``DELETE`` clears them (a

@@ -6,13 +6,23 @@ the oper status and health score of servers, pools and virtual services, and ren
 the shapes of the Go SDK's models (``OperationalStatus``: ``reason_code`` an integer,
 ``last_changed_time`` ``{secs, usecs}``; ``VsInventory``, ``PoolInventory``,
 ``VsvipInventory``). Rules: a disabled object is OPER_DISABLED; a mark wins; a pool with no
-servers, or whose enabled servers are all down, is OPER_DOWN; a VS is OPER_DOWN when none of its
-pools is up. The reason codes are this mock's (the schema gives none; marked in ``REASONS``).
-Reads the store, never writes it.
+servers, or whose enabled servers are all down (or all disabled), is OPER_DOWN; a VS is
+OPER_DOWN when none of its pools is up, with the reason of its pool.
+
+What a pool's health monitors can see follows their type: a host mark (``{host: ip}``: the
+machine is down) downs that address in every pool; a server mark (``ip:port``: the port stopped
+answering) is seen by port-level monitors (TCP, UDP, HTTP(S), DNS, ... or no monitor, when the
+mark stands for the passive checks) but not by a pool whose monitors are all
+``HEALTH_MONITOR_PING``, which only checks that the host answers.
+
+The reason codes are names of the controller's published ``SysErr`` enum (30.2.1 schema, e.g.
+``EventLog.reason_code``); ``reason_code`` is the name's position in that list, since the schema
+publishes names, not numbers. Reads the store, never writes it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Mapping
@@ -26,21 +36,26 @@ from mock_avi.store import Record, Store
 
 UP, DOWN, DISABLED = "OPER_UP", "OPER_DOWN", "OPER_DISABLED"
 
-# reason_code_string -> reason_code. The real controller's numbers are not published in the
-# schema; these are the mock's own, stable across versions.
+# reason_code_string -> reason_code: the names the mock uses, each with its position in the
+# schema's SysErr enum list (tests/contract/avi/test_avi_health_reasons.py holds them to it).
+SUCCESS = "SYSERR_SUCCESS"  # up
+FAILURE = "SYSERR_FAILURE"  # marked down through the control API, or a monitor failed
+VS_DISABLED = "SYSERR_VS_DISABLED"  # the VS has enabled: false
+USER_DISABLED = "SYSERR_RM_RES_USER_DISABLED"  # a pool or server the user disabled
+NO_POOL = "SYSERR_DEFAULT_POOL_NOT_FOUND"  # a VS with no pool at all
+NO_SERVERS = "SYSERR_UPSTREAM_INIT_NO_SERVERS"  # a pool with no servers
+NO_PEERS = "SYSERR_UPSTREAM_LB_NO_PEERS"  # a pool with no server up to balance to
 REASONS: Mapping[str, int] = {
-    "SYSERR_SUCCESS": 0,
-    "SYSERR_VS_DISABLED": 5001,
-    "SYSERR_VS_NO_POOL": 5002,
-    "SYSERR_VS_POOLS_DOWN": 5003,
-    "SYSERR_VS_MARKED_DOWN": 5004,
-    "SYSERR_POOL_DISABLED": 5101,
-    "SYSERR_POOL_NO_SERVERS": 5102,
-    "SYSERR_POOL_ALL_SERVERS_DOWN": 5103,
-    "SYSERR_POOL_MARKED_DOWN": 5104,
-    "SYSERR_SERVER_DISABLED": 5201,
-    "SYSERR_SERVER_MARKED_DOWN": 5202,
+    SUCCESS: 0,
+    FAILURE: 1,
+    VS_DISABLED: 67,
+    USER_DISABLED: 178,
+    NO_POOL: 756,
+    NO_SERVERS: 851,
+    NO_PEERS: 857,
 }
+# Monitors that see only the host, not the port.
+HOST_ONLY_MONITORS = frozenset({"HEALTH_MONITOR_PING"})
 
 
 @dataclass(frozen=True)
@@ -96,7 +111,8 @@ class Health:
 
     def apply(self, store: Store, body: Any) -> dict[str, Any]:
         """``{virtualservice | pool: <uuid or name>, server?: "ip[:port]", state: up|down,
-        reason?}`` -> the mark set; 400/404 (and no change) when the body is wrong."""
+        reason?}`` or ``{host: ip, state, reason?}`` -> the mark set; 400/404 (and no change)
+        when the body is wrong."""
         if not isinstance(body, dict):
             raise BadRequest(errors.NOT_AN_OBJECT)
         state = body.get("state")
@@ -105,10 +121,25 @@ class Health:
         reason = body.get("reason", "")
         if not isinstance(reason, str):
             raise BadRequest(errors.BAD_FILTER.format(param="reason", value=reason))
-        kinds = [k for k in ("virtualservice", "pool") if k in body]
+        kinds = [k for k in ("virtualservice", "pool", "host") if k in body]
         if len(kinds) != 1 or not isinstance(body[kinds[0]], str):
-            raise BadRequest("health: give exactly one of virtualservice or pool (a uuid or name)")
+            raise BadRequest(
+                "health: give exactly one of virtualservice or pool (a uuid or name) or host"
+            )
         kind = kinds[0]
+        if kind == "host":
+            if "server" in body:
+                raise BadRequest("health: a host mark names no server")
+            try:
+                host = str(ipaddress.ip_address(body["host"]))
+            except ValueError:
+                raise BadRequest(f"health: host {body['host']!r} is not an IP address") from None
+            self.set(("host", host), state == "up", reason)
+            return {
+                "target": ["host", host],
+                "state": UP if state == "up" else DOWN,
+                "reason": reason,
+            }
         with store.lock:
             rec = _find(store, kind, body[kind])
             key: tuple[str, ...] = (kind, rec.uuid)
@@ -157,41 +188,59 @@ class Runtime:
         self.health = health
 
     # ----- servers and pools ----------------------------------------------------------------
+    def monitor_types(self, pool: Record) -> set[str]:
+        """The types of the health monitors a pool names (refs the store cannot find skipped)."""
+        types: set[str] = set()
+        for ref in pool.body.get("health_monitor_refs", []) or []:
+            monitor = self.store.records.get(split_stored(ref)[1]) if isinstance(ref, str) else None
+            if monitor is not None and isinstance(monitor.body.get("type"), str):
+                types.add(monitor.body["type"])
+        return types
+
     def servers(self, pool: Record) -> list[tuple[dict[str, Any], State]]:
         out = []
         pool_enabled = bool(pool.body.get("enabled", True))
+        types = self.monitor_types(pool)
+        sees_ports = not types or bool(types - HOST_ONLY_MONITORS)
         for server in pool.body.get("servers", []) or []:
             sid = _server_id(pool.body, server)
-            mark = self.health.get(("server", pool.uuid, sid))
+            host = self.health.get(("host", sid.rsplit(":", 1)[0]))
+            mark = self.health.get(("server", pool.uuid, sid)) if sees_ports else None
             if not server.get("enabled", True) or not pool_enabled:
-                state = State(DISABLED, "SYSERR_SERVER_DISABLED", (), _since(pool))
+                state = State(DISABLED, USER_DISABLED, ("Server is disabled",), _since(pool))
+            elif host is not None and not host.up:
+                reason = host.reason or f"Server {sid}: host is down"
+                state = State(DOWN, FAILURE, (reason,), host.since)
             elif mark is not None and not mark.up:
                 reason = mark.reason or f"Server {sid} marked down"
-                state = State(DOWN, "SYSERR_SERVER_MARKED_DOWN", (reason,), mark.since)
+                state = State(DOWN, FAILURE, (reason,), mark.since)
             else:
                 since = mark.since if mark else _since(pool)
-                state = State(UP, "SYSERR_SUCCESS", (), since)
+                state = State(UP, SUCCESS, (), since)
             out.append((server, state))
         return out
 
     def pool(self, pool: Record) -> State:
         mark = self.health.get(("pool", pool.uuid))
         if not pool.body.get("enabled", True):
-            return State(DISABLED, "SYSERR_POOL_DISABLED", ("Pool is disabled",), _since(pool))
+            return State(DISABLED, USER_DISABLED, ("Pool is disabled",), _since(pool))
         if mark is not None and not mark.up:
             reason = mark.reason or f"Pool {pool.name} marked down"
-            return State(DOWN, "SYSERR_POOL_MARKED_DOWN", (reason,), mark.since)
+            return State(DOWN, FAILURE, (reason,), mark.since)
         servers = self.servers(pool)
         if not servers:
-            return State(DOWN, "SYSERR_POOL_NO_SERVERS", ("Pool has no servers",), _since(pool))
+            return State(DOWN, NO_SERVERS, ("Pool has no servers",), _since(pool))
         if not any(s.state == UP for _, s in servers):
             since = max(s.since for _, s in servers)
-            reasons: tuple[str, ...] = tuple(r for _, s in servers for r in s.reason) or (
-                f"All servers of pool {pool.name} are down",
-            )
-            return State(DOWN, "SYSERR_POOL_ALL_SERVERS_DOWN", reasons, since)
+            if all(s.state == DISABLED for _, s in servers):
+                disabled = (f"All servers of pool {pool.name} are disabled",)
+                return State(DOWN, NO_PEERS, disabled, since)
+            reasons: tuple[str, ...] = tuple(
+                r for _, s in servers if s.state == DOWN for r in s.reason
+            ) or (f"All servers of pool {pool.name} are down",)
+            return State(DOWN, NO_PEERS, reasons, since)
         since = mark.since if mark else _since(pool)
-        return State(UP, "SYSERR_SUCCESS", (), since)
+        return State(UP, SUCCESS, (), since)
 
     def pool_counts(self, pool: Record) -> dict[str, Any]:
         servers = self.servers(pool)
@@ -239,18 +288,19 @@ class Runtime:
         mark = self.health.get(("virtualservice", vs.uuid))
         if not vs.body.get("enabled", True):
             disabled = ("Virtual service is disabled",)
-            return State(DISABLED, "SYSERR_VS_DISABLED", disabled, _since(vs))
+            return State(DISABLED, VS_DISABLED, disabled, _since(vs))
         if mark is not None and not mark.up:
             reason = mark.reason or f"Virtual service {vs.name} marked down"
-            return State(DOWN, "SYSERR_VS_MARKED_DOWN", (reason,), mark.since)
+            return State(DOWN, FAILURE, (reason,), mark.since)
         pools = self.pools_of(vs)
         if not pools:
-            return State(DOWN, "SYSERR_VS_NO_POOL", ("Virtual service has no pool",), _since(vs))
+            return State(DOWN, NO_POOL, ("Virtual service has no pool",), _since(vs))
         states = [(p, self.pool(p)) for p in pools]
         if not any(s.state == UP for _, s in states):
             reasons = tuple(f"Pool {p.name} is down: {'; '.join(s.reason)}" for p, s in states)
-            return State(DOWN, "SYSERR_VS_POOLS_DOWN", reasons, max(s.since for _, s in states))
-        return State(UP, "SYSERR_SUCCESS", (), mark.since if mark else _since(vs))
+            code = next((s.code for _, s in states if s.state == DOWN), states[0][1].code)
+            return State(DOWN, code, reasons, max(s.since for _, s in states))
+        return State(UP, SUCCESS, (), mark.since if mark else _since(vs))
 
     def vs_health(self, vs: Record) -> float:
         if self.vs(vs).state != UP:

@@ -183,6 +183,7 @@ def _control_paths() -> dict[str, Any]:
         "properties": {
             "virtualservice": {"type": "string"},
             "pool": {"type": "string"},
+            "host": {"type": "string"},
             "server": {"type": "string"},
             "state": {"type": "string", "enum": ["up", "down"]},
             "reason": {"type": "string"},

@@ -75,11 +75,11 @@ def test_all_servers_down_makes_the_vs_down_and_one_back_up(api: ApiSession, moc
     assert _state(api, vs) == ("OPER_UP", "SYSERR_SUCCESS", 50.0)
     assert _mark(mock, pool="vs-pool", server="10.1.0.2:8080", state="down").status_code == 201
     state, code, score = _state(api, vs)
-    assert (state, code, score) == ("OPER_DOWN", "SYSERR_VS_POOLS_DOWN", 0.0)
+    assert (state, code, score) == ("OPER_DOWN", "SYSERR_UPSTREAM_LB_NO_PEERS", 0.0)
     reason = api.get(f"virtualservice/{vs}/runtime").json()["oper_status"]["reason"]
     assert any("HM TCP failed" in r and "vs-pool" in r for r in reason)
     pool_rt = api.get(f"pool/{pool}/runtime").json()
-    assert pool_rt["oper_status"]["reason_code_string"] == "SYSERR_POOL_ALL_SERVERS_DOWN"
+    assert pool_rt["oper_status"]["reason_code_string"] == "SYSERR_UPSTREAM_LB_NO_PEERS"
     assert (pool_rt["num_servers"], pool_rt["num_servers_up"]) == (2, 0)
     servers = api.get(f"pool/{pool}/runtime/server").json()
     assert [s["oper_status"]["state"] for s in servers] == ["OPER_DOWN", "OPER_DOWN"]
@@ -92,12 +92,12 @@ def test_all_servers_down_makes_the_vs_down_and_one_back_up(api: ApiSession, moc
 
 def test_no_servers_or_a_disabled_pool_means_down(api: ApiSession):
     vs, pool = _vs(api, [])
-    assert _state(api, vs)[:2] == ("OPER_DOWN", "SYSERR_VS_POOLS_DOWN")
+    assert _state(api, vs)[:2] == ("OPER_DOWN", "SYSERR_UPSTREAM_INIT_NO_SERVERS")
     assert api.get(f"pool/{pool}/runtime").json()["oper_status"]["reason_code_string"] == (
-        "SYSERR_POOL_NO_SERVERS"
+        "SYSERR_UPSTREAM_INIT_NO_SERVERS"
     )
     bare = api.post("virtualservice", data={"name": "bare", "services": [{"port": 81}]})
-    assert _state(api, bare.json()["uuid"])[:2] == ("OPER_DOWN", "SYSERR_VS_NO_POOL")
+    assert _state(api, bare.json()["uuid"])[:2] == ("OPER_DOWN", "SYSERR_DEFAULT_POOL_NOT_FOUND")
     vs2, pool2 = _vs(api, ["10.2.0.1"], name="two")
     assert _state(api, vs2)[0] == "OPER_UP"
     api.patch(f"pool/{pool2}", data={"replace": {"enabled": False}})
@@ -147,6 +147,8 @@ def test_runtime_detail_join_subresources_and_include(api: ApiSession):
         {"pool": "vs-pool", "virtualservice": "vs", "state": "down"},
         {"pool": ["vs-pool"], "state": "down"},
         {"pool": "vs-pool", "state": "down", "reason": 5},
+        {"host": "not-an-ip", "state": "down"},
+        {"host": "10.5.0.1", "server": "10.5.0.1", "state": "down"},
     ],
 )
 def test_bad_marks_are_refused_and_change_nothing(
