@@ -20,11 +20,12 @@ import json
 import logging
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
 
@@ -161,6 +162,34 @@ def _error_from_response(status: int, reason: str, data: bytes) -> KubeError:
             message = text[:300]
     cls = Gone if status == 410 else KubeError
     return cls(f"HTTP {status}: {message}", status=status, reason=api_reason)
+
+
+#: seconds between two runs of the kubeconfig loader's token refresh hook
+AUTH_REFRESH_EVERY = 1.0
+
+
+def _throttle_refresh(configuration: Any, every: float) -> None:
+    """Run the kubeconfig loader's ``refresh_api_key_hook`` at most once per ``every`` seconds.
+
+    The hook re-reads the user's token (and refreshes it once expired) and copies the whole
+    kubeconfig (host, certificates, proxy) onto the configuration: a proxy lookup in the
+    environment on every request. An expiring token is then picked up within ``every``.
+    """
+    hook = getattr(configuration, "refresh_api_key_hook", None)
+    if hook is None:
+        return
+    last = [float("-inf")]
+    lock = threading.Lock()
+
+    def throttled(config: Any) -> None:
+        now = time.monotonic()
+        with lock:
+            if now - last[0] < every:
+                return
+            last[0] = now
+        hook(config)
+
+    configuration.refresh_api_key_hook = throttled
 
 
 def _socket_of(response: Any) -> Any:
@@ -300,6 +329,7 @@ class KubeClient:
             raise KubeError(f"cannot load kubeconfig {kubeconfig or '(default)'}: {exc}") from exc
         configuration.connection_pool_maxsize = 32
         configuration.retries = 0
+        _throttle_refresh(configuration, AUTH_REFRESH_EVERY)
         self._configuration = configuration
         self._api_client = client.ApiClient(configuration=configuration)
         self._core = client.CoreV1Api(self._api_client)
@@ -312,6 +342,7 @@ class KubeClient:
         self._watch_discovery = client.DiscoveryV1Api(self._watch_client)
         self._watch_custom = client.CustomObjectsApi(self._watch_client)
         self._timeout = request_timeout
+        self._pool: tuple[Any, str] | None = None
 
     @property
     def host(self) -> str:
@@ -452,19 +483,24 @@ class KubeClient:
         headers["Content-Type"] = content_type
         queries: list[tuple[str, str]] = []
         api_client.update_params_for_auth(headers, queries, ["BearerToken"], path, method, None)
-        url = self._configuration.host + path
         if queries:
-            url += "?" + urlencode(queries)
+            path += "?" + urlencode(queries)
         payload = json.dumps(body, separators=(",", ":")).encode()
+        pool, url = self._write_target(path)
         try:
-            response = api_client.rest_client.pool_manager.request(
+            response = pool.urlopen(
                 method,
                 url,
                 body=payload,
                 headers=headers,
+                retries=False,
+                redirect=False,
                 timeout=urllib3.Timeout(total=self._timeout),
                 preload_content=False,
             )
+        except urllib3.exceptions.ClosedPoolError:
+            self._pool = None  # the pool manager dropped it; the next write takes a fresh one
+            raise KubeError("the connection pool was closed", status=None) from None
         except Exception as exc:
             raise _error_from(exc) from exc
         if not 200 <= response.status <= 299:
@@ -477,6 +513,20 @@ class KubeClient:
                     response.release_conn()
             raise _error_from_response(response.status, str(response.reason or ""), data)
         return self._read_json(response)
+
+    def _write_target(self, path: str) -> tuple[Any, str]:
+        """Where a write goes: the ApiClient's connection pool for the API server (its TLS
+        settings and client certificate as configured), looked up once rather than per write,
+        and the request path; through a proxy, the pool manager and the full URL."""
+        manager = self._api_client.rest_client.pool_manager
+        if self._configuration.proxy:
+            return manager, self._configuration.host + path
+        target = self._pool
+        if target is None:
+            host = self._configuration.host
+            # a host may carry a path prefix (an API server behind a gateway)
+            target = self._pool = (manager.connection_from_url(host), urlsplit(host).path)
+        return target[0], target[1].rstrip("/") + path
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("_request_timeout", self._timeout)
