@@ -294,6 +294,7 @@ class AkoEngine:
         self._kube_target: KubeTarget | None = None
         self._kube: Any = None
         self._avi: Any = None
+        self._avi_client: Any = None
         self._process: AkoProcess | None = None
         self._ready = threading.Event()
         self._endpoint: EndpointServer | None = None
@@ -425,13 +426,13 @@ class AkoEngine:
         if self._endpoint is not None:
             self._endpoint.stop()
             self._endpoint = None
-        for client in (self._kube, self._avi):
+        for client in (self._kube, self._avi, self._avi_client):
             if client is not None:
                 try:
                     client.close()
                 except Exception:  # pragma: no cover - best effort
                     log.debug("closing a client failed", exc_info=True)
-        self._kube = self._avi = None
+        self._kube = self._avi = self._avi_client = None
         log.info("AKO engine stopped")
 
     def restart_process(self) -> None:
@@ -519,6 +520,22 @@ class AkoEngine:
 
             self._kube = KubeClient(self.config.kubeconfig)
         return self._kube
+
+    @property
+    def avi(self) -> Any:
+        """A controller client of this engine's own (the dashboard reads health through it)."""
+        if self._avi_client is None:
+            from simulator.adapters.avi import AviSdkClient
+
+            self._avi_client = AviSdkClient(
+                self.config.avi_controller,
+                self.config.avi_user,
+                self.config.avi_password,
+                tenant=self.config.tenant,
+                created_by=self.settings.created_by,
+                name_prefix=self.settings.name_prefix,
+            )
+        return self._avi_client
 
     def observed_services(self) -> list[dict[str, Any]]:
         from simulator.adapters.kube import SERVICES, KubeError
