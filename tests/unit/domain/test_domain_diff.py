@@ -21,7 +21,8 @@ from simulator.domain.model import (
     Settings,
 )
 from simulator.domain.observed import normalise_ref, owned_key
-from tests.unit.domain.domain_builders import ControllerError, FakeController, slice_, sv, ts
+from tests.support.fake_avi import ControllerError, FakeAvi
+from tests.unit.domain.domain_builders import slice_, sv, ts
 
 S = Settings()
 KEY = Key("default", "shared-vip-key-1", True)
@@ -55,7 +56,7 @@ def steps(ops: tuple[Operation, ...]) -> list[tuple[str, str, str]]:
     return [(op.action, op.type, op.name) for op in ops]
 
 
-def converge(ctrl: FakeController, desired: DesiredState | None) -> tuple[Operation, ...]:
+def converge(ctrl: FakeAvi, desired: DesiredState | None) -> tuple[Operation, ...]:
     ops = plan(desired, ctrl.observed(KEY, S))
     ctrl.apply(ops)
     return ops
@@ -78,7 +79,7 @@ def test_create_from_empty_exact_order() -> None:
 
 
 def test_converged_state_plans_nothing() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     d = want(lb1(), lb2())
     converge(ctrl, d)
     assert ctrl.vip(VS) == "100.64.196.61"
@@ -93,7 +94,7 @@ def test_converged_state_plans_nothing() -> None:
 
 
 def test_member_added_updates_rules_and_vs_only() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2()))
     ops = converge(ctrl, want(lb1(), lb2(), lb3()))
     assert steps(ops) == [
@@ -107,7 +108,7 @@ def test_member_added_updates_rules_and_vs_only() -> None:
 
 
 def test_member_removed_deletes_its_pool_after_the_updates() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2(), lb3()))
     ops = converge(ctrl, want(lb1(), lb2()))
     assert steps(ops) == [
@@ -119,7 +120,7 @@ def test_member_removed_deletes_its_pool_after_the_updates() -> None:
 
 
 def test_last_member_gone_deletes_everything_in_safe_order() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2()))
     ops = converge(ctrl, None)
     assert steps(ops) == [
@@ -135,7 +136,7 @@ def test_last_member_gone_deletes_everything_in_safe_order() -> None:
 
 
 def test_misconfiguration_deletes_the_group() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2()))
     bad = want(lb1(lb_ip="1.1.1.1"), lb2(lb_ip="2.2.2.2"))
     assert bad is None
@@ -144,7 +145,7 @@ def test_misconfiguration_deletes_the_group() -> None:
 
 
 def test_preferred_ip_change_recreates_vsvip_and_vs() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2()))
     old_pools = {n: ctrl.objects[("pool", n)]["uuid"] for n in (POOL1, POOL2)}
     ops = converge(ctrl, want(lb1(lb_ip="100.64.196.75"), lb2(lb_ip="100.64.196.75")))
@@ -163,14 +164,14 @@ def test_preferred_ip_change_recreates_vsvip_and_vs() -> None:
 
 
 def test_dropping_the_preferred_ip_keeps_the_vip() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(lb_ip="100.64.196.75"), lb2()))
     assert plan(want(lb1(), lb2()), ctrl.observed(KEY, S)) == ()
     assert ctrl.vip(VS) == "100.64.196.75"
 
 
 def test_vsvip_update_keeps_the_allocated_address() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2()))
     vsvip = ctrl.objects[("vsvip", VS)]
     vsvip["east_west_placement"] = True  # drift behind our back
@@ -182,7 +183,7 @@ def test_vsvip_update_keeps_the_allocated_address() -> None:
 
 
 def test_endpoint_change_updates_only_that_pool() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     s1 = EndpointSliceView.from_k8s(slice_("sharedvip-avisvc-lb1", [("10.0.0.1", True)]))
     converge(ctrl, want(lb1(), lb2(), slices=[s1]))
     s1b = EndpointSliceView.from_k8s(
@@ -197,7 +198,7 @@ def test_endpoint_change_updates_only_that_pool() -> None:
 
 
 def test_objects_deleted_behind_our_back_are_recreated() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     d = want(lb1(), lb2())
     converge(ctrl, d)
     del ctrl.objects[("virtualservice", VS)]
@@ -212,7 +213,7 @@ def test_objects_deleted_behind_our_back_are_recreated() -> None:
 
 
 def test_protocol_change_of_a_member_replaces_its_pool() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2()))
     lb2_tcp = sv("sharedvip-avisvc-lb2", key="shared-vip-key-1", ts=ts(2), ports=[("", 81, "TCP")])
     ops = converge(ctrl, want(lb1(), lb2_tcp))
@@ -226,7 +227,7 @@ def test_protocol_change_of_a_member_replaces_its_pool() -> None:
 
 
 def test_fake_controller_refuses_unsafe_orders() -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     converge(ctrl, want(lb1(), lb2()))
     uuid = ctrl.objects[("vsvip", VS)]["uuid"]
     with pytest.raises(ControllerError):
@@ -377,7 +378,7 @@ def _desired(members: list[tuple[int, str, str | None, list[str]]]) -> DesiredSt
 def test_any_sequence_of_states_converges_in_one_plan(
     states: list[list[tuple[int, str, str | None, list[str]]]],
 ) -> None:
-    ctrl = FakeController()
+    ctrl = FakeAvi()
     for members in states:
         desired = _desired(members)
         converge(ctrl, desired)  # the fake refuses unsafe orders and VIP moves

@@ -118,7 +118,7 @@ def test_first_pass_makes_exactly_the_calls_of_a_new_group(world: World) -> None
     vs = world.avi.objects[("virtualservice", VS)]
     assert [(s["port"], s.get("override_network_profile_ref")) for s in vs["services"]] == [
         (80, None),
-        (80, "https://ctrl/api/networkprofile/networkprofile-seed#System-UDP-Fast-Path"),
+        (80, "https://ctrl/api/networkprofile/networkprofile-sys#System-UDP-Fast-Path"),
     ]
 
 

@@ -1,0 +1,1 @@
+"""Contract tests: the real clients (avisdk, kubernetes, kubectl) against the mocks."""

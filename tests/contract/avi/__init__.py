@@ -1,0 +1,1 @@
+"""Contract tests of mock_avi with avisdk and the Avi 30.2.1 schema."""
