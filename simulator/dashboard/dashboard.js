@@ -64,10 +64,29 @@ function renderGroups(groups) {
   document.getElementById("no-groups").hidden = groups.length > 0;
 }
 
+/* Oper status as the Avi UI shows it: a coloured dot and state, the reason beside it. */
+function healthBadge(health) {
+  if (!health) return null;
+  const reason = [health.reason, health.reason_code].filter(Boolean).join(" · ");
+  return el("span", { class: `health health-${health.colour}`, "data-health": health.text,
+                      title: reason || health.state },
+    el("span", { class: "dot", "aria-hidden": "true" }), health.text);
+}
+
+function healthReason(health) {
+  if (!health || health.state === "OPER_UP" || !health.reason) return null;
+  return el("div", { class: "health-reason", text: health.reason_code
+    ? `${health.reason} (${health.reason_code})` : health.reason });
+}
+
 function poolBox(pool) {
-  return el("div", { class: `box pool${pool.missing ? " missing" : ""}`, "data-pool": pool.name },
-    el("div", { class: "mono", text: pool.missing ? `${pool.name} (missing)` : pool.name }),
-    pool.service ? el("div", { class: "svc", text: `Service ${pool.service}` }) : null);
+  const health = pool.health;
+  return el("div", { class: `box pool${pool.missing ? " missing" : ""}`, "data-pool": pool.name,
+                     "data-health": health ? health.text : null },
+    el("div", { class: "mono" }, pool.missing ? `${pool.name} (missing)` : pool.name, " ",
+      healthBadge(health)),
+    pool.service ? el("div", { class: "svc", text: `Service ${pool.service}` }) : null,
+    healthReason(health));
 }
 
 function serversBox(pool) {
@@ -92,12 +111,15 @@ function vsCard(vs) {
   const members = vs.members || [];
   const vips = vs.vips.length ? vs.vips : ["no address"];
   return el("div", { class: `vs${vs.problems.length ? " problem" : ""}`, "data-vs": vs.name,
-                     "data-ports": vs.ports.map((p) => `${p.port}/${p.protocol}`).join(",") },
+                     "data-ports": vs.ports.map((p) => `${p.port}/${p.protocol}`).join(","),
+                     "data-health": vs.health ? vs.health.text : null },
     el("div", { class: "vs-head" },
       el("span", { class: "pill", text: "VS" }),
       el("span", { class: "name mono", text: vs.name }),
+      healthBadge(vs.health),
       el("span", { class: "muted", text: vs.group ? `shared-vip group ${vs.group}` : "dedicated" }),
-      vs.enabled ? null : el("span", { class: "pill warn", text: "disabled" })),
+      vs.enabled ? null : el("span", { class: "pill warn", text: "disabled" }),
+      healthReason(vs.health)),
     el("div", { class: "vs-body" },
       el("div", { class: `box vip${vs.shared_vip ? " shared" : ""}`, "data-vip": vips.join(",") },
         vips.map((ip) => el("div", { class: "mono", text: ip })),

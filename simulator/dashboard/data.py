@@ -2,8 +2,11 @@
 
 Services come from the engine's Service informer, Avi objects from its controller cache; the
 latest Warning Event per Service comes from one Event list of the API server, reused for
-``EVENTS_TTL`` seconds so that fast polling does not turn into a request storm. The payloads are
-plain JSON built by the pure builders of ``simulator.views``. It never writes anything.
+``EVENTS_TTL`` seconds so that fast polling does not turn into a request storm. Health (each VS
+and pool's oper status) comes from the controller's ``virtualservice-inventory`` and
+``pool-inventory``, read over HTTP through the engine's Avi client (``engine.avi``, which both
+engines have) and reused for ``HEALTH_TTL`` seconds. The payloads are plain JSON built by the
+pure builders of ``simulator.views``. It never writes anything.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from simulator.domain.model import Settings
 from simulator.views.services import dashboard_rows
@@ -22,7 +25,16 @@ from simulator.views.topology import build_topology
 log = logging.getLogger("ako_sim.dashboard")
 
 EVENTS_TTL = 1.0
+HEALTH_TTL = 1.0
 AVI_TYPES = ("virtualservice", "vsvip", "l4policyset", "pool")
+INVENTORY_TYPES = ("virtualservice-inventory", "pool-inventory")
+
+
+@runtime_checkable
+class AviReader(Protocol):
+    """The listing call of the engine's Avi client (``AviSdkClient.iter_list``)."""
+
+    def iter_list(self, obj_type: str, params: Mapping[str, Any]) -> Iterable[dict[str, Any]]: ...
 
 
 class EngineLike(Protocol):
@@ -63,6 +75,8 @@ class DashboardData:
         self._lock = threading.Lock()
         self._events: list[dict[str, Any]] = []
         self._events_at: float | None = None
+        self._health: dict[str, list[dict[str, Any]]] = {}
+        self._health_at: float | None = None
 
     # -- inputs ---------------------------------------------------------------------------------
     def services(self) -> list[dict[str, Any]]:
@@ -99,6 +113,30 @@ class DashboardData:
             self._events_at = self._clock()
             return warnings
 
+    def inventories(self) -> dict[str, list[dict[str, Any]]]:
+        """The controller's VS and pool inventories (runtime and health score only), through
+        the engine's Avi client; cached for ``HEALTH_TTL`` seconds; ``{}`` when unreadable."""
+        with self._lock:
+            fresh = self._health_at is not None and self._clock() - self._health_at < HEALTH_TTL
+            if fresh:
+                return self._health
+        reader = getattr(self._engine, "avi", None)
+        if not isinstance(reader, AviReader):
+            return {}
+        params = {"page_size": 200, "include": "runtime,health_score"}
+        found: dict[str, list[dict[str, Any]]] = {}
+        try:
+            for inventory in INVENTORY_TYPES:
+                found[inventory] = [dict(e) for e in reader.iter_list(inventory, params)]
+        except Exception as exc:  # the controller may be away; show what we had
+            log.debug("dashboard: cannot read the controller's inventories: %s", exc)
+            with self._lock:
+                return self._health
+        with self._lock:
+            self._health = found
+            self._health_at = self._clock()
+            return found
+
     def engine_state(self) -> dict[str, Any]:
         try:
             state = self._engine.state()
@@ -121,7 +159,7 @@ class DashboardData:
             "now": self._now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "services": self.services(),
             "events": self.warning_events(),
-            "avi": self.avi_objects(),
+            "avi": {**self.avi_objects(), **self.inventories()},
         }
 
     def view(self) -> dict[str, Any]:
@@ -134,5 +172,7 @@ class DashboardData:
             "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "engine": self.engine_state(),
             "services": dashboard_rows(services, self.warning_events(), now),
-            "topology": build_topology(self.avi_objects(), services, settings),
+            "topology": build_topology(
+                {**self.avi_objects(), **self.inventories()}, services, settings
+            ),
         }

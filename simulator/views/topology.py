@@ -10,7 +10,10 @@ pool; as the API returns them, refs as URLs with or without ``#name``, or in the
   the members' ``ako.vmware.com/VipAssigned`` condition as the engine wrote it; a group whose
   members the engine marked misconfigured, or that could not get its VIP, is ``flagged``.
 
-``render_text`` draws the same tree for terminals. Pure: no I/O.
+Where ``avi`` also holds the controller's ``virtualservice-inventory`` and ``pool-inventory``
+entries, each VS and pool carries its ``health`` (oper state, Avi UI colour, reason; see
+``views/health.py``); without them ``health`` is ``None``. ``render_text`` draws the same tree
+for terminals. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from simulator.domain.keys import Key
 from simulator.domain.model import ServiceView, Settings
 from simulator.domain.observed import marker, owned_key, ref_parts, vip_addresses
 from simulator.domain.reasons import FLAGGED, PARTIAL
+from simulator.views.health import health_index, health_text
 from simulator.views.services import condition, external_ip
 
 Obj = Mapping[str, Any]
@@ -93,20 +97,32 @@ def _servers(pool: Obj) -> list[str]:
     return out
 
 
-def _pool_node(pool: Obj | None, ref: Any) -> dict[str, Any]:
+Health = Mapping[str, Mapping[str, Any]]
+
+
+def _pool_node(pool: Obj | None, ref: Any, health: Health | None = None) -> dict[str, Any]:
     if pool is None:
         _, name = ref_parts(ref)
-        return {"name": name or str(ref), "missing": True, "service": None, "servers": []}
+        return {
+            "name": name or str(ref),
+            "missing": True,
+            "service": None,
+            "servers": [],
+            "health": None,
+        }
     return {
         "name": str(pool.get("name") or ""),
         "missing": False,
         "service": marker(pool, "ServiceName"),
         "servers": _servers(pool),
         "enabled": pool.get("enabled", True) is not False,
+        "health": (health or {}).get(str(pool.get("uuid") or "")),
     }
 
 
-def _rules(policyset: Obj | None, pools: _Index) -> list[dict[str, Any]]:
+def _rules(
+    policyset: Obj | None, pools: _Index, health: Health | None = None
+) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
     raw = _list(_map(_map(policyset).get("l4_connection_policy")).get("rules"))
     for position, rule in enumerate(raw):
@@ -123,7 +139,7 @@ def _rules(policyset: Obj | None, pools: _Index) -> list[dict[str, Any]]:
                 "ports": ports,
                 "protocol": protocol,
                 "enabled": rule.get("enable", True) is not False,
-                "pool": _pool_node(pools.resolve(pool_ref), pool_ref),
+                "pool": _pool_node(pools.resolve(pool_ref), pool_ref, health),
             }
         )
     return sorted(rules, key=lambda r: r["index"])
@@ -246,6 +262,7 @@ class _Objects:
     """The Avi objects of one cluster, indexed for following refs."""
 
     def __init__(self, avi: Mapping[str, Iterable[Any]], names: Mapping[str, str]) -> None:
+        self.health = health_index(avi)
         self.vsvips = _Index(avi.get("vsvip", ()))
         self.policysets = _Index(avi.get("l4policyset", ()))
         self.pools = _Index(avi.get("pool", ()))
@@ -259,7 +276,7 @@ class _Objects:
         rules: list[dict[str, Any]] = []
         for policy in _list(vs.get("l4_policies")):
             policyset = self.policysets.resolve(_map(policy).get("l4_policy_set_ref"))
-            rules.extend(_rules(policyset, self.pools))
+            rules.extend(_rules(policyset, self.pools, self.health["pool"]))
         ports, unmatched = _vs_ports(vs, rules, self.names)
         return {
             "name": str(vs.get("name") or ""),
@@ -268,6 +285,7 @@ class _Objects:
             "group": f"{key.namespace}/{key.name}" if key and key.shared else None,
             "shared_key": key.shared if key else False,
             "enabled": vs.get("enabled", True) is not False,
+            "health": self.health["virtualservice"].get(str(vs.get("uuid") or "")),
             "vsvip": str(_map(vsvip).get("name") or "") or None,
             "vips": vip_addresses(vsvip),
             "members": served,
@@ -373,7 +391,8 @@ def _pool_text(pool: Mapping[str, Any]) -> str:
     if pool["missing"]:
         return f"pool {pool['name']} (MISSING)"
     service = f" (Service {pool['service']})" if pool.get("service") else ""
-    return f"pool {pool['name']}{service}"
+    health = health_text(pool.get("health"))
+    return f"pool {pool['name']}{service}" + (f"  [{health}]" if health else "")
 
 
 def render_text(topology: Mapping[str, Any]) -> str:
@@ -381,7 +400,12 @@ def render_text(topology: Mapping[str, Any]) -> str:
     lines: list[str] = []
     for vs in topology["virtualservices"]:
         label = f"shared-vip group {vs['group']}" if vs["group"] else "dedicated"
-        lines.append(f"VS {vs['name']}  [{label}]" + ("" if vs["enabled"] else " (disabled)"))
+        health = health_text(vs.get("health"))
+        lines.append(
+            f"VS {vs['name']}  [{label}]"
+            + ("" if vs["enabled"] else " (disabled)")
+            + (f"  {health}" if health else "")
+        )
         addresses = vs["vips"] or ["<no address>"]
         for n_vip, ip in enumerate(addresses):
             members = vs["members"]

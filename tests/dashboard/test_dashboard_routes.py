@@ -128,3 +128,49 @@ def test_events_are_listed_at_most_once_per_ttl_and_kept_when_the_api_fails() ->
     engine.kube.fail = True
     assert data.warning_events() == [warning]
     assert engine.kube.calls == 2
+
+
+class FakeAvi:
+    """The engine's Avi client: ``iter_list`` over canned inventories."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.fail = False
+
+    def iter_list(self, obj_type: str, params: Any) -> list[dict[str, Any]]:
+        self.calls.append((obj_type, dict(params)))
+        if self.fail:
+            raise RuntimeError("controller away")
+        down = {
+            "state": "OPER_DOWN",
+            "reason": ["Server 10.0.0.1:80 marked down"],
+            "reason_code_string": "SYSERR_UPSTREAM_LB_NO_PEERS",
+        }
+        uuid = "vs-1" if obj_type == "virtualservice-inventory" else "p-1"
+        return [
+            {"uuid": uuid, "runtime": {"oper_status": down}, "health_score": {"health_score": 0}}
+        ]
+
+
+def test_view_shows_vs_and_pool_health_read_through_the_engines_avi_client() -> None:
+    engine = FakeEngine()
+    engine.avi = FakeAvi()  # type: ignore[attr-defined]
+    now = [100.0]
+    data = DashboardData(engine, clock=lambda: now[0])
+    vs = data.view()["topology"]["virtualservices"][0]
+    assert vs["health"]["state"] == "OPER_DOWN" and vs["health"]["colour"] == "red"
+    assert vs["health"]["reason_code"] == "SYSERR_UPSTREAM_LB_NO_PEERS"
+    assert "marked down" in vs["health"]["reason"]
+    data.view()
+    assert [c[0] for c in engine.avi.calls] == ["virtualservice-inventory", "pool-inventory"]  # type: ignore[attr-defined]
+    assert engine.avi.calls[0][1]["include"] == "runtime,health_score"  # type: ignore[attr-defined]
+    raw = data.raw()["avi"]
+    assert raw["pool-inventory"][0]["uuid"] == "p-1"
+    now[0] += 5
+    engine.avi.fail = True  # type: ignore[attr-defined]
+    assert data.view()["topology"]["virtualservices"][0]["health"]["text"] == "DOWN"
+
+
+def test_without_an_avi_client_health_is_unknown() -> None:
+    vs = DashboardData(FakeEngine()).view()["topology"]["virtualservices"][0]
+    assert vs["health"] is None
