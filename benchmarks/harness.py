@@ -61,6 +61,22 @@ def cpu_seconds(pid: int) -> float:
     return round((int(fields[11]) + int(fields[12])) / ticks, 2)  # utime, stime
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children, their children, ...), from ``/proc``."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = [int(k) for k in children.read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -147,7 +163,8 @@ def await_url(
 
 
 def wide_vip_seed(path: Path) -> Path:
-    """The default mock_avi seed with vip-network widened to a /16 (enough VIPs for N=4000)."""
+    """The default mock_avi seed with vip-network widened to a /16: about 64,000 addresses,
+    enough for N=10,000 (about 4,000 VIPs: one per group) many times over."""
     from mock_avi.seed import default_state
 
     state = default_state()
@@ -171,6 +188,7 @@ class Cluster:
     avi: Proc
     engine: Proc | None = None
     extra_rss: dict[str, float] = field(default_factory=dict)
+    state_polls: int = 0
     _sessions: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
@@ -254,16 +272,24 @@ class Cluster:
         self.stop()
 
     def cpu(self) -> dict[str, float]:
-        """CPU seconds used so far by each running part."""
+        """CPU seconds used so far by each running part; ``ako`` is the real AKO, the child of
+        ``ako-sim engine --engine ako`` (``engine`` is then that launcher alone)."""
         out = {"mock_k8s": self.k8s.cpu_seconds(), "mock_avi": self.avi.cpu_seconds()}
         if self.engine is not None:
             out["engine"] = self.engine.cpu_seconds()
+            children = descendants(self.engine.pid)
+            if children:
+                out["ako"] = round(sum(cpu_seconds(c) for c in children), 2)
         return out
 
     def rss(self) -> dict[str, float]:
+        """Peak RSS (MiB) of each running part (``ako``: as in :meth:`cpu`, the largest child)."""
         out = {"mock_k8s": self.k8s.peak_rss_mb(), "mock_avi": self.avi.peak_rss_mb()}
         if self.engine is not None:
             out["engine"] = self.engine.peak_rss_mb()
+            children = descendants(self.engine.pid)
+            if children:
+                out["ako"] = max(peak_rss_mb(c) for c in children)
         return out
 
     # -- HTTP ---------------------------------------------------------------------------------
@@ -333,8 +359,11 @@ class Cluster:
 
     # -- engine -------------------------------------------------------------------------------
     def engine_state(self) -> dict[str, Any]:
+        """The engine's ``/debug/state`` (counted in :attr:`state_polls`: the engine reads
+        mock_k8s to answer it)."""
         if self.engine is None:
             raise BenchError("no engine")
+        self.state_polls += 1
         return dict(self.http().get(f"{self.engine.url}/debug/state", timeout=10).json())
 
     def wait_engine_ready(self, timeout: float = 60.0) -> None:
