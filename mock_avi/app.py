@@ -1,23 +1,37 @@
 """``create_app``: the Flask application factory of the mock Avi controller.
 
 Builds a ``Backend`` (store seeded, sessions, faults, journal) from a ``MockAviConfig`` and
-registers the Avi API routes and the ``/__mock__`` control API. No import-time side effects.
+registers the Avi API routes and the ``/__mock__`` control API. Flask's own JSON (``get_json``,
+``jsonify``) goes through the mock's codec (orjson). No import-time side effects.
 """
 
 from __future__ import annotations
 
-import flask
+from typing import Any
 
-from mock_avi import control, routes
+import flask
+from flask.json.provider import JSONProvider
+
+from mock_avi import codec, control, routes
 from mock_avi.backend import EXTENSION_KEY, Backend
 from mock_avi.config import MockAviConfig
 
 __all__ = ["MockAviConfig", "create_app"]
 
 
+class CodecJSONProvider(JSONProvider):
+    """Flask's JSON through ``mock_avi.codec`` (keys in the order given, compact)."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return codec.dumps(obj).decode()
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return codec.loads(s)
+
+
 def create_app(config: MockAviConfig | None = None) -> flask.Flask:
     app = flask.Flask("mock_avi")
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = CodecJSONProvider(app)
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION_KEY] = Backend(config or MockAviConfig())
     routes.register(app)

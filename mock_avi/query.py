@@ -3,21 +3,22 @@
 The narrowest filter picks the candidates through an index (``name`` by the name index,
 ``refers_to`` by the reverse-reference index, ``uuid.in`` / ``referred_by`` by uuid); the others
 are applied in one linear pass. Works on a snapshot taken under the store lock and renders
-outside it. No writes.
+outside it; a page is the objects' cached encodings joined. No writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 from urllib.parse import urlencode
 
-from mock_avi import errors
+from mock_avi import errors, versions
+from mock_avi.codec import dumps
 from mock_avi.errors import BadRequest
 from mock_avi.health import Health
 from mock_avi.object_types import INVENTORY_TYPES
-from mock_avi.render import inventory, join_runtime, render
+from mock_avi.render import encoded, inventory, join_runtime, render, shaping
 from mock_avi.store import Record, Store
+from mock_avi.versions import Version
 
 MAX_PAGE_SIZE = 200
 Filter = Callable[[Record], bool]
@@ -167,8 +168,14 @@ def page_of(
     path: str,
     default_page_size: int,
     health: Health | None = None,
-) -> dict[str, Any]:
-    """The JSON body of ``GET /api/<type>?...``."""
+    version: Version | None = None,
+) -> bytes:
+    """The JSON body of ``GET /api/<type>?...``: ``{count, results[, next]}``.
+
+    Plain pages (no ``fields``, ``skip_default``, runtime join or inventory) are put together
+    from each object's encoded answer (``render.encoded``), kept from one read to the next;
+    the others are rendered (and shaped for ``version``) per request.
+    """
     page_size = _int(args, "page_size", default_page_size, errors.BAD_PAGE_SIZE)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise BadRequest(errors.BAD_PAGE_SIZE)
@@ -184,20 +191,29 @@ def page_of(
     fields = [f for f in args["fields"].split(",") if f] if args.get("fields") else None
     skip_default = truthy(args, "skip_default")
     include = [i for i in args["include"].split(",") if i] if args.get("include") else None
-    with store.lock:
-        if obj_type in INVENTORY_TYPES:
-            results = [inventory(store, r, base, include_name, health, include) for r in chunk]
-        else:
+    join = "runtime" in args.get("join_subresources", "").split(",") and health is not None
+    parts: list[bytes]
+    if obj_type in INVENTORY_TYPES:
+        with store.lock:
+            parts = [dumps(inventory(store, r, base, include_name, health, include)) for r in chunk]
+    elif fields is None and not skip_default and not join:
+        parts = [encoded(store, r, base, include_name, version) for r in chunk]
+    else:
+        with store.lock:
             results = [render(store, r, base, include_name, fields, skip_default) for r in chunk]
-            if "runtime" in args.get("join_subresources", "").split(",") and health:
+            if join and health is not None:
                 for result, rec in zip(results, chunk, strict=True):
                     joined = join_runtime(store, rec, health)
                     if joined is not None:
                         result["runtime"] = joined
-    body: dict[str, Any] = {"count": count, "results": results}
+        shape_to = shaping(obj_type, version)
+        if shape_to is not None:
+            results = [versions.shape(obj_type, r, shape_to) for r in results]
+        parts = [dumps(r) for r in results]
+    out = b'{"count":%d,"results":[%b]' % (count, b",".join(parts))
     if page * page_size < count:
         query = dict(args)
         query["page"] = str(page + 1)
         query["page_size"] = str(page_size)
-        body["next"] = f"{base}{path}?{urlencode(query)}"
-    return body
+        out += b',"next":' + dumps(f"{base}{path}?{urlencode(query)}")
+    return out + b"}"

@@ -1,7 +1,10 @@
 """Turning stored records into API responses: URLs, ``#name`` refs, fields, inventory views.
 
 Stored refs are host-less (``/api/<type>/<uuid>``); here they get the request's base URL and,
-when asked, ``#<name>``. Reads records (immutable) and names; never changes the store.
+when asked, ``#<name>``. ``encoded`` renders, shapes and encodes an object's answer once per
+record version and variant (base URL, ``include_name``, API version) and keeps the bytes on the
+record; reads and lists reuse them. Reads records (immutable) and names; never changes the
+store's objects.
 """
 
 from __future__ import annotations
@@ -9,12 +12,51 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mock_avi import versions
+from mock_avi.codec import dumps
 from mock_avi.health import Health, Runtime
-from mock_avi.object_types import TYPES
+from mock_avi.object_types import SINCE, TYPES
 from mock_avi.refs import map_refs
 from mock_avi.store import Record, Store
 
 ALWAYS = ("url", "uuid", "name")
+CACHED_VARIANTS = 4  # encoded answers kept per record (base URL x include_name x version)
+_NEWEST: dict[str, versions.Version] = {}
+
+
+def shaping(obj_type: str, version: versions.Version | None) -> versions.Version | None:
+    """``version`` when answers of ``obj_type`` must drop fields newer than it, else ``None``
+    (the usual case: the requested version knows every field of the type)."""
+    if version is None:
+        return None
+    newest = _NEWEST.get(obj_type)
+    if newest is None:
+        newest = _NEWEST[obj_type] = max(SINCE.get(obj_type, {}).values(), default=())
+    return version if version < newest else None
+
+
+def encoded(
+    store: Store,
+    rec: Record,
+    base: str,
+    include_name: bool,
+    version: versions.Version | None,
+) -> bytes:
+    """The JSON of ``render(...)`` shaped for ``version``: from the record's cache when this
+    variant was rendered for the current names generation, else rendered and kept."""
+    shape_to = shaping(rec.type, version)
+    key = (base, include_name, shape_to)
+    generation = store.names_gen if include_name else 0  # read before rendering
+    hit = rec.cache.get(key)
+    if hit is not None and hit[0] == generation:
+        return hit[1]
+    body = render(store, rec, base, include_name)
+    if shape_to is not None:
+        body = versions.shape(rec.type, body, shape_to)
+    data = dumps(body)
+    if key in rec.cache or len(rec.cache) < CACHED_VARIANTS:
+        rec.cache[key] = (generation, data)
+    return data
 
 
 def render(

@@ -8,9 +8,9 @@ go through ``Backend.store``. Every ``AviError`` becomes ``{"error": ...}`` in
 
 from __future__ import annotations
 
-import json
 import re
 import time
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from mock_avi import errors, patching, versions
 from mock_avi.backend import Backend, backend_of
+from mock_avi.codec import dumps, loads
 from mock_avi.errors import (
     AviError,
     BadRequest,
@@ -31,12 +32,14 @@ from mock_avi.health import Runtime
 from mock_avi.object_types import INVENTORY_TYPES, SINGLETONS, TYPES
 from mock_avi.query import page_of, truthy
 from mock_avi.render import (
+    encoded,
     inventory,
     join_runtime,
     pool_runtime,
     render,
     render_singleton,
     server_runtime,
+    shaping,
 )
 from mock_avi.sessions import (
     CSRF_COOKIE,
@@ -57,8 +60,12 @@ SESSION_MAX_AGE = 86400
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    text = json.dumps(body, separators=(",", ":"))
-    return Response(text, status=status, headers=headers, content_type="application/json")
+    return raw_response(dumps(body), status, headers)
+
+
+def raw_response(data: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """An already encoded JSON body (an object's cached answer, a page put together)."""
+    return Response(data, status=status, headers=headers, content_type="application/json")
 
 
 def error_response(exc: AviError) -> Response:
@@ -69,8 +76,36 @@ def _backend() -> Backend:
     return backend_of(current_app)
 
 
+_BASES: dict[tuple[str, str], str] = {}
+
+
 def _base() -> str:
-    return request.host_url.rstrip("/")
+    """``scheme://host`` of the request (werkzeug's ``host_url``, worked out once per host)."""
+    key = (request.environ.get("wsgi.url_scheme", ""), request.environ.get("HTTP_HOST", ""))
+    base = _BASES.get(key)
+    if base is None:
+        base = request.host_url.rstrip("/")
+        if len(_BASES) < 64:  # a client that sends a new Host each time gets no entry
+            _BASES[key] = base
+    return base
+
+
+class _HttpDate:
+    """The ``Date`` header, formatted once a second (cheroot formats it per response)."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._text = formatdate(second, usegmt=True)
+            self._second = second
+        return self._text
+
+
+HTTP_DATE = _HttpDate()
 
 
 def _is_api_path(path: str) -> bool:
@@ -129,6 +164,7 @@ def before_api_request() -> Response | None:
 
 
 def after_api_request(response: Response) -> Response:
+    response.headers["Date"] = HTTP_DATE.now()
     if _is_api_path(request.path):
         response.headers["AVI_API_VERSION"] = _answer_version()
         _backend().journal.record(
@@ -174,7 +210,7 @@ def _login_fields() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if request.is_json or raw.lstrip().startswith(b"{"):
         try:
-            data = json.loads(raw or b"{}")
+            data = loads(raw or b"{}")
         except ValueError as exc:
             raise BadRequest(errors.MALFORMED_JSON.format(detail=exc)) from None
         if not isinstance(data, dict):
@@ -257,7 +293,7 @@ def _json_body() -> Any:
     if not raw.strip():
         raise BadRequest(errors.NOT_AN_OBJECT)
     try:
-        body = json.loads(raw)
+        body = loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(errors.MALFORMED_JSON.format(detail=exc)) from None
     except RecursionError:
@@ -353,37 +389,40 @@ def api(rest: str) -> Response:
             if slug is not None and not SLUG.fullmatch(slug):
                 raise BadRequest(errors.BAD_SLUG.format(slug=slug))
             rec = store.create(obj_type, body, ctx, slug)
-            out = versions.shape(obj_type, render(store, rec, base, include_name=True), version)
+            data = encoded(store, rec, base, True, version)
+            url = f"{base}/api/{rec.type}/{rec.uuid}" + (f"#{rec.name}" if rec.name else "")
             # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
-            location = "".join(c if " " <= c < "\x7f" else quote(c) for c in out["url"])
-            return json_response(out, 201, {"Location": location, **_version_headers()})
+            location = "".join(c if " " <= c < "\x7f" else quote(c) for c in url)
+            return raw_response(data, 201, {"Location": location, **_version_headers()})
         raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
     if method == "GET":
         rec = store.get(obj_type, uuid, ctx)
         fields = [f for f in args["fields"].split(",") if f] if args.get("fields") else None
+        joins = "runtime" in args.get("join_subresources", "").split(",")
+        if fields is None and not joins and not truthy(args, "skip_default"):
+            return raw_response(encoded(store, rec, base, truthy(args, "include_name"), version))
         shown: dict[str, Any] = render(
             store, rec, base, truthy(args, "include_name"), fields, truthy(args, "skip_default")
         )
-        if "runtime" in args.get("join_subresources", "").split(","):
+        if joins:
             with store.lock:
                 runtime_body = join_runtime(store, rec, backend.health)
             if runtime_body is not None:
                 shown["runtime"] = runtime_body
-        return json_response(versions.shape(obj_type, shown, version))
+        shape_to = shaping(obj_type, version)
+        return json_response(
+            shown if shape_to is None else versions.shape(obj_type, shown, shape_to)
+        )
     if method == "PUT":
         body = _object_body()
         _check_write(obj_type, body, version)
         rec = store.replace(obj_type, uuid, body, ctx)
-        return json_response(
-            versions.shape(obj_type, render(store, rec, base, include_name=True), version)
-        )
+        return raw_response(encoded(store, rec, base, True, version))
     if method == "PATCH":
         payload = _json_body()
         _check_write(obj_type, payload, version)
         rec = store.patch(obj_type, uuid, payload, ctx)
-        return json_response(
-            versions.shape(obj_type, render(store, rec, base, include_name=True), version)
-        )
+        return raw_response(encoded(store, rec, base, True, version))
     if method == "DELETE":
         store.delete(obj_type, uuid, ctx)
         return Response(status=204)
@@ -424,7 +463,7 @@ def _list(
     base: str,
     version: versions.Version | None = None,
 ) -> Response:
-    body = page_of(
+    data = page_of(
         backend.store,
         obj_type,
         ctx,
@@ -433,10 +472,9 @@ def _list(
         request.path,
         backend.config.default_page_size,
         backend.health,
+        version if obj_type in TYPES else None,
     )
-    if version is not None and obj_type in TYPES:
-        body["results"] = [versions.shape(obj_type, r, version) for r in body["results"]]
-    return json_response(body)
+    return raw_response(data)
 
 
 def _special_public(backend: Backend, path: str) -> Response:

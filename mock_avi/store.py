@@ -14,7 +14,7 @@ import random
 import threading
 import time
 import uuid as uuidlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,11 @@ class Record:
     cloud: str | None
     body: Mapping[str, Any]
     targets: frozenset[str] = field(default_factory=frozenset)
+    # Encoded answers of this version of the object (``render.encoded``): a record never
+    # changes, so they stay right until a referenced object is renamed (``Store.names_gen``).
+    cache: dict[Any, tuple[int, bytes]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
 
 @dataclass
@@ -81,6 +86,12 @@ class Store:
         self.records: dict[str, Record] = {}
         self.by_type: dict[str, dict[str, Record]] = {t: {} for t in TYPES}
         self.by_name: dict[tuple[str, str], dict[str, Record]] = {}
+        # (type, tenant uuid) -> records in write order, as in by_type: a tenant's list
+        # without a scan of every tenant's objects.
+        self.by_tenant: dict[tuple[str, str], dict[str, Record]] = {}
+        # Bumped after any rename or delete: answers that show other objects' names
+        # (``include_name``) were rendered with the names of their generation.
+        self.names_gen = 0
         self.referrers: dict[str, set[str]] = {}
         self.vips: dict[str, str] = {}
         self.system_defaults: set[str] = set()
@@ -297,10 +308,13 @@ class Store:
         self.records[rec.uuid] = rec
         self.by_type[rec.type][rec.uuid] = rec
         self.by_name.setdefault((rec.type, rec.name), {})[rec.uuid] = rec
+        self.by_tenant.setdefault((rec.type, rec.tenant), {})[rec.uuid] = rec
         for target in rec.targets:
             self.referrers.setdefault(target, set()).add(rec.uuid)
         for addr in p.vips:
             self.vips[addr] = rec.uuid
+        if old is not None and old.name != rec.name:
+            self.names_gen += 1  # after the swap: a reader of the old generation re-renders
         return rec
 
     def _unindex(self, rec: Record) -> None:
@@ -310,6 +324,7 @@ class Store:
         del names[rec.uuid]
         if not names:
             del self.by_name[(rec.type, rec.name)]
+        self._untenant(rec)
         for target in rec.targets:
             refs = self.referrers.get(target)
             if refs is not None:
@@ -320,6 +335,13 @@ class Store:
             for addr in ipam.addresses(rec.body):
                 if self.vips.get(addr) == rec.uuid:
                     del self.vips[addr]
+
+    def _untenant(self, rec: Record) -> None:
+        owned = self.by_tenant.get((rec.type, rec.tenant))
+        if owned is not None:
+            owned.pop(rec.uuid, None)
+            if not owned:
+                del self.by_tenant[(rec.type, rec.tenant)]
 
     # ----- public write operations ----------------------------------------------------------
     def create(
@@ -380,6 +402,7 @@ class Store:
                 shown = users if len(users) <= 50 else [*users[:50], "..."]
                 raise Forbidden(errors.REFERRED_BY.format(referrers=shown), obj_name=rec.name)
             self._unindex(rec)
+            self.names_gen += 1
 
     # ----- state snapshots ------------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
@@ -401,6 +424,8 @@ class Store:
             self.records = fresh.records
             self.by_type = fresh.by_type
             self.by_name = fresh.by_name
+            self.by_tenant = fresh.by_tenant
+            self.names_gen += 1
             self.referrers = fresh.referrers
             self.vips = fresh.vips
             self.system_defaults = fresh.system_defaults
@@ -481,6 +506,7 @@ class Store:
             del names[rec.uuid]
             if not names:
                 del self.by_name[(rec.type, rec.name)]
+            self._untenant(rec)
 
     # ----- singletons -----------------------------------------------------------------------
     def singleton(self, path: str) -> dict[str, Any]:
@@ -497,11 +523,14 @@ class Store:
             self.singletons[path] = body
 
     # ----- helpers for readers --------------------------------------------------------------
-    def of_type(self, obj_type: str, ctx: str) -> Iterable[Record]:
-        recs = self.by_type[obj_type].values()
+    def of_type(self, obj_type: str, ctx: str) -> list[Record]:
+        """Records of a type visible in ``ctx``, in write order (as ``by_type`` holds them)."""
         if ctx == ALL_TENANTS:
-            return list(recs)
-        return [r for r in recs if self.visible(r, ctx)]
+            return list(self.by_type[obj_type].values())
+        if ctx == ADMIN or obj_type not in SHARED_TYPES:
+            # Only the context's own objects are visible: its index, no scan.
+            return list(self.by_tenant.get((obj_type, ctx), {}).values())
+        return [r for r in self.by_type[obj_type].values() if self.visible(r, ctx)]
 
     def referrer_records(self, uuid: str) -> list[Record]:
         return [self.records[u] for u in self.referrers.get(uuid, ())]

@@ -1,0 +1,51 @@
+"""The mock's JSON codec: orjson, with the standard library behind it where the two differ.
+
+``dumps`` gives compact UTF-8 JSON bytes; ``loads`` parses bytes or text. orjson refuses what
+the standard library accepts (``NaN``, nesting past 1024 levels, ...) and reads integers of 20
+digits or more as floats; those bodies go to ``json``, so every body reads as before and every
+error is reported as before (the same exceptions and texts). ``dumps`` falls back to ``json``
+for what orjson cannot write (huge ints, lone surrogates) or would write otherwise (``NaN`` and
+``Infinity`` read from a body stay so). No HTTP, no state.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import orjson
+
+
+def dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # a value orjson cannot encode (a huge int, a surrogate, a set key, ...)
+        return json.dumps(value, separators=(",", ":")).encode()
+
+
+class NonFinite(float):
+    """``NaN`` / ``Infinity`` read by the standard library: orjson would write them as ``null``;
+    being a float subclass, they make ``dumps`` take the standard library, which writes them
+    back as they came."""
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    return value if math.isfinite(value) else NonFinite(text)  # 1e400 -> Infinity, as before
+
+
+# orjson reads an integer of 20 digits or more as a float, where json keeps an int; a float
+# whose exponent has 3 digits may overflow. Such bodies go to the standard library.
+_RISKY = re.compile(rb"[0-9]{20}|[eE][+-]?[0-9]{3}")
+
+
+def loads(raw: bytes | str) -> Any:
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if not _RISKY.search(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # the standard library accepts more, and words the errors the mock reports
+    return json.loads(raw, parse_constant=NonFinite, parse_float=_float)
