@@ -18,10 +18,9 @@ from pytest_bdd import given, parsers, when
 
 from steps.drivers.kube import KubeDriver, parse_labels, service_manifest
 from steps.drivers.tables import datatable_rows, split_list
+from steps.kit import EXAMPLES, KIT_ROOT
 from steps.support.wait import eventually
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = PROJECT_ROOT / "examples"
 NS = r'(?: in namespace "(?P<namespace>[^"]+)")?'
 AKO_GROUP = "ako.vmware.com"
 
@@ -51,7 +50,12 @@ def apply_example(kube: KubeDriver, name: str) -> None:
 @given(parsers.parse('the file "{path}" is applied'))
 @when(parsers.parse('I apply the file "{path}"'))
 def apply_file(kube: KubeDriver, path: str) -> None:
-    file = Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
+    """A manifest file: absolute, relative to the current directory, or to the kit's folder
+    (``examples/shared-vip.yaml``)."""
+    file = Path(path)
+    if not file.is_absolute() and not file.exists():
+        file = KIT_ROOT / path
+    assert file.is_file(), f"no manifest file {path!r} (here or in {KIT_ROOT})"
     kube.apply_text(file.read_text())
 
 

@@ -8,7 +8,6 @@ Every check waits for the engine to settle, then polls until it holds or the dea
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 from typing import Any
 
 from pytest_bdd import given, parsers, then, when
@@ -25,8 +24,8 @@ from steps.drivers.tables import (
     split_list,
 )
 from steps.expect import expect, expect_steady, then_eventually
+from steps.kit import KIT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NS = r'(?: in namespace "(?P<namespace>[^"]+)")?'
 
 
@@ -78,9 +77,9 @@ def kubectl_table_all(
 @given(parsers.parse('I ran "kubectl {arguments}"'), target_fixture="kubectl_output")
 @when(parsers.parse('I run "kubectl {arguments}"'), target_fixture="kubectl_output")
 def run_kubectl(kubectl_cli: Kubectl, arguments: str) -> str:
-    """Any kubectl command, from the project root (``apply -f examples/shared-vip.yaml``); it
+    """Any kubectl command, run in the kit's folder (``apply -f examples/shared-vip.yaml``); it
     must succeed. Its output is what ``kubectl printed ...`` checks."""
-    return kubectl_cli.run(*shlex.split(arguments), cwd=PROJECT_ROOT)
+    return kubectl_cli.run(*shlex.split(arguments), cwd=KIT_ROOT)
 
 
 @then(parsers.parse('kubectl printed "{fragment}"'))

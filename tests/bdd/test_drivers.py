@@ -1,11 +1,10 @@
 """The BDD drivers' pure parts, without a stack: table parsing and comparison, the Services
-table's manifests, Avi reference and field helpers, argument splitting of ``ako-sim run``."""
+table's manifests, Avi reference and field helpers (``ako-sim run``'s own: ``tests/cli``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from simulator.commands.run import RunnerError, feature_paths, project_root, split_arguments
 from steps.drivers.avi import field_text, protocol_of_profile, ref_name, servers_of
 from steps.drivers.kube import parse_ports, service_manifest
 from steps.drivers.tables import compare_tables, datatable_rows, glob_match, parse_columns
@@ -129,22 +128,3 @@ def test_avi_helpers() -> None:
     assert field_text(pool, "servers.1.ip.addr") == "10.1.1.1"
     assert field_text(pool, "enabled") == "true"
     assert field_text(pool, "lb_algorithm") == "(absent)"
-
-
-def test_run_arguments_split_features_from_pytest_options() -> None:
-    assert split_arguments(["a.feature", "dir", "-k", "x", "-x"]) == (
-        ["a.feature", "dir"],
-        ["-k", "x", "-x"],
-    )
-    assert split_arguments(["a.feature", "--", "-q"]) == (["a.feature"], ["-q"])
-    assert split_arguments(["a.feature"]) == (["a.feature"], [])
-
-
-def test_run_resolves_features_and_rejects_the_rest() -> None:
-    root = project_root()
-    found = feature_paths(["lifecycle/restart.feature", "port_conflicts"], root)
-    assert [p.name for p in found] == ["restart.feature", "port_conflicts.feature"]
-    with pytest.raises(RunnerError, match="no feature file"):
-        feature_paths(["no/such.feature"], root)
-    with pytest.raises(RunnerError, match=r"not a \.feature"):
-        feature_paths([str(root / "pyproject.toml")], root)
