@@ -17,6 +17,7 @@ import requests
 from simulator.views.services import parse_time
 
 AVI_TYPES = ("virtualservice", "vsvip", "l4policyset", "pool")
+INVENTORY_TYPES = ("virtualservice-inventory", "pool-inventory")
 
 
 class SourceError(Exception):
@@ -103,7 +104,11 @@ class DirectSource:
             name_prefix=f"{self.cluster}--",
         )
         try:
-            return {t: client.list_owned(t) for t in AVI_TYPES}
+            found = {t: client.list_owned(t) for t in AVI_TYPES}
+            for inventory in INVENTORY_TYPES:  # health, as the dashboard reads it
+                params = {"page_size": 200, "include": "runtime,health_score"}
+                found[inventory] = list(client.iter_list(inventory, params))
+            return found
         except AviError as exc:
             raise SourceError(f"the controller answered: {exc.message}") from None
         finally:

@@ -75,7 +75,8 @@ def test_topology_draws_the_shared_vs_with_both_ports(world: World) -> None:
     text = ako_sim("topology", "--engine", world.engine.url)
     assert text.exit_code == 0, text.output
     lines = text.stdout.splitlines()
-    assert lines[0] == f"VS {SHARED_VS}  [shared-vip group default/shared-vip-key-1]"
+    assert lines[0].startswith(f"VS {SHARED_VS}  [shared-vip group default/shared-vip-key-1]")
+    assert "  DOWN: " in lines[0], "its pools have no servers: the VS is down (health)"
     assert lines[1].startswith("└─ VIP 100.64.196.61  shared by 2 Services")
     assert "   ├─ 80/TCP" in lines and "   └─ 80/UDP" in lines
 
