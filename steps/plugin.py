@@ -30,6 +30,7 @@ pytest_plugins = [
     "steps.engine",
     "steps.faults",
     "steps.workloads",
+    "steps.health",
 ]
 
 #: Every tag the feature files may use (``--strict-markers`` rejects the others).
@@ -49,6 +50,7 @@ TAGS: dict[str, str] = {
     "watch": "dropped and expired watches",
     "infra": "AviInfraSetting",
     "l4rule": "L4Rule and its SSL exception",
+    "health": "server, pool and VS health driven through mock_avi's control API",
 }
 
 #: Documented deviations of behaviour.md from AKO (a tag per deviation; see docs/ako-conformance.md)

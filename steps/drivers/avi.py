@@ -282,6 +282,26 @@ class AviDriver:
         pool = self.by_name("pool", name)
         return servers_of(pool) if pool is not None else None
 
+    # -- health ---------------------------------------------------------------------------------
+    def mark_health(self, **body: Any) -> dict[str, Any]:
+        """``POST /__mock__/health`` (a server, pool, VS or host up or down); the mark set."""
+        result: dict[str, Any] = self._json(self.control("POST", "health", json=body), "health")
+        return result
+
+    def oper_states(self, name: str) -> tuple[str, str]:
+        """The VS's oper state in ``/virtualservice/<uuid>/runtime`` and in its inventory."""
+        vs = self.by_name("virtualservice", name)
+        if vs is None:
+            raise AviError(f"no virtual service {name}")
+        runtime = self._json(self.call("GET", f"/api/virtualservice/{vs['uuid']}/runtime"), name)
+        inventory = self._json(
+            self.call("GET", f"/api/virtualservice-inventory/{vs['uuid']}"), name
+        )
+        return (
+            str(runtime["oper_status"]["state"]),
+            str(inventory["runtime"]["oper_status"]["state"]),
+        )
+
     # -- topology -------------------------------------------------------------------------------
     def topology(self) -> list[VsTopology]:
         """Every virtual service with its VsVip, service entries, L4 rules and pools."""
