@@ -40,6 +40,7 @@ class AviCache:
         self._objects: dict[Ident, Obj] = {}
         self._owner: dict[Ident, Key | None] = {}
         self._by_key: dict[Key, set[Ident]] = {}
+        self._counts: dict[str, int] = dict.fromkeys(TYPES, 0)  # objects held, by type
         self._seq = 0
         self._touched: dict[Ident, int] = {}
         self.loaded = False
@@ -68,11 +69,9 @@ class AviCache:
             return [(t, self._objects[(t, n)]) for (t, n) in sorted(self._by_key.get(key, ()))]
 
     def count(self) -> dict[str, int]:
+        """Objects held, by type (kept as objects come and go: ``/debug/state`` asks often)."""
         with self._lock:
-            counts = dict.fromkeys(TYPES, 0)
-            for obj_type, _ in self._objects:
-                counts[obj_type] = counts.get(obj_type, 0) + 1
-            return counts
+            return dict(self._counts)
 
     def observed(
         self, key: Key, desired: DesiredState | None
@@ -157,6 +156,7 @@ class AviCache:
             self._objects.clear()
             self._owner.clear()
             self._by_key.clear()
+            self._counts = dict.fromkeys(TYPES, 0)
             for obj_type, objs in listing.items():
                 for obj in objs:
                     self._add_listed(obj_type, obj)
@@ -227,11 +227,15 @@ class AviCache:
             return
         key = owned_key(obj, self._live.current)
         self._owner[ident] = key
+        self._counts[ident[0]] = self._counts.get(ident[0], 0) + 1
         if key is not None:
             self._by_key.setdefault(key, set()).add(ident)
 
     def _unindex(self, ident: Ident) -> None:
-        key = self._owner.pop(ident, None)
+        if ident not in self._owner:
+            return
+        key = self._owner.pop(ident)
+        self._counts[ident[0]] -= 1
         if key is not None:
             idents = self._by_key.get(key)
             if idents is not None:
