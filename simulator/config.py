@@ -1,11 +1,14 @@
 """Engine settings: the one settings holder, built from command-line flags and AKO environment.
 
-Each field of :class:`EngineConfig` says, in its metadata (:class:`Setting`), its environment
-variable, whether ``ako-sim engine`` has a flag for it, its help text and how a given value is
-parsed. Everything else is derived from those fields: the environment table (:data:`ENV_VARS`),
-validation, the ``ako-sim engine`` options (``simulator.cli.config_options``), and the settings
-the pure domain reads (:meth:`EngineConfig.domain`, matched by field name). Adding a setting is one
-field here plus the code that reads it.
+:class:`EngineConfig` is the domain's :class:`~simulator.domain.model.Settings` (the settings the
+pure domain reads, declared there) plus what only the engine reads (the controller, the
+kubeconfig, the endpoint, workers...), declared here. Each field's metadata says its environment
+variable, whether ``ako-sim engine`` has a flag for it and its help text; fields declared here
+also name their parser, the domain's get one by name or type (:func:`settings_of`). Everything
+else is derived from those fields: the environment table (:data:`ENV_VARS`), validation, the
+``ako-sim engine`` options (``simulator.cli.config_options``) and the domain's own copy
+(:meth:`EngineConfig.domain`). Adding a setting is one field (in ``domain/model.py`` if the domain
+reads it, else here) plus the code that reads it.
 
 Precedence: an explicit flag wins over the environment, which wins over the defaults of
 ``spec/behaviour.md`` section 1. Invalid values raise :class:`ConfigError` (a ``ValueError`` naming
@@ -39,8 +42,6 @@ class ConfigError(ValueError):
 
 
 Parser = Callable[[str, object], Any]
-#: the metadata key of a field's :class:`Setting`
-SETTING = "ako_sim.setting"
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def setting(
     secret: bool = False,
 ) -> Any:
     """A dataclass field of :class:`EngineConfig` with its :class:`Setting` metadata."""
-    meta = {SETTING: Setting(env, parse, help, flag=flag, path=path, secret=secret)}
+    meta = {"env": env, "parse": parse, "help": help, "flag": flag, "path": path, "secret": secret}
     return field(default=default, metadata=meta, repr=not secret)
 
 
@@ -197,22 +198,10 @@ def _at_least(kind: type, minimum: float) -> Parser:
 
 
 @dataclass(frozen=True)
-class EngineConfig:
-    """Everything the engine needs to run (behaviour.md section 1 for the defaults)."""
+class EngineConfig(Settings):
+    """Everything the engine needs to run (behaviour.md section 1 for the defaults): the domain's
+    :class:`Settings` and these."""
 
-    cluster_name: str = setting("cluster", "CLUSTER_NAME", _parse_cluster_name, flag=True)
-    cloud: str = setting("Default-Cloud", "CLOUD_NAME", _parse_name)
-    tenant: str = setting("admin", "TENANT_NAME", _parse_name)
-    se_group: str = setting("Default-Group", "SEG_NAME", _parse_name)
-    vrf: str = setting("global", "VRF_NAME", _parse_name)
-    vip_networks: tuple[str, ...] = setting(
-        ("vip-network",), "VIP_NETWORK_LIST", parse_vip_networks
-    )
-    service_type: str = setting(
-        "ClusterIP", "SERVICE_TYPE", _parse_service_type, "ClusterIP or NodePort", flag=True
-    )
-    default_lb_controller: bool = setting(True, "DEFAULT_LB_CONTROLLER", parse_bool)
-    enable_evh: bool = setting(False, "ENABLE_EVH", parse_bool)
     avi_controller: str = setting(
         "http://127.0.0.1:8443",
         "CTRL_IPADDRESS",
@@ -242,19 +231,49 @@ class EngineConfig:
         return build_config(changes, {}, base=self)
 
     def domain(self, license_tier: str = "ENTERPRISE") -> Settings:
-        """The settings the pure domain reads: every :class:`Settings` field of the same name,
-        and the licence tier the controller reported."""
-        values = {f.name: getattr(self, f.name) for f in fields(Settings) if hasattr(self, f.name)}
+        """The domain's own copy of its settings, with the licence tier the controller reported."""
+        values = {f.name: getattr(self, f.name) for f in fields(Settings)}
         return Settings(**{**values, "license_tier": license_tier})
 
 
-def settings_of(config: type[EngineConfig] = EngineConfig) -> list[tuple[str, Setting, Any]]:
-    """(field name, :class:`Setting`, default) of every setting, in declaration order."""
-    return [(f.name, f.metadata[SETTING], f.default) for f in fields(config)]
+#: parsers of the domain's settings that are more than their type (the rest go by type)
+_DOMAIN_PARSERS: dict[str, Parser] = {
+    "cluster_name": _parse_cluster_name,
+    "service_type": _parse_service_type,
+    "vip_networks": parse_vip_networks,
+}
+_BY_TYPE: dict[str, Parser] = {
+    "bool": parse_bool,
+    "int": _at_least(int, 0),
+    "float": _at_least(float, 0.0),
+}
 
+
+def settings_of(config: type[EngineConfig] = EngineConfig) -> list[tuple[str, Setting, Any]]:
+    """(field name, :class:`Setting`, default) of every setting (a field with an environment
+    variable), in declaration order: the domain's first."""
+    found = []
+    for f in fields(config):
+        meta = f.metadata
+        if "env" not in meta:
+            continue
+        parse = meta.get("parse") or _DOMAIN_PARSERS.get(f.name) or _BY_TYPE.get(str(f.type))
+        setting_ = Setting(
+            meta["env"],
+            parse or _parse_name,
+            meta.get("help", ""),
+            flag=bool(meta.get("flag")),
+            path=bool(meta.get("path")),
+            secret=bool(meta.get("secret")),
+        )
+        found.append((f.name, setting_, f.default))
+    return found
+
+
+_SETTINGS = {name: meta for name, meta, _ in settings_of()}
 
 #: environment variable -> EngineConfig field (AKO's names where AKO has one)
-ENV_VARS: dict[str, str] = {meta.env: name for name, meta, _ in settings_of()}
+ENV_VARS: dict[str, str] = {meta.env: name for name, meta in _SETTINGS.items()}
 
 
 class LiveSettings:
@@ -289,16 +308,14 @@ def build_config(
     ``env`` defaults to ``os.environ``; pass ``{}`` to ignore the environment.
     """
     environ: Mapping[str, str] = os.environ if env is None else env
-    known = {f.name for f in fields(EngineConfig)}
-    unknown = set(flags) - known
+    unknown = set(flags) - set(_SETTINGS)
     if unknown:
         raise ConfigError(", ".join(sorted(unknown)), "unknown setting")
     values: dict[str, Any] = {}
-    settings = {name: meta for name, meta, _ in settings_of()}
-    for name, meta in settings.items():
+    for name, meta in _SETTINGS.items():
         if environ.get(meta.env, "") != "":
             values[name] = meta.parse(meta.env, environ[meta.env])
     for name, value in flags.items():
         if value is not None:
-            values[name] = settings[name].parse("--" + name.replace("_", "-"), value)
+            values[name] = _SETTINGS[name].parse("--" + name.replace("_", "-"), value)
     return replace(base or EngineConfig(), **values)

@@ -88,19 +88,32 @@ def _protocol(value: Any) -> str:
 # --- settings ------------------------------------------------------------------------------
 
 
+def setting(default: Any, env: str, help: str = "", *, flag: bool = False) -> Any:
+    """A field of :class:`Settings` that users set, with its environment variable (AKO's name),
+    help text and whether ``ako-sim engine`` has a ``--<field-name>`` flag for it. This is plain
+    data: ``simulator.config`` reads it to parse the environment and to make the flag; the domain
+    only reads the value."""
+    return field(default=default, metadata={"env": env, "help": help, "flag": flag})
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The engine settings the domain needs (behaviour.md section 1)."""
+    """The engine settings the domain needs (behaviour.md section 1). A setting the domain reads
+    is one field here (``simulator.config.EngineConfig`` inherits it, with its variable and
+    flag); the parts only the engine reads are declared in ``simulator.config``."""
 
-    cluster_name: str = "cluster"
-    cloud: str = "Default-Cloud"
-    tenant: str = "admin"
-    se_group: str = "Default-Group"
-    vrf: str = "global"
-    vip_networks: tuple[str, ...] = ("vip-network",)
-    service_type: str = "ClusterIP"  # "ClusterIP" | "NodePort"
-    default_lb_controller: bool = True
-    enable_evh: bool = False
+    cluster_name: str = setting("cluster", "CLUSTER_NAME", flag=True)
+    cloud: str = setting("Default-Cloud", "CLOUD_NAME")
+    tenant: str = setting("admin", "TENANT_NAME")
+    se_group: str = setting("Default-Group", "SEG_NAME")
+    vrf: str = setting("global", "VRF_NAME")
+    vip_networks: tuple[str, ...] = setting(("vip-network",), "VIP_NETWORK_LIST")
+    service_type: str = setting(  # "ClusterIP" | "NodePort"
+        "ClusterIP", "SERVICE_TYPE", "ClusterIP or NodePort", flag=True
+    )
+    default_lb_controller: bool = setting(True, "DEFAULT_LB_CONTROLLER")
+    enable_evh: bool = setting(False, "ENABLE_EVH")
+    #: what the controller reports at start (not a user setting: no variable, no flag)
     license_tier: str = "ENTERPRISE"
 
     @property

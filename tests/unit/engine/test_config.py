@@ -126,6 +126,9 @@ def test_every_setting_with_a_flag_is_an_engine_option_and_every_one_has_its_var
         if meta.flag:
             assert f"env {meta.env}]" in help_text
     assert "admin; env CTRL_PASSWORD" not in help_text, "the password's default is not shown"
+    names = [name for name, _, _ in settings_of()]
+    assert "license_tier" not in names, "learnt from the controller, not set by users"
+    assert names[:2] == ["cluster_name", "cloud"], "the domain's settings are inherited"
 
 
 def test_domain_settings_are_the_config_fields_of_the_same_name() -> None:
