@@ -228,6 +228,7 @@ class AviSdkClient:
         self._observer = observer
         self._lock = threading.Lock()  # login, re-login, the cached headers
         self._api: Any = None  # the SDK's ApiSession once logged in
+        self._sdk: Any = None  # the avi.sdk.avi_api module (its session cache)
         self._pool: urllib3.HTTPConnectionPool | None = None
         self._auth: tuple[tuple[str, str], dict[str, str]] | None = None  # (token, sid), headers
         self._touched = 0.0
@@ -242,7 +243,10 @@ class AviSdkClient:
         with self._lock:
             if self._api is not None:
                 return self._api
+            from avi.sdk import avi_api
             from avi.sdk.avi_api import APIError, ApiSession
+
+            self._sdk = avi_api
 
             verify = not self.controller.startswith("https")
             try:
@@ -285,9 +289,9 @@ class AviSdkClient:
         return self._login()
 
     def _session_entry(self, api: Any) -> Mapping[str, Any]:
-        from avi.sdk.avi_api import sessionDict
-
-        entry: Mapping[str, Any] = sessionDict.get(api.key) or {}
+        """The SDK's cached session (CSRF token, session id) for this controller and user."""
+        # looked up on the module each time: clear_cached_sessions() rebinds it
+        entry: Mapping[str, Any] = self._sdk.sessionDict.get(api.key) or {}
         return entry
 
     def request_headers(self) -> dict[str, str]:
