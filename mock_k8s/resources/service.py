@@ -150,10 +150,10 @@ class ServiceStrategy(Strategy):
     def validate(
         self, ctx: Context, obj: dict[str, Any], old: dict[str, Any] | None
     ) -> list[FieldError]:
-        errs: list[FieldError] = []
         spec = obj.get("spec")
         if not isinstance(spec, dict):
             return [required_value("spec")]
+        errs: list[FieldError] = []
         stype = spec.get("type")
         if stype not in TYPES:
             errs.append(unsupported_value("spec.type", stype, TYPES))
@@ -164,6 +164,18 @@ class ServiceStrategy(Strategy):
             return [*errs, invalid_value("spec.ports", str(ports), "must be a list")]
         if not ports and stype not in ("ExternalName",) and spec.get("clusterIP") != "None":
             errs.append(required_value("spec.ports"))
+        errs += self._validate_ports(ports, stype, old)
+        errs += _validate_addresses(spec, stype)
+        errs += self._validate_cluster_ip(spec, stype, (old or {}).get("spec", {}))
+        errs += _validate_policies(spec)
+        return errs
+
+    def _validate_ports(
+        self, ports: list[Any], stype: Any, old: dict[str, Any] | None
+    ) -> list[FieldError]:
+        """Every entry of ``spec.ports``: name, port, protocol, targetPort, nodePort, and the
+        duplicates between entries (names; port+protocol; nodePort+protocol)."""
+        errs: list[FieldError] = []
         seen_names: set[str] = set()
         seen_ports: set[tuple[Any, Any]] = set()
         seen_node_ports: set[tuple[Any, Any]] = set()
@@ -173,23 +185,7 @@ class ServiceStrategy(Strategy):
             if not isinstance(p, dict):
                 errs.append(invalid_value(path, str(p), "must be an object"))
                 continue
-            name = p.get("name", "")
-            if len(ports) > 1 and not name:
-                errs.append(required_value(f"{path}.name"))
-            elif name:
-                if not isinstance(name, str) or not PORT_NAME_RE.match(name) or len(name) > 63:
-                    errs.append(
-                        invalid_value(
-                            f"{path}.name",
-                            name,
-                            "a lowercase RFC 1123 label must consist of lower case alphanumeric "
-                            "characters or '-', and must start and end with an alphanumeric "
-                            "character",
-                        )
-                    )
-                elif name in seen_names:
-                    errs.append(duplicate_value(f"{path}.name", name))
-                seen_names.add(str(name))
+            errs += _validate_port_name(path, p.get("name", ""), len(ports), seen_names)
             port = p.get("port")
             if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
                 errs.append(
@@ -206,111 +202,67 @@ class ServiceStrategy(Strategy):
                     FieldError("FieldValueDuplicate", path, f"Duplicate value: {_port_repr(p)}")
                 )
             seen_ports.add(key)
-            tp = p.get("targetPort")
-            if isinstance(tp, int) and not isinstance(tp, bool):
-                if not 1 <= tp <= 65535:
-                    errs.append(
-                        invalid_value(
-                            f"{path}.targetPort", tp, "must be between 1 and 65535, inclusive"
-                        )
-                    )
-            elif (
-                not isinstance(tp, str)
-                or not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", tp)
-                or len(tp) > 15
-            ):
-                errs.append(
-                    invalid_value(
-                        f"{path}.targetPort",
-                        tp,
-                        "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
-                    )
-                )
+            errs += _validate_target_port(path, p.get("targetPort"))
             np = p.get("nodePort")
             if np not in (None, 0):
-                if stype not in ("NodePort", "LoadBalancer"):
-                    errs.append(
-                        forbidden_field(
-                            f"{path}.nodePort", "may not be used when `type` is 'ClusterIP'"
-                        )
-                    )
-                elif not isinstance(np, int) or not NODE_PORT_MIN <= np <= NODE_PORT_MAX:
-                    errs.append(
-                        invalid_value(
-                            f"{path}.nodePort",
-                            np,
-                            "provided port is not in the valid range. The range of valid ports "
-                            f"is {NODE_PORT_MIN}-{NODE_PORT_MAX}",
-                        )
-                    )
-                elif (np, hproto) in seen_node_ports:
-                    errs.append(duplicate_value(f"{path}.nodePort", np))
-                elif np in self.alloc.node_ports and np not in old_node_ports:
-                    errs.append(
-                        invalid_value(f"{path}.nodePort", np, "provided port is already allocated")
-                    )
+                errs += self._validate_node_port(
+                    path, np, hproto, stype, seen_node_ports, old_node_ports
+                )
                 if isinstance(np, int):
                     seen_node_ports.add((np, hproto))
-        lb_ip = spec.get("loadBalancerIP")
-        if lb_ip not in (None, "") and not is_ip(lb_ip):
-            errs.append(
-                invalid_value(
-                    "spec.loadBalancerIP",
-                    lb_ip,
-                    "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
-                )
-            )
-        if lb_ip and stype != "LoadBalancer":
-            pass  # accepted and ignored, as the real server does
-        for i, ip in enumerate(spec.get("externalIPs") or []):
-            if not is_ip(ip):
-                errs.append(
-                    invalid_value(
-                        f"spec.externalIPs[{i}]",
-                        ip,
-                        "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
-                    )
-                )
-        if stype == "ExternalName":
-            en = spec.get("externalName")
-            if not en:
-                errs.append(required_value("spec.externalName"))
-        cip = spec.get("clusterIP")
-        old_spec = (old or {}).get("spec", {})
-        if cip not in (None, "", "None") and stype != "ExternalName":
-            if not is_ip(cip):
-                errs.append(
-                    invalid_value(
-                        "spec.clusterIPs[0]",
-                        cip,
-                        "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
-                    )
-                )
-            elif old_spec.get("clusterIP") not in (None, "") and old_spec.get("clusterIP") != cip:
-                if old_spec.get("type") != "ExternalName":
-                    errs.append(invalid_value("spec.clusterIPs[0]", cip, "may not change once set"))
-            elif cip in self.alloc.cluster_ips and old_spec.get("clusterIP") != cip:
-                errs.append(
-                    invalid_value(
-                        "spec.clusterIPs",
-                        [cip],
-                        f"failed to allocate IP {cip}: provided IP is already allocated",
-                    )
-                )
-        for f, allowed in (
-            ("sessionAffinity", ["ClientIP", "None"]),
-            ("externalTrafficPolicy", ["Cluster", "Local"]),
-            ("internalTrafficPolicy", ["Cluster", "Local"]),
-        ):
-            v = spec.get(f)
-            if v is not None and v not in allowed:
-                errs.append(unsupported_value(f"spec.{f}", v, allowed))
-        sel = spec.get("selector")
-        if sel is not None and not isinstance(sel, dict):
-            errs.append(invalid_value("spec.selector", str(sel), "must be a map"))
-        if old is None and "status" in obj:
-            pass
         return errs
+
+    def _validate_node_port(
+        self,
+        path: str,
+        np: Any,
+        hproto: str,
+        stype: Any,
+        seen: set[tuple[Any, Any]],
+        old_node_ports: Any,
+    ) -> list[FieldError]:
+        if stype not in ("NodePort", "LoadBalancer"):
+            return [
+                forbidden_field(f"{path}.nodePort", "may not be used when `type` is 'ClusterIP'")
+            ]
+        if not isinstance(np, int) or not NODE_PORT_MIN <= np <= NODE_PORT_MAX:
+            return [
+                invalid_value(
+                    f"{path}.nodePort",
+                    np,
+                    "provided port is not in the valid range. The range of valid ports "
+                    f"is {NODE_PORT_MIN}-{NODE_PORT_MAX}",
+                )
+            ]
+        if (np, hproto) in seen:
+            return [duplicate_value(f"{path}.nodePort", np)]
+        if np in self.alloc.node_ports and np not in old_node_ports:
+            return [invalid_value(f"{path}.nodePort", np, "provided port is already allocated")]
+        return []
+
+    def _validate_cluster_ip(
+        self, spec: dict[str, Any], stype: Any, old_spec: dict[str, Any]
+    ) -> list[FieldError]:
+        """A given clusterIP: an IP, never changed once set, not held by another Service."""
+        cip = spec.get("clusterIP")
+        if cip in (None, "", "None") or stype == "ExternalName":
+            return []
+        if not is_ip(cip):
+            return [invalid_value("spec.clusterIPs[0]", cip, IP_MESSAGE)]
+        before = old_spec.get("clusterIP")
+        if before not in (None, "") and before != cip:
+            if old_spec.get("type") != "ExternalName":
+                return [invalid_value("spec.clusterIPs[0]", cip, "may not change once set")]
+            return []
+        if cip in self.alloc.cluster_ips and before != cip:
+            return [
+                invalid_value(
+                    "spec.clusterIPs",
+                    [cip],
+                    f"failed to allocate IP {cip}: provided IP is already allocated",
+                )
+            ]
+        return []
 
     def validate_status(
         self, ctx: Context, obj: dict[str, Any], old: dict[str, Any]
@@ -503,4 +455,80 @@ def validate_conditions(conditions: Any, path: str) -> list[FieldError]:
                     f"{p}.observedGeneration", og, "must be greater than or equal to zero"
                 )
             )
+    return errs
+
+
+IP_MESSAGE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+_RFC1123_LABEL = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+    "must start and end with an alphanumeric character"
+)
+_TARGET_PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _validate_port_name(path: str, name: Any, count: int, seen: set[str]) -> list[FieldError]:
+    """A port's name: required when there are several ports, a DNS label, unique."""
+    errs: list[FieldError] = []
+    if count > 1 and not name:
+        errs.append(required_value(f"{path}.name"))
+    elif name:
+        if not isinstance(name, str) or not PORT_NAME_RE.match(name) or len(name) > 63:
+            errs.append(invalid_value(f"{path}.name", name, _RFC1123_LABEL))
+        elif name in seen:
+            errs.append(duplicate_value(f"{path}.name", name))
+        seen.add(str(name))
+    return errs
+
+
+def _validate_target_port(path: str, tp: Any) -> list[FieldError]:
+    """A targetPort: a port number, or a port name of at most 15 characters."""
+    if isinstance(tp, int) and not isinstance(tp, bool):
+        if not 1 <= tp <= 65535:
+            return [
+                invalid_value(f"{path}.targetPort", tp, "must be between 1 and 65535, inclusive")
+            ]
+        return []
+    if not isinstance(tp, str) or not _TARGET_PORT_NAME.match(tp) or len(tp) > 15:
+        return [
+            invalid_value(
+                f"{path}.targetPort",
+                tp,
+                "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+            )
+        ]
+    return []
+
+
+def _validate_addresses(spec: dict[str, Any], stype: Any) -> list[FieldError]:
+    """loadBalancerIP and externalIPs are IPs (a loadBalancerIP on another type is accepted and
+    ignored, as the real server does); an ExternalName Service names its externalName."""
+    errs: list[FieldError] = []
+    lb_ip = spec.get("loadBalancerIP")
+    if lb_ip not in (None, "") and not is_ip(lb_ip):
+        errs.append(invalid_value("spec.loadBalancerIP", lb_ip, IP_MESSAGE))
+    for i, ip in enumerate(spec.get("externalIPs") or []):
+        if not is_ip(ip):
+            errs.append(invalid_value(f"spec.externalIPs[{i}]", ip, IP_MESSAGE))
+    if stype == "ExternalName" and not spec.get("externalName"):
+        errs.append(required_value("spec.externalName"))
+    return errs
+
+
+_POLICIES = (
+    ("sessionAffinity", ["ClientIP", "None"]),
+    ("externalTrafficPolicy", ["Cluster", "Local"]),
+    ("internalTrafficPolicy", ["Cluster", "Local"]),
+)
+
+
+def _validate_policies(spec: dict[str, Any]) -> list[FieldError]:
+    """The enumerated policy fields, and a selector that is a map."""
+    errs: list[FieldError] = []
+    for f, allowed in _POLICIES:
+        v = spec.get(f)
+        if v is not None and v not in allowed:
+            errs.append(unsupported_value(f"spec.{f}", v, allowed))
+    sel = spec.get("selector")
+    if sel is not None and not isinstance(sel, dict):
+        errs.append(invalid_value("spec.selector", str(sel), "must be a map"))
     return errs
