@@ -5,7 +5,9 @@ dropped or timed-out watch restarts from the last resourceVersion seen (object o
 relists and diffs the cache against the new list, emitting synthetic add/update/delete calls. The
 handler runs on the informer thread before the informer's resourceVersion moves on, so "caught up
 with the server" implies "every change handed to the handler". Handlers must be quick (they only
-enqueue keys). The cache hands out the stored dicts: callers must not mutate them.
+enqueue keys). The cache hands out the stored dicts: callers must not mutate them. It keeps each
+object without ``metadata.managedFields`` (as client-go controllers do with a transform): nothing
+in the engine reads them, and they are about half of every Service.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ log = logging.getLogger("ako_sim.informer")
 Obj = dict[str, Any]
 Handler = Callable[[Resource, "Obj | None", "Obj | None"], None]  # (resource, old, new)
 IndexFunc = Callable[[Obj], Iterable[str]]
+
+
+def without_managed_fields(obj: Obj) -> Obj:
+    """``obj`` without ``metadata.managedFields`` (a shallow copy; ``obj`` is not changed)."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict) or "managedFields" not in metadata:
+        return obj
+    return {**obj, "metadata": {k: v for k, v in metadata.items() if k != "managedFields"}}
 
 
 def object_key(obj: Obj) -> str:
@@ -80,8 +90,9 @@ class Store:
             return len(self._items)
 
     def put(self, obj: Obj) -> Obj | None:
-        """Store a compact copy of ``obj`` (shared keys and strings); returns the old one."""
-        obj = compact(obj)
+        """Store a compact copy of ``obj`` (shared keys and strings, no managedFields); returns
+        the old one."""
+        obj = compact(without_managed_fields(obj))
         key = object_key(obj)
         with self._lock:
             old = self._items.get(key)
