@@ -109,13 +109,17 @@ def _api_responses(*codes: str) -> dict[str, Any]:
             out[code] = {"description": "deleted"}
         else:
             out[code] = ERROR
+    out.setdefault("400", ERROR)  # a bad X-Avi-Version is refused on every API call
     out.setdefault("401", ERROR)
     out.setdefault("403", ERROR)
     return out
 
 
 # One list object shared by every type: written once in the YAML (an anchor), then referred to.
-_SHARED_LIST_PARAMS: list[dict[str, Any]] = [{"$ref": "#/components/parameters/tenant"}] + [
+_SHARED_LIST_PARAMS: list[dict[str, Any]] = [
+    {"$ref": "#/components/parameters/tenant"},
+    {"$ref": "#/components/parameters/version"},
+] + [
     {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
     for name, kind in LIST_PARAMS
 ]
@@ -123,7 +127,10 @@ _SHARED_LIST_PARAMS: list[dict[str, Any]] = [{"$ref": "#/components/parameters/t
 
 def _type_paths(obj_type: str) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{obj_type}"}
-    tenant = [{"$ref": "#/components/parameters/tenant"}]
+    tenant = [
+        {"$ref": "#/components/parameters/tenant"},
+        {"$ref": "#/components/parameters/version"},
+    ]
     uuid = [{"$ref": "#/components/parameters/uuid"}, *tenant]
     list_params = _SHARED_LIST_PARAMS
     tags = (obj_type,)
@@ -276,7 +283,11 @@ def _special_paths() -> dict[str, Any]:
     tags = ("system",)
     credentials = {
         "type": "object",
-        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+        "properties": {
+            "username": {"type": "string"},
+            "password": {"type": "string"},
+            "token": {"type": "string"},
+        },
     }
     sysconf = {"$ref": "#/components/schemas/systemconfiguration"}
     paths: dict[str, Any] = {
@@ -304,6 +315,31 @@ def _special_paths() -> dict[str, Any]:
         },
         "/api/cluster/version": {"get": _op("version", _api_responses("200"), tags=tags)},
         "/api/cluster/runtime": {"get": _op("cluster runtime", _api_responses("200"), tags=tags)},
+        "/api/user-token": {
+            "get": _op("list the API tokens", _api_responses("200"), tags=tags),
+            "post": _op(
+                "issue an API token (log in with {username, token})",
+                _api_responses("201", "400"),
+                body={
+                    "type": "object",
+                    "properties": {
+                        "hours": {
+                            "type": "number",
+                            "minimum": 0,
+                            "exclusiveMinimum": True,
+                            "maximum": 8760,
+                        }
+                    },
+                },
+                tags=tags,
+            ),
+            "delete": _op(
+                "revoke one token or all",
+                _api_responses("204", "400"),
+                body={"type": "object", "properties": {"token": {"type": "string"}}},
+                tags=tags,
+            ),
+        },
     }
     for path in SINGLETONS:
         body = sysconf if path == "systemconfiguration" else {"type": "object"}
@@ -317,7 +353,7 @@ def _special_paths() -> dict[str, Any]:
                 tags=tags,
             ),
         }
-    uuid = [{"$ref": "#/components/parameters/uuid"}]
+    uuid = [{"$ref": "#/components/parameters/uuid"}, {"$ref": "#/components/parameters/version"}]
     for obj_type, runtimes in (
         ("virtualservice", ("runtime", "runtime/detail")),
         ("pool", ("runtime", "runtime/detail", "runtime/server", "runtime/server/detail")),
@@ -441,6 +477,14 @@ def _components() -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "schema": {"type": "string", "enum": ["admin", "*"]},
+            },
+            "version": {
+                "name": "X-Avi-Version",
+                "in": "header",
+                "required": False,
+                "description": "the API version asked for (e.g. 22.1.3); above the "
+                "controller's, or not a version, is a 400",
+                "schema": {"type": "string"},
             },
         },
         "securitySchemes": {
