@@ -13,6 +13,7 @@ import builtins
 import copy
 import json
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,11 @@ MSG_CONTINUE_EXPIRED = (
     "results in an inconsistent list - objects that were created, modified, or deleted between "
     "the time the first chunk was returned and now may show up in the list."
 )
+
+
+def _item_key(stored: Stored) -> tuple[str, str]:
+    meta = stored.obj["metadata"]
+    return (str(meta.get("namespace") or ""), str(meta["name"]))
 
 
 @dataclass
@@ -188,7 +194,6 @@ class Api:
             items, rv = self.store.items_at(rt.key, namespace if rt.namespaced else None, exact_rv)
         else:
             items, rv = self.store.items(rt.key, namespace if rt.namespaced else None)
-        start_after = ""
         if continue_token:
             try:
                 token = json.loads(base64.urlsafe_b64decode(continue_token.encode()).decode())
@@ -198,17 +203,22 @@ class Api:
             if token_rv < self.store.floor:
                 raise errors.ApiError(410, "Expired", MSG_CONTINUE_EXPIRED)
             rv = token_rv
-        selected: list[Stored] = []
-        for stored in items:
-            obj = stored.obj
-            meta = obj["metadata"]
-            if start_after and f"{meta.get('namespace', '')}/{meta['name']}" <= start_after:
-                continue
-            if label is not None and not label(meta.get("labels") or {}):
-                continue
-            if field is not None and not field(obj):
-                continue
-            selected.append(stored)
+            # "<namespace>/<name>": the items are in (namespace, name) order, so compare pairs
+            # ("default-2/a" sorts before "default/b" as text, after it as a pair)
+            after = tuple(start_after.split("/", 1)) if "/" in start_after else ("", start_after)
+            items = items[bisect_right(items, after, key=_item_key) :]
+        selected: list[Stored]
+        if label is None and field is None:
+            selected = items
+        else:
+            selected = []
+            for stored in items:
+                obj = stored.obj
+                if label is not None and not label(obj["metadata"].get("labels") or {}):
+                    continue
+                if field is not None and not field(obj):
+                    continue
+                selected.append(stored)
         if limit and len(selected) > limit:
             last = selected[limit - 1].obj["metadata"]
             cont = {"rv": rv, "start": f"{last.get('namespace', '')}/{last['name']}"}

@@ -1,7 +1,7 @@
 """HTTP for the Kubernetes API: URL parsing, content negotiation (JSON, Table,
 PartialObjectMetadata), request bodies, watch streaming, and ``Status`` error responses.
 
-All semantics live in ``api.Api``; this module only translates HTTP to calls and back.
+All semantics live in ``apiserver.Api``; this module only translates HTTP to calls and back.
 """
 
 from __future__ import annotations
@@ -32,13 +32,16 @@ POLL_S = 1.0
 NOT_OLDER_THAN = "NotOlderThan"
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 INITIAL_EVENTS_BLUEPRINT = "kubernetes.io/initial-events-list-blueprint"
+EVENT_HEAD = {
+    t: b'{"type":"' + t.encode() + b'","object":' for t in ("ADDED", "MODIFIED", "DELETED")
+}
 
 
 def json_response(body: Any, status: int = 200) -> Response:
     return Response(dumps(body), status=status, mimetype=JSON)
 
 
-def raw_response(text: str, status: int = 200) -> Response:
+def raw_response(text: bytes, status: int = 200) -> Response:
     return Response(text, status=status, mimetype=JSON)
 
 
@@ -542,7 +545,15 @@ class KubeRoutes:
                 ),
                 code,
             )
-        return protobuf_response(req, obj, code) or json_response(obj, code)
+        answer = protobuf_response(req, obj, code)
+        if answer is not None:
+            return answer
+        meta = obj.get("metadata") or {}
+        ns = str(meta.get("namespace") or "") if rt.namespaced else ""
+        stored = self.api.store.get_stored(rt.key, ns, str(meta.get("name") or ""))
+        if stored is not None and stored.obj is obj:  # the version just written: encoded once
+            return raw_response(stored.raw, code)
+        return json_response(obj, code)
 
     def _list(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
         label = parse_label_selector(req.args.get("labelSelector"))
@@ -589,7 +600,7 @@ class KubeRoutes:
             if answer is not None:
                 return answer
         head = dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
-        text = head[:-1] + ',"items":[' + ",".join(s.raw for s in result.items) + "]}"
+        text = head[:-1] + b',"items":[' + b",".join(s.raw for s in result.items) + b"]}"
         return raw_response(text)
 
     def _list_body(self, rt: ResourceType, objs: list[dict[str, Any]], rv: str) -> Response:
@@ -624,14 +635,14 @@ class KubeRoutes:
         except errors.ApiError as err:
             if err.code not in (410, 504):
                 raise
-            line = dumps({"type": "ERROR", "object": err.body()}) + "\n"
-            return Response([line.encode()], mimetype=JSON, direct_passthrough=True)
+            line = dumps({"type": "ERROR", "object": err.body()}) + b"\n"
+            return Response([line], mimetype=JSON, direct_passthrough=True)
 
         def encode(etype: str, item: Change | Stored) -> bytes:
             if as_table:
                 obj = {"type": etype, "object": tables.table(rt, [item.obj])}
-                return (dumps(obj) + "\n").encode()
-            return ('{"type":"' + etype + '","object":' + item.raw + "}\n").encode()
+                return dumps(obj) + b"\n"
+            return EVENT_HEAD[etype] + item.raw + b"}\n"
 
         def bookmark(rv: int) -> bytes:
             obj = {
@@ -642,7 +653,7 @@ class KubeRoutes:
                     "metadata": {"resourceVersion": str(rv)},
                 },
             }
-            return (dumps(obj) + "\n").encode()
+            return dumps(obj) + b"\n"
 
         def initial_events_end() -> bytes:
             """KEP-3157: the bookmark that ends a streaming list, with the list's blueprint."""
@@ -655,7 +666,7 @@ class KubeRoutes:
             blueprint["metadata"] = {"resourceVersion": rv}
             annotations = {
                 INITIAL_EVENTS_END: "true",
-                INITIAL_EVENTS_BLUEPRINT: base64.b64encode(dumps(blueprint).encode()).decode(),
+                INITIAL_EVENTS_BLUEPRINT: base64.b64encode(dumps(blueprint)).decode(),
             }
             obj = {
                 "type": "BOOKMARK",
@@ -665,7 +676,7 @@ class KubeRoutes:
                     "metadata": {"resourceVersion": rv, "annotations": annotations},
                 },
             }
-            return (dumps(obj) + "\n").encode()
+            return dumps(obj) + b"\n"
 
         def stream() -> Iterator[bytes]:
             try:

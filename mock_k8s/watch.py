@@ -1,8 +1,9 @@
 """Watchers: one per open watch request, fed by the store through its own queue.
 
-The store pushes events that match the watcher's filter and coalesced bookmarks (the newest
-global resourceVersion) for writes that do not; the HTTP layer drains the queue with a short
-timeout so ``stop()`` and dropped watches end promptly. No HTTP, no encoding of objects.
+The store pushes the writes of the watcher's bucket (queued when they match its filter) and,
+from its bookmark pulse, the newest global resourceVersion (a bookmark, coalesced); the HTTP
+layer drains the queue with a short timeout so ``stop()`` and dropped watches end promptly.
+Each event carries the object's JSON encoded once by the store. No HTTP, no encoding here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Change:
     type: str  # ADDED / MODIFIED / DELETED
     obj: dict[str, Any]
     old: dict[str, Any] | None
-    raw: str  # JSON of obj, encoded once
+    raw: bytes  # JSON of obj, encoded once
 
     @property
     def namespace(self) -> str:
@@ -77,16 +78,14 @@ class Watcher:
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def push(self, change: Change) -> None:
-        """Called by the store under its lock for every write."""
+        """Called by the store under its lock for every write to the watcher's bucket (writes it
+        does not see reach it as a bookmark from the store's pulse)."""
         etype = self.filter.translate(change)
+        if etype is None:
+            return
         with self._cond:
-            if etype is not None:
-                self._events.append((etype, change))
-                self._last_rv = change.rv
-            elif self.bookmarks:
-                self._bookmark_rv = change.rv
-            else:
-                return
+            self._events.append((etype, change))
+            self._last_rv = change.rv
             self._cond.notify()
 
     def push_bookmark(self, rv: int) -> None:

@@ -382,6 +382,23 @@ def test_label_field_selectors_and_paging(core: client.CoreV1Api) -> None:
     assert names == [f"svc-{i}" for i in range(5)]
 
 
+def test_paging_across_namespaces_whose_names_extend_each_other(core: client.CoreV1Api) -> None:
+    """Items come in (namespace, name) order and a continue token resumes after its pair:
+    "page-2/a" sorts before "page/z" as text, so a text comparison skipped namespace page-2."""
+    for ns in ("page", "page-2", "page0"):
+        core.create_namespace({"metadata": {"name": ns}})
+        for name in ("a", "z"):
+            core.create_namespaced_config_map(ns, {"metadata": {"name": name}, "data": {}})
+    pages = [core.list_config_map_for_all_namespaces(limit=1)]
+    while pages[-1].metadata._continue:
+        token = pages[-1].metadata._continue
+        pages.append(core.list_config_map_for_all_namespaces(limit=1, _continue=token))
+    seen = [(m.metadata.namespace, m.metadata.name) for page in pages for m in page.items]
+    ours = [pair for pair in seen if pair[0].startswith("page") and pair[1] in ("a", "z")]
+    assert ours == [(ns, n) for ns in ("page", "page-2", "page0") for n in ("a", "z")]
+    assert len(seen) == len(set(seen)) == len(core.list_config_map_for_all_namespaces().items)
+
+
 def test_events_create_field_selector_and_count_patch(core: client.CoreV1Api) -> None:
     ev = core.create_namespaced_event(
         "default",
