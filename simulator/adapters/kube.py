@@ -173,21 +173,26 @@ def _throttle_refresh(configuration: Any, every: float) -> None:
 
     The hook re-reads the user's token (and refreshes it once expired) and copies the whole
     kubeconfig (host, certificates, proxy) onto the configuration: a proxy lookup in the
-    environment on every request. An expiring token is then picked up within ``every``.
+    environment on every request. An expiring token is then picked up within ``every``. The
+    loader's hook installs itself again each time it runs; the throttle takes its place again.
     """
     hook = getattr(configuration, "refresh_api_key_hook", None)
     if hook is None:
         return
-    last = [float("-inf")]
+    state: dict[str, Any] = {"hook": hook, "last": float("-inf")}
     lock = threading.Lock()
 
     def throttled(config: Any) -> None:
         now = time.monotonic()
         with lock:
-            if now - last[0] < every:
+            if now - state["last"] < every:
                 return
-            last[0] = now
-        hook(config)
+            state["last"] = now
+            state["hook"](config)
+            current = getattr(config, "refresh_api_key_hook", None)
+            if current is not None and current is not throttled:
+                state["hook"] = current  # the loader put (a new) itself back
+            config.refresh_api_key_hook = throttled
 
     configuration.refresh_api_key_hook = throttled
 
