@@ -4,6 +4,11 @@
 ``ipam_network_subnet``) of a prepared VsVip and returns the addresses it will hold, raising
 ``BadRequest`` when an address is taken, out of range, exhausted, or would change on an
 existing VsVip. It never writes to the store; the store commits the returned addresses.
+
+``auto_allocate_ip_type`` chooses the families: ``V4_ONLY`` (the default) an IPv4
+``ip_address``; ``V6_ONLY`` an IPv6 ``ip6_address`` only (never IPv4: no v6 range left is
+``No free IP available``); ``V4_V6`` one of each. IPv6 addresses come from the v6 static ranges
+of the same networks (``ipam_network_subnet.subnet6`` records the prefix).
 """
 
 from __future__ import annotations
@@ -23,30 +28,36 @@ VIP_RANGE_TYPES = ("STATIC_IPS_FOR_VIP_AND_SE", "STATIC_IPS_FOR_VIP")
 
 
 def addresses(body: Mapping[str, Any]) -> list[str]:
-    """IPv4 addresses a stored VsVip body holds."""
+    """IPv4 and IPv6 addresses a stored VsVip body holds."""
     out = []
     for vip in body.get("vip", []) or []:
-        addr = (vip.get("ip_address") or {}).get("addr")
-        if addr:
-            out.append(addr)
+        for field in ("ip_address", "ip6_address"):
+            addr = (vip.get(field) or {}).get("addr")
+            if addr:
+                out.append(addr)
     return out
 
 
-def _ranges(network: Mapping[str, Any]) -> Iterator[tuple[int, int, Mapping[str, Any]]]:
-    """(first, last, prefix) of every static VIP range of a network body."""
+def _ranges(
+    network: Mapping[str, Any], version: int = 4
+) -> Iterator[tuple[int, int, Mapping[str, Any]]]:
+    """(first, last, prefix) of every static VIP range of one IP version of a network body."""
     for subnet in network.get("configured_subnets", []) or []:
         prefix = subnet.get("prefix", {})
         for entry in subnet.get("static_ip_ranges", []) or []:
             if entry.get("type", VIP_RANGE_TYPES[0]) in VIP_RANGE_TYPES:
-                yield _span(entry.get("range", {}), prefix)
+                yield _span(entry.get("range", {}), prefix, version)
         for rng in subnet.get("static_ranges", []) or []:
-            yield _span(rng, prefix)
+            yield _span(rng, prefix, version)
 
 
-def _span(rng: Mapping[str, Any], prefix: Mapping[str, Any]) -> tuple[int, int, Mapping[str, Any]]:
+def _span(
+    rng: Mapping[str, Any], prefix: Mapping[str, Any], version: int = 4
+) -> tuple[int, int, Mapping[str, Any]]:
+    kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
     try:
-        first = int(ipaddress.IPv4Address(rng["begin"]["addr"]))
-        last = int(ipaddress.IPv4Address(rng["end"]["addr"]))
+        first = int(kind(rng["begin"]["addr"]))
+        last = int(kind(rng["end"]["addr"]))
     except (KeyError, ValueError, TypeError):
         return (1, 0, prefix)
     return (first, last, prefix)
@@ -88,14 +99,20 @@ def plan(store: Store, prepared: Prepared, existing: Record | None) -> dict[str,
     if len(set(ids)) != len(ids):
         raise BadRequest(errors.VIP_ID_CHANGE)
     old: dict[str, str] = {}
+    old6: dict[str, str] = {}
     if existing is not None:
         for vip in existing.body.get("vip", []) or []:
             addr = (vip.get("ip_address") or {}).get("addr")
             if addr:
                 old[vip.get("vip_id", "")] = addr
+            addr6 = (vip.get("ip6_address") or {}).get("addr")
+            if addr6:
+                old6[vip.get("vip_id", "")] = addr6
         if old and set(ids) != {v.get("vip_id") for v in existing.body.get("vip", [])}:
             raise BadRequest(errors.VIP_ID_CHANGE + ". " + errors.VIP_RECREATE)
     held: dict[str, str] = {}
+    for vip in vips:
+        _plan_v6(store, prepared, vip, old6, held)
     for vip in vips:
         vip_id = vip["vip_id"]
         requested = (vip.get("ip_address") or {}).get("addr")
@@ -109,10 +126,7 @@ def plan(store: Store, prepared: Prepared, existing: Record | None) -> dict[str,
             continue
         auto = bool(vip.get("auto_allocate_ip"))
         if requested is None and vip.get("auto_allocate_ip_type") == "V6_ONLY":
-            # Never an IPv4 address for V6_ONLY; the mock's IPAM has no IPv6 ranges.
-            if vip.get("ip6_address") or not auto:
-                continue
-            raise BadRequest(errors.NO_FREE_IP)
+            continue  # never an IPv4 address for V6_ONLY (its IPv6 one is planned above)
         if requested is None:
             if not auto:
                 if vip.get("ip6_address"):
@@ -129,6 +143,57 @@ def plan(store: Store, prepared: Prepared, existing: Record | None) -> dict[str,
                 subnet.setdefault("subnet", _subnet(prefix))
         held[addr] = vip_id
     return held
+
+
+def _plan_v6(
+    store: Store,
+    prepared: Prepared,
+    vip: dict[str, Any],
+    old6: Mapping[str, str],
+    held: dict[str, str],
+) -> None:
+    """The IPv6 address of one VIP: kept, checked or allocated (``V6_ONLY`` and ``V4_V6``)."""
+    vip_id = vip["vip_id"]
+    requested = (vip.get("ip6_address") or {}).get("addr")
+    if vip_id in old6:
+        if requested is not None and requested != old6[vip_id]:
+            raise BadRequest(
+                errors.VIP_IP_CHANGE.format(vip_id=vip_id, old=old6[vip_id], new=requested)
+            )
+        vip["ip6_address"] = {"addr": old6[vip_id], "type": "V6"}
+        held[old6[vip_id]] = vip_id
+        return
+    if requested is not None:
+        try:
+            requested = str(ipaddress.IPv6Address(requested))
+        except ValueError:
+            raise BadRequest(
+                errors.IP_INVALID.format(field="vip.ip6_address.addr", addr=requested)
+            ) from None
+        holder = _holder(store, requested, prepared.uuid, held)
+        if holder is not None:
+            raise BadRequest(errors.IP_HELD.format(addr=requested, holder=holder))
+        held[requested] = vip_id
+        return
+    wants_v6 = vip.get("auto_allocate_ip_type") in ("V6_ONLY", "V4_V6")
+    if not (wants_v6 and vip.get("auto_allocate_ip")):
+        return
+    networks = _networks(store, prepared, vip)
+    if not networks:
+        raise BadRequest(errors.NO_IPAM_NETWORK)
+    for net in networks:
+        for first, last, prefix in sorted(_ranges(net.body, 6), key=lambda r: r[0]):
+            for value in range(first, min(last, first + 65535) + 1):
+                addr = str(ipaddress.IPv6Address(value))
+                if _holder(store, addr, prepared.uuid, held) is None:
+                    vip["ip6_address"] = {"addr": addr, "type": "V6"}
+                    subnet = vip.setdefault("ipam_network_subnet", {})
+                    subnet.setdefault("network_ref", stored("network", net.uuid))
+                    if prefix:
+                        subnet.setdefault("subnet6", _subnet(prefix))
+                    held[addr] = vip_id
+                    return
+    raise BadRequest(errors.NO_FREE_IP)
 
 
 def _holder(store: Store, addr: str, own: str, held: Mapping[str, str]) -> str | None:
