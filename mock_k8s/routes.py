@@ -219,6 +219,11 @@ def read_body(req: Request, rt: ResourceType | None = None) -> Any:
         return None
     try:
         if "yaml" in ctype:
+            if data.lstrip()[:1] == b"{":  # JSON is YAML: kubectl and client-go apply send it
+                try:
+                    return json.loads(data)
+                except ValueError:
+                    pass
             return yaml.safe_load(data)
         return json.loads(data)
     except (ValueError, yaml.YAMLError) as exc:
