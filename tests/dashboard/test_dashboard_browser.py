@@ -123,3 +123,25 @@ def test_dashboard_shows_the_shared_vip_and_flags_conflicts(world: World, page: 
         expect(row.locator("td.external-ip")).to_have_text("<pending>")
         expect(row.locator("td.condition")).to_have_text("False (SharedVipMisconfigured)")
     page.screenshot(path=str(BUILD / "dashboard-conflict.png"), full_page=True)
+
+
+def test_dashboard_shows_a_down_vs_and_pool_in_red_with_the_reason(world: World, page: Any) -> None:
+    """The spec's pair has no Pods: its pools have no servers, so the controller reports the
+    VS and both pools OPER_DOWN (SYSERR_UPSTREAM_INIT_NO_SERVERS), drawn red with the reason."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(10_000)
+    page.goto(world.engine.url + "/")
+    world.apply_file(EXAMPLES / "shared-vip.yaml")
+    vs = page.locator(f'.vs[data-vs="{SHARED_VS}"]')
+    expect(vs).to_have_attribute("data-health", "DOWN")
+    badge = vs.locator(".vs-head .health")
+    expect(badge).to_have_class("health health-red")
+    expect(badge).to_have_text("DOWN")
+    expect(vs.locator(".vs-head .health-reason")).to_contain_text("no servers")
+    expect(vs.locator(".vs-head .health-reason")).to_contain_text("SYSERR_UPSTREAM_INIT_NO_SERVERS")
+    pools = vs.locator('.pool[data-health="DOWN"]')
+    expect(pools).to_have_count(2)
+    expect(pools.first.locator(".health")).to_have_class("health health-red")
+    BUILD.mkdir(exist_ok=True)
+    page.screenshot(path=str(BUILD / "dashboard-health-down.png"), full_page=True)
