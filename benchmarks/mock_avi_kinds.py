@@ -6,7 +6,8 @@ API, then runs each request kind with a few concurrent clients (``requests`` ses
 keep-alive, as avisdk): GET one object, GET by name, a filtered list (``created_by`` and
 ``cloud_ref.name``, as AKO lists), a list by ``refers_to``, create (POST), PUT, PATCH, login, a
 GET and a PATCH on a logged-in session (session and CSRF checks) instead of Basic auth, an
-inventory GET and a runtime GET. CPU is the mock process's own (``/proc/<pid>/stat``), so the
+inventory GET and a runtime GET; ``floor_healthz`` (``/__mock__/healthz``: no auth, no store)
+is what server and Flask cost alone. CPU is the mock process's own (``/proc/<pid>/stat``), so the
 client threads do not count. Connection reuse: the TCP (TLS) connections the clients opened
 during a kind, against its requests. ``--spy DIR`` records py-spy (dev extra) per kind and prints
 where the mock's time goes. Prints a table and a JSON line. Never targets anything but the
@@ -166,6 +167,9 @@ def _kinds(url: str, made: dict[str, list[str]], tag: str) -> dict[str, tuple[Ca
     def pick(items: list[str], i: int) -> str:
         return items[i % len(items)]
 
+    def floor(s: requests.Session, i: int) -> None:
+        _check(s.get(f"{url}/__mock__/healthz", timeout=30), 200)
+
     def get_one(s: requests.Session, i: int) -> None:
         _check(s.get(f"{url}/api/pool/{pick(pools, i)}", timeout=30), 200)
 
@@ -225,6 +229,7 @@ def _kinds(url: str, made: dict[str, list[str]], tag: str) -> dict[str, tuple[Ca
 
     # name -> (call, True when the call runs on a logged-in session instead of Basic auth)
     return {
+        "floor_healthz": (floor, False),
         "get_one": (get_one, False),
         "get_one_session": (get_one, True),
         "get_by_name": (get_name, False),

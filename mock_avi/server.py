@@ -42,6 +42,10 @@ THREADS = 32
 # Clients reconnect when the server closes an idle connection; a long timeout makes that rare.
 IDLE_TIMEOUT = 75
 
+# Connections waiting to be accepted (cheroot's default, 5, resets clients that connect at once,
+# e.g. 50 at the start of a load run; werkzeug's server listened with 128).
+LISTEN_BACKLOG = 128
+
 log = logging.getLogger("mock_avi.server")
 
 
@@ -89,7 +93,13 @@ def make_server(
     app: Any, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False
 ) -> tuple[Any, int]:
     """A bound, prepared cheroot server for ``app`` (any WSGI callable) and its port."""
-    server = _Server((host, port), app, numthreads=THREADS, timeout=IDLE_TIMEOUT)
+    server = _Server(
+        (host, port),
+        app,
+        numthreads=THREADS,
+        timeout=IDLE_TIMEOUT,
+        request_queue_size=LISTEN_BACKLOG,
+    )
     server.keep_alive_conn_limit = None  # every client keeps its connections (default: 10)
     server.server_name = "mock-avi"
     if tls:

@@ -114,21 +114,23 @@ class Store:
 
     # ----- tenants and visibility -----------------------------------------------------------
     def tenant_context(self, name: str | None, tenant_uuid: str | None) -> str:
-        """The tenant uuid a request acts in (``*`` for all); 403 when it does not exist."""
-        with self.lock:
-            if tenant_uuid:
-                if tenant_uuid == ALL_TENANTS:
-                    return ALL_TENANTS
-                rec = self.records.get(tenant_uuid)
-                if rec is None or rec.type != "tenant":
-                    raise Forbidden(errors.TENANT_MISSING.format(tenant=tenant_uuid))
-                return rec.uuid
-            name = name or ADMIN
-            if name == ALL_TENANTS:
+        """The tenant uuid a request acts in (``*`` for all); 403 when it does not exist.
+
+        No lock: single dict reads (and a copy of one name's few records) are atomic, and
+        every read would otherwise queue behind the write in progress."""
+        if tenant_uuid:
+            if tenant_uuid == ALL_TENANTS:
                 return ALL_TENANTS
-            for rec in self.by_name.get(("tenant", name), {}).values():
-                return rec.uuid
-            raise Forbidden(errors.TENANT_MISSING.format(tenant=name))
+            rec = self.records.get(tenant_uuid)
+            if rec is None or rec.type != "tenant":
+                raise Forbidden(errors.TENANT_MISSING.format(tenant=tenant_uuid))
+            return rec.uuid
+        name = name or ADMIN
+        if name == ALL_TENANTS:
+            return ALL_TENANTS
+        for rec in list(self.by_name.get(("tenant", name), {}).values()):
+            return rec.uuid
+        raise Forbidden(errors.TENANT_MISSING.format(tenant=name))
 
     def visible(self, rec: Record, ctx: str) -> bool:
         """Own tenant, ``*``, or a shared admin object the tenant has no copy of."""
