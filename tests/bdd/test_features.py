@@ -1,15 +1,14 @@
-"""Binds every scenario of ``features/`` (all capability folders) as pytest tests.
+"""Binds every scenario of ``features/`` (all capability folders) as pytest tests, from the
+same place ``ako-sim run`` finds them (:data:`steps.kit.FEATURES`).
 
 Each scenario runs against the session's embedded stack, reset for it (``bdd_scenario``), and
 is marked ``bdd`` plus its Gherkin tags.
 """
 
-from pathlib import Path
-
 import pytest
 from pytest_bdd import scenarios
 
-FEATURES = Path(__file__).resolve().parents[2] / "features"
+from steps.kit import FEATURES  # the kit's features: features/ in a checkout
 
 pytestmark = [pytest.mark.bdd, pytest.mark.usefixtures("bdd_scenario")]
 

@@ -19,9 +19,9 @@ import steps.engine
 import steps.faults
 import steps.kubernetes
 import steps.services
+from steps.kit import FEATURES
 from steps.plugin import DEVIATIONS, TAGS
 
-FEATURES = Path(__file__).resolve().parents[2] / "features"
 STEP_MODULES = (steps.controller, steps.engine, steps.faults, steps.kubernetes, steps.services)
 
 
