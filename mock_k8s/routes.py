@@ -271,7 +271,10 @@ def summarize_data(data: bytes, max_length: int = 30) -> str:
 def wants_protobuf_only(req: Request) -> bool:
     """True when the Accept list names protobuf and nothing JSON can answer (client-go and
     kubectl also list JSON, so they get JSON)."""
-    clauses = [c.strip() for c in req.headers.get("Accept", "").split(",") if c.strip()]
+    accept = req.headers.get("Accept", "")
+    if "protobuf" not in accept.lower():  # the common case, without parsing the list
+        return False
+    clauses = [c.strip() for c in accept.split(",") if c.strip()]
     if not clauses:
         return False
     seen = False
