@@ -12,11 +12,16 @@ set, as on some machines) that is redone in every process, every run: collecting
 took 20 CPU s per process instead of 8. So the compiled files go to a per-user cache under the
 system's temporary directory (``sys.pycache_prefix``), never into the checkout; a prefix the
 user set (``PYTHONPYCACHEPREFIX``) is kept. The processes the tests start inherit the same cache.
+
+Order: tests marked ``slow`` (whole modules: processes, compose) run first, so that under xdist
+they run beside the many short tests instead of forming the run's tail.
 """
 
 import os
 import sys
 import tempfile
+
+import pytest
 
 if sys.pycache_prefix is None:
     _uid = os.getuid() if hasattr(os, "getuid") else 0
@@ -27,3 +32,8 @@ os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 pytest_plugins = ["steps.plugin", "tests.support.world"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``slow`` tests first; the order within each part is kept (a stable sort)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

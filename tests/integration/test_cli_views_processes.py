@@ -22,7 +22,7 @@ import requests
 from steps.support.wait import eventually
 from tests.support.world import EXAMPLES
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # processes: started first under xdist
 
 URL = re.compile(r"serving on (http://127\.0\.0\.1:\d+)")
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from simulator.cli import main
 from tests.support.world import World
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # processes: started first under xdist
 
 
 def test_endpoint_serves_health_metrics_and_state(world: World) -> None:

@@ -20,7 +20,7 @@ from simulator.cli import main
 from steps.support.stack import reset_stack
 from tests.support.world import EXAMPLES, World
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # processes: started first under xdist
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 PLACES = {

@@ -27,7 +27,7 @@ from steps.support.wait import eventually
 from tests.reliability.oracle import assert_converged
 from tests.support.world import World
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # processes: started first under xdist
 
 
 def _spawn(world: World, log: Path) -> subprocess.Popen[bytes]:
