@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import flask
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 from cryptography.hazmat.primitives import serialization
@@ -49,9 +50,43 @@ LISTEN_BACKLOG = 128
 log = logging.getLogger("mock_avi.server")
 
 
+def merge_leading_slashes(request_line: bytes) -> bytes:
+    """``GET //api/initial-data HTTP/1.1`` -> ``GET /api/initial-data HTTP/1.1``.
+
+    AKO's Go SDK asks for ``//api/...`` (its prefix ends with a slash, its paths start with
+    one); the controller's web server merges the slashes. cheroot would read ``//api`` as an
+    absolute URI's authority and answer 400 before the app sees the request."""
+    method, sep, rest = request_line.partition(b" ")
+    if not sep or not rest.startswith(b"//"):
+        return request_line
+    return method + sep + b"/" + rest.lstrip(b"/")
+
+
+class _Request(cheroot_server.HTTPRequest):  # type: ignore[misc]  # cheroot is untyped
+    def read_request_line(self) -> Any:
+        rfile = self.rfile
+        plain = rfile.readline
+
+        def readline(*args: Any) -> bytes:
+            return merge_leading_slashes(plain(*args))
+
+        rfile.readline = readline  # the request line only (and a CRLF before it)
+        try:
+            return super().read_request_line()
+        finally:
+            del rfile.readline
+
+
+class _Connection(cheroot_server.HTTPConnection):  # type: ignore[misc]
+    RequestHandlerClass = _Request
+
+
 class _Server(wsgi.Server):  # type: ignore[misc]  # cheroot is untyped
     """cheroot's WSGI server with its error log sent to ``logging`` (debug: a client that drops
-    a connection or refuses the self-signed certificate is no server error)."""
+    a connection or refuses the self-signed certificate is no server error), and requests for
+    ``//api/...`` served as ``/api/...``."""
+
+    ConnectionClass = _Connection
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         log.log(logging.DEBUG if level < logging.ERROR else level, "%s", msg, exc_info=traceback)

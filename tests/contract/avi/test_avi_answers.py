@@ -129,3 +129,17 @@ def test_the_codec_reports_bad_json_as_the_standard_library(raw: bytes = b'{"a":
     with pytest.raises(json.JSONDecodeError) as theirs:
         json.loads(raw)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_a_path_with_a_doubled_leading_slash_is_served(avi_server: RunningServer):
+    """AKO's Go SDK asks for ``//api/initial-data`` (prefix ``https://host/`` + ``/api/...``);
+    the controller's web server merges the slashes."""
+    conn = http.client.HTTPConnection("127.0.0.1", avi_server.port)
+    conn.request("GET", "//api/initial-data")
+    rsp = conn.getresponse()
+    assert rsp.status == 200, rsp.read()
+    assert json.loads(rsp.read())["version"]["Version"]
+    conn.request("GET", "//api/cloud?name=Default-Cloud", headers=BASIC)
+    rsp = conn.getresponse()
+    assert rsp.status == 200 and json.loads(rsp.read())["count"] == 1
+    conn.close()
