@@ -2,9 +2,11 @@
 
 A plain werkzeug WSGI app (``create_app``) served from a background thread by
 :class:`EndpointServer` (port 0 = any free port; the bound port is reported). It only reads the
-engine's state through the :class:`EngineView` protocol; the one exception is
-``POST /debug/resync`` (re-list the controller now, e.g. after a snapshot was loaded). The
-dashboard (``/``, its assets and ``/api/view``) comes from ``simulator.dashboard.routes``.
+engine's state through the :class:`EngineView` protocol (both engines, ``simulator.engines``,
+implement it); the one write is ``POST /debug/resync`` (re-list the controller now, e.g. after a
+snapshot was loaded). The dashboard (``/``, its assets and ``/api/view``) comes from
+``simulator.dashboard.routes`` and reads the engine through its own protocol, which
+:class:`EngineView` extends.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from simulator.dashboard.data import EngineLike
 from simulator.dashboard.routes import DashboardRoutes
 
 log = logging.getLogger("ako_sim.endpoint")
 
 
-class EngineView(Protocol):
-    """What the endpoint reads from the engine."""
+class EngineView(EngineLike, Protocol):
+    """What the endpoint reads from the engine (and what the dashboard reads)."""
 
     @property
     def registry(self) -> CollectorRegistry: ...
@@ -36,19 +39,18 @@ class EngineView(Protocol):
 
     def state(self) -> dict[str, Any]: ...
 
+    def resync_now(self) -> set[str]: ...
+
 
 def create_app(engine: EngineView) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     """The WSGI app serving one engine's endpoint."""
 
-    dashboard = DashboardRoutes(engine)  # type: ignore[arg-type]  # the Engine has it all
+    dashboard = DashboardRoutes(engine)
 
     def route(request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
         if path == "/debug/resync" and request.method == "POST":
-            resync = getattr(engine, "resync_now", None)
-            if resync is None:
-                return Response("no resync here\n", status=404, mimetype="text/plain")
-            changed = sorted(str(k) for k in resync())
+            changed = sorted(str(k) for k in engine.resync_now())
             return Response(json.dumps({"changed": changed}) + "\n", mimetype="application/json")
         page = dashboard.handle(request)
         if page is not None:
