@@ -16,7 +16,7 @@ import requests
 from simulator.config import EngineConfig
 from simulator.engine.controller import Engine
 from simulator.engines.sim import build_sim_engine
-from tests.support.wait import eventually
+from steps.support.wait import eventually
 from tests.support.world import World
 
 pytestmark = pytest.mark.integration

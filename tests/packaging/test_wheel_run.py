@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.packaging
+pytestmark = [pytest.mark.packaging, pytest.mark.slow]  # slow: under xdist it starts first
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 #: What the build reads: the metadata, the packages and the kit's data the links point to.
