@@ -94,7 +94,7 @@ def feature_names(library: Path) -> list[str]:
 
 def _by_name(text: str, library: Path) -> Path | None:
     """A feature of the kit named by folder, by path below it, or by file name alone."""
-    wanted = _key(text.removesuffix(".feature").strip("/"))
+    wanted = _key(text.removesuffix(".feature").strip("/").removeprefix("features/"))
     entries = [p for p in library.rglob("*") if p.is_dir() or p.suffix == ".feature"]
     for entry in entries:  # folder or path below the library: lifecycle, lifecycle/restart
         if _key(str(entry.relative_to(library).with_suffix(""))) == wanted:

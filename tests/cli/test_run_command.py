@@ -49,6 +49,7 @@ def test_features_by_name_folder_path_or_file_name() -> None:
     assert [p.name for p in by_path] == ["restart.feature", "port_conflicts.feature"]
     assert feature_paths(["restart"], library) == [library / "lifecycle" / "restart.feature"]
     assert feature_paths(["lifecycle/restart"], library) == by_path[:1]
+    assert feature_paths(["features/lifecycle/restart.feature"], library) == by_path[:1]
     assert feature_paths(["port-conflicts"], library) == by_path[1:]  # - and _ alike
     lifecycle = feature_paths(["lifecycle"], library)
     assert lifecycle == sorted((library / "lifecycle").glob("*.feature")) and len(lifecycle) > 1
