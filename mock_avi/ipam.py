@@ -213,9 +213,15 @@ def _allocate(
         raise BadRequest(errors.NO_IPAM_NETWORK)
     for net in networks:
         for first, last, prefix in sorted(_ranges(net.body), key=lambda r: r[0]):
-            for value in range(first, last + 1):
+            # A new VsVip starts past the addresses known held (Store.ipam_floor), so the
+            # N-th allocation does not test the N-1 before it; still the lowest free one.
+            new = prepared.uuid not in store.records
+            start = max(first, store.ipam_floor.get((first, last), first)) if new else first
+            for value in range(start, last + 1):
                 addr = str(ipaddress.IPv4Address(value))
                 if _holder(store, addr, prepared.uuid, held) is None:
+                    if new:
+                        store.ipam_floor[(first, last)] = value
                     return addr, prefix, net
     raise BadRequest(errors.NO_FREE_IP)
 

@@ -94,6 +94,9 @@ class Store:
         self.names_gen = 0
         self.referrers: dict[str, set[str]] = {}
         self.vips: dict[str, str] = {}
+        # (first, last) of a static IPv4 range -> an address below which all are held; any
+        # release of an address clears it (ipam allocates the lowest free address from there).
+        self.ipam_floor: dict[tuple[int, int], int] = {}
         self.system_defaults: set[str] = set()
         self.sysconfig: dict[str, Any] = {}
         self.singletons: dict[str, dict[str, Any]] = {}  # the other singletons, by path
@@ -334,6 +337,7 @@ class Store:
                 if not refs:
                     del self.referrers[target]
         if rec.type == "vsvip":
+            self.ipam_floor.clear()
             for addr in ipam.addresses(rec.body):
                 if self.vips.get(addr) == rec.uuid:
                     del self.vips[addr]
@@ -430,6 +434,7 @@ class Store:
             self.names_gen += 1
             self.referrers = fresh.referrers
             self.vips = fresh.vips
+            self.ipam_floor = {}
             self.system_defaults = fresh.system_defaults
             self.sysconfig = fresh.sysconfig
             self.singletons = fresh.singletons

@@ -143,3 +143,19 @@ def test_a_path_with_a_doubled_leading_slash_is_served(avi_server: RunningServer
     rsp = conn.getresponse()
     assert rsp.status == 200 and json.loads(rsp.read())["count"] == 1
     conn.close()
+
+
+def test_auto_allocation_takes_the_lowest_free_address_after_a_release(api: ApiSession):
+    """Allocation starts past the addresses known held, and a release starts it over."""
+
+    def vip(name: str) -> tuple[str, str]:
+        body = {"name": name, "vip": [{"vip_id": "0", "auto_allocate_ip": True}]}
+        rsp = api.post("vsvip", data=body)
+        assert rsp.status_code == 201, rsp.text
+        return rsp.json()["uuid"], rsp.json()["vip"][0]["ip_address"]["addr"]
+
+    made = [vip(f"v{i}") for i in range(3)]
+    assert [a for _, a in made] == ["100.64.196.61", "100.64.196.62", "100.64.196.63"]
+    assert api.delete(f"vsvip/{made[1][0]}").status_code == 204
+    assert vip("again")[1] == "100.64.196.62"
+    assert vip("next")[1] == "100.64.196.64"
