@@ -201,7 +201,7 @@ class AviSdkClient:
 
     PAGE_SIZE = 200
     MAX_API_RETRIES = 3  # avisdk's ApiSession.MAX_API_RETRIES
-    POOL_SIZE = 16
+    POOL_SIZE = 64  # connections are opened on demand; more threads than this would churn them
     _TOUCH_EVERY = 60.0  # seconds between updates of the SDK's session "last used" stamp
 
     def __init__(
