@@ -65,13 +65,17 @@ _NO_COOKIES = _NoCookiePolicy()
 _NO_RETRIES = urllib3.Retry(0, read=False, redirect=False)
 
 
-def _pool_for(controller: str, size: int) -> urllib3.HTTPConnectionPool:
-    """One connection pool to the controller (certificate unchecked over https, as the SDK's
-    session with ``verify`` off)."""
+def _pool_for(prefix: str, size: int, verify: bool) -> urllib3.HTTPConnectionPool:
+    """One connection pool to the controller at the SDK's ``prefix`` (its scheme, host and
+    port); over https the certificate is checked as the SDK's session would (``verify``, with
+    requests' CA bundle) or not at all."""
     kwargs: dict[str, Any] = {"maxsize": size, "block": False}
-    if controller.startswith("https"):
-        kwargs.update(cert_reqs="CERT_NONE", assert_hostname=False)
-    return urllib3.connection_from_url(controller, **kwargs)
+    if prefix.startswith("https"):
+        if verify:
+            kwargs.update(cert_reqs="CERT_REQUIRED", ca_certs=requests.utils.DEFAULT_CA_BUNDLE_PATH)
+        else:
+            kwargs.update(cert_reqs="CERT_NONE", assert_hostname=False)
+    return urllib3.connection_from_url(prefix, **kwargs)
 
 
 def _environment_applies(url: str, verify: bool) -> bool:
@@ -230,6 +234,7 @@ class AviSdkClient:
         self._api: Any = None  # the SDK's ApiSession once logged in
         self._sdk: Any = None  # the avi.sdk.avi_api module (its session cache)
         self._pool: urllib3.HTTPConnectionPool | None = None
+        self._base = ""  # the path of the SDK's prefix, if any
         self._auth: tuple[tuple[str, str], dict[str, str]] | None = None  # (token, sid), headers
         self._touched = 0.0
         self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
@@ -279,7 +284,9 @@ class AviSdkClient:
             api.cookies.clear()
             if not _environment_applies(self.controller, verify):
                 api.trust_env = False
-            self._pool = _pool_for(self.controller, self.POOL_SIZE)
+            # the SDK's prefix: a bare host means https, as for the SDK's own calls
+            self._pool = _pool_for(api.prefix, self.POOL_SIZE, verify)
+            self._base = urlsplit(api.prefix).path.rstrip("/")
             self._api = api
             return api
 
@@ -366,12 +373,12 @@ class AviSdkClient:
         data: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> Any:
-        url = f"/api/{path}"
-        if params:
-            url += "?" + urlencode(list(params.items()))
         body = json.dumps(data, separators=(",", ":")).encode() if data is not None else None
         try:
             api = self._login()
+            url = f"{self._base}/api/{path}"
+            if params:
+                url += "?" + urlencode(list(params.items()))
             for attempt in range(self.MAX_API_RETRIES + 1):
                 headers = self._headers()
                 status, payload = self._send(method, url, body, headers)

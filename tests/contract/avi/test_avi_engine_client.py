@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from avi.sdk.avi_api import ApiSession
 
-from mock_avi.server import RunningServer
+from mock_avi.server import RunningServer, start_server
 from simulator.adapters.avi import (
     AviSdkClient,
     Conflict,
@@ -250,3 +250,19 @@ def test_an_unreachable_controller_is_transient() -> None:
     with pytest.raises(TransientError):
         client.license_tier()
     client.close()
+
+
+def test_over_https_with_the_mocks_self_signed_certificate(mock: MockControl) -> None:
+    """The engine's client over ``--tls`` (certificate not checked, as the SDK with ``verify``
+    off): the login, a write and reads go through."""
+    server = start_server(port=0, tls=True)
+    client = AviSdkClient(server.url, USER, PASSWORD)
+    try:
+        assert server.url.startswith("https://")
+        created = client.create("pool", {"name": "cluster--tls", "created_by": "ako-cluster"})
+        assert client.get("pool", created["uuid"])["name"] == "cluster--tls"
+        assert [p["name"] for p in client.list_owned("pool")] == ["cluster--tls"]
+    finally:
+        client.close()
+        server.stop()
+        ApiSession.clear_cached_sessions()
