@@ -727,6 +727,12 @@ HEALTHMONITOR = _obj(
 
 LENIENT = _obj({}, strict=False)
 
+
+def _lenient(obj_type: str) -> Obj:
+    """A profile stored as given, with the schema's top-level defaults filled in."""
+    return _obj({}, strict=False, defaults=catalog.GENERIC_DEFAULTS.get(obj_type, {}))
+
+
 # ----- completing the behaviour types from the catalogue ------------------------------------
 _KINDS: Mapping[str, Any] = {
     "s": STR,
@@ -797,9 +803,9 @@ _HAND = (
     TypeSpec("networkprofile", "NetworkProfile", NETWORKPROFILE),
     TypeSpec("applicationprofile", "ApplicationProfile", APPLICATIONPROFILE),
     TypeSpec("healthmonitor", "HealthMonitor", HEALTHMONITOR),
-    TypeSpec("analyticsprofile", "AnalyticsProfile", LENIENT),
-    TypeSpec("sslkeyandcertificate", "SSLKeyAndCertificate", LENIENT),
-    TypeSpec("sslprofile", "SSLProfile", LENIENT),
+    TypeSpec("analyticsprofile", "AnalyticsProfile", _lenient("analyticsprofile")),
+    TypeSpec("sslkeyandcertificate", "SSLKeyAndCertificate", _lenient("sslkeyandcertificate")),
+    TypeSpec("sslprofile", "SSLProfile", _lenient("sslprofile")),
     TypeSpec("pool", "Pool", COMPLETE["pool"], cloud_scoped=True),
     TypeSpec("poolgroup", "PoolGroup", COMPLETE["poolgroup"], cloud_scoped=True),
     TypeSpec("vsvip", "VsVip", COMPLETE["vsvip"], cloud_scoped=True),
