@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from mock_k8s.errors import MSG_APPLY_CONFLICT, MSG_APPLY_CONFLICTS, ApiError
 from mock_k8s.patch import merge_key
+from mock_k8s.resources.common import now_rfc3339
 
 Path = tuple[str, ...]
 FieldSet = set[Path]
@@ -254,7 +254,7 @@ Entry = dict[str, Any]
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now_rfc3339()
 
 
 def _ident(entry: Entry) -> tuple[str, str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import UTC, datetime
+import time
 from typing import Any, Protocol
 
 from mock_k8s.errors import FieldError, invalid_value, required_value
@@ -36,8 +36,17 @@ MSG_DNS1035_LABEL = (
 )
 
 
+_STAMP: tuple[int, str] = (-1, "")
+
+
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current UTC time to the second, as the API server writes timestamps (formatted once
+    per second: writes stamp two or three fields each)."""
+    global _STAMP
+    second = int(time.time())
+    if _STAMP[0] != second:
+        _STAMP = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _STAMP[1]
 
 
 def is_ip(value: Any) -> bool:
