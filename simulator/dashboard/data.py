@@ -113,12 +113,16 @@ class DashboardData:
             self._events_at = self._clock()
             return warnings
 
-    def inventories(self) -> dict[str, list[dict[str, Any]]]:
+    def inventories(
+        self, owned: Mapping[str, list[dict[str, Any]]] | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
         """The controller's VS and pool inventories (runtime and health score only), through
-        the engine's Avi client; cached for ``HEALTH_TTL`` seconds; ``{}`` when unreadable."""
+        the engine's Avi client; cached for ``HEALTH_TTL`` seconds, unless the cached entries miss
+        one of the ``owned`` VSes or pools (objects made since, e.g. by a snapshot load); ``{}``
+        when unreadable."""
         with self._lock:
             fresh = self._health_at is not None and self._clock() - self._health_at < HEALTH_TTL
-            if fresh:
+            if fresh and _covers(self._health, owned or {}):
                 return self._health
         reader = getattr(self._engine, "avi", None)
         if not isinstance(reader, AviReader):
@@ -150,6 +154,11 @@ class DashboardData:
             "retrying": len(state.get("retrying") or []),
         }
 
+    def avi_with_health(self) -> dict[str, list[dict[str, Any]]]:
+        """The engine's controller objects, with the inventories that cover them."""
+        owned = self.avi_objects()
+        return {**owned, **self.inventories(owned)}
+
     # -- payloads -------------------------------------------------------------------------------
     def raw(self) -> dict[str, Any]:
         """The inputs, for clients that build the views themselves (``ako-sim get/topology``)."""
@@ -159,7 +168,7 @@ class DashboardData:
             "now": self._now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "services": self.services(),
             "events": self.warning_events(),
-            "avi": {**self.avi_objects(), **self.inventories()},
+            "avi": self.avi_with_health(),
         }
 
     def view(self) -> dict[str, Any]:
@@ -172,7 +181,19 @@ class DashboardData:
             "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "engine": self.engine_state(),
             "services": dashboard_rows(services, self.warning_events(), now),
-            "topology": build_topology(
-                {**self.avi_objects(), **self.inventories()}, services, settings
-            ),
+            "topology": build_topology(self.avi_with_health(), services, settings),
         }
+
+
+def _covers(
+    inventories: Mapping[str, list[dict[str, Any]]], owned: Mapping[str, list[dict[str, Any]]]
+) -> bool:
+    """Whether every owned VS and pool has an entry in the cached inventories."""
+    for obj_type, inventory in (
+        ("virtualservice", INVENTORY_TYPES[0]),
+        ("pool", INVENTORY_TYPES[1]),
+    ):
+        known = {str(e.get("uuid")) for e in inventories.get(inventory, [])}
+        if any(str(o.get("uuid")) not in known for o in owned.get(obj_type, [])):
+            return False
+    return True
