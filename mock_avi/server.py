@@ -62,7 +62,7 @@ def merge_leading_slashes(request_line: bytes) -> bytes:
     return method + sep + b"/" + rest.lstrip(b"/")
 
 
-class _Request(cheroot_server.HTTPRequest):  # type: ignore[misc]  # cheroot is untyped
+class _Request(cheroot_server.HTTPRequest):
     def read_request_line(self) -> Any:
         rfile = self.rfile
         plain = rfile.readline
@@ -72,16 +72,16 @@ class _Request(cheroot_server.HTTPRequest):  # type: ignore[misc]  # cheroot is 
 
         rfile.readline = readline  # the request line only (and a CRLF before it)
         try:
-            return super().read_request_line()
+            return super().read_request_line()  # type: ignore[no-untyped-call]
         finally:
             del rfile.readline
 
 
-class _Connection(cheroot_server.HTTPConnection):  # type: ignore[misc]
+class _Connection(cheroot_server.HTTPConnection):
     RequestHandlerClass = _Request
 
 
-class _Server(wsgi.Server):  # type: ignore[misc]  # cheroot is untyped
+class _Server(wsgi.Server):
     """cheroot's WSGI server with its error log sent to ``logging`` (debug: a client that drops
     a connection or refuses the self-signed certificate is no server error), and requests for
     ``//api/...`` served as ``/api/...``."""
@@ -135,7 +135,7 @@ def make_server(
         timeout=IDLE_TIMEOUT,
         request_queue_size=LISTEN_BACKLOG,
     )
-    server.keep_alive_conn_limit = None  # every client keeps its connections (default: 10)
+    server.keep_alive_conn_limit = None  # type: ignore[assignment]  # keep all (default: 10)
     server.server_name = "mock-avi"
     if tls:
         server.ssl_adapter = _adhoc_tls()

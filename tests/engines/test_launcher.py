@@ -295,7 +295,14 @@ def test_dashboard_reads_the_cluster_and_the_controller(
     )
     raw = requests.get(f"{engine.url}/api/view/raw", timeout=10).json()
     assert [s["metadata"]["name"] for s in raw["services"]] == ["web"]
-    assert set(raw["avi"]) == {"virtualservice", "vsvip", "l4policyset", "pool"}
+    assert set(raw["avi"]) == {
+        "virtualservice",
+        "vsvip",
+        "l4policyset",
+        "pool",
+        "virtualservice-inventory",  # the health the dashboard and ako-sim topology show
+        "pool-inventory",
+    }
     view = requests.get(f"{engine.url}/api/view", timeout=10).json()
     assert view["engine"]["ready"] is True
 
