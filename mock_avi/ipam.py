@@ -116,13 +116,7 @@ def plan(store: Store, prepared: Prepared, existing: Record | None) -> dict[str,
     for vip in vips:
         vip_id = vip["vip_id"]
         requested = (vip.get("ip_address") or {}).get("addr")
-        if vip_id in old:
-            if requested is not None and requested != old[vip_id]:
-                raise BadRequest(
-                    errors.VIP_IP_CHANGE.format(vip_id=vip_id, old=old[vip_id], new=requested)
-                )
-            vip["ip_address"] = {"addr": old[vip_id], "type": "V4"}
-            held[old[vip_id]] = vip_id
+        if _keep_address(vip, "ip_address", "V4", old, held):
             continue
         auto = bool(vip.get("auto_allocate_ip"))
         if requested is None and vip.get("auto_allocate_ip_type") == "V6_ONLY":
@@ -145,6 +139,22 @@ def plan(store: Store, prepared: Prepared, existing: Record | None) -> dict[str,
     return held
 
 
+def _keep_address(
+    vip: dict[str, Any], field: str, family: str, old: Mapping[str, str], held: dict[str, str]
+) -> bool:
+    """An updated VsVip keeps the address its VIP already has in ``field`` (asking for another
+    one is refused); whether the VIP had one."""
+    vip_id = vip["vip_id"]
+    if vip_id not in old:
+        return False
+    requested = (vip.get(field) or {}).get("addr")
+    if requested is not None and requested != old[vip_id]:
+        raise BadRequest(errors.VIP_IP_CHANGE.format(vip_id=vip_id, old=old[vip_id], new=requested))
+    vip[field] = {"addr": old[vip_id], "type": family}
+    held[old[vip_id]] = vip_id
+    return True
+
+
 def _plan_v6(
     store: Store,
     prepared: Prepared,
@@ -155,13 +165,7 @@ def _plan_v6(
     """The IPv6 address of one VIP: kept, checked or allocated (``V6_ONLY`` and ``V4_V6``)."""
     vip_id = vip["vip_id"]
     requested = (vip.get("ip6_address") or {}).get("addr")
-    if vip_id in old6:
-        if requested is not None and requested != old6[vip_id]:
-            raise BadRequest(
-                errors.VIP_IP_CHANGE.format(vip_id=vip_id, old=old6[vip_id], new=requested)
-            )
-        vip["ip6_address"] = {"addr": old6[vip_id], "type": "V6"}
-        held[old6[vip_id]] = vip_id
+    if _keep_address(vip, "ip6_address", "V6", old6, held):
         return
     if requested is not None:
         try:
