@@ -1,12 +1,12 @@
 """The Kubernetes transport: the official ``kubernetes`` client, speaking raw JSON.
 
-Lists and watches return plain dicts (``_preload_content=False`` plus ``json``; the client's model
-deserialisation is slow and lossy). Writes: Service status through the status subresource (merge
-patch), core/v1 Events (create, or patch to bump ``count``), and custom-resource status.
-
-The hot writes (Service status, Events) skip the generated API methods, whose per-call argument
-validation and serialisation cost more than the request itself: they send a prepared JSON body
-through the same ``ApiClient``'s urllib3 pool, with its configuration, default headers and auth.
+The client's kubeconfig loader and ``ApiClient`` supply the host, TLS settings, default headers
+and auth; every call (lists, watches, Service status, core/v1 Events, custom-resource status)
+then goes straight to that ``ApiClient``'s urllib3 pool with a prepared JSON body, and answers
+are decoded to plain dicts. The generated API methods are not used: their model
+deserialisation is slow and lossy, their per-call argument validation and serialisation cost
+more than the request itself, and importing them (``CoreV1Api`` and its pydantic schemas)
+cost about 1.5 CPU seconds at every start.
 
 Errors are mapped to :class:`KubeError` (with ``status``; ``status is None`` for transport
 failures) and :class:`Gone` (410). Nothing here retries or sleeps: the informers and the work
@@ -337,17 +337,11 @@ class KubeClient:
         _throttle_refresh(configuration, AUTH_REFRESH_EVERY)
         self._configuration = configuration
         self._api_client = client.ApiClient(configuration=configuration)
-        self._core = client.CoreV1Api(self._api_client)
-        self._discovery = client.DiscoveryV1Api(self._api_client)
-        self._custom = client.CustomObjectsApi(self._api_client)
         self._watch_client = client.ApiClient(configuration=configuration)
         self._tracker = _SocketTracker()
         self._tracker.install(self._watch_client)
-        self._watch_core = client.CoreV1Api(self._watch_client)
-        self._watch_discovery = client.DiscoveryV1Api(self._watch_client)
-        self._watch_custom = client.CustomObjectsApi(self._watch_client)
         self._timeout = request_timeout
-        self._pool: tuple[Any, str] | None = None
+        self._pools: dict[bool, tuple[Any, str]] = {}  # watching -> (pool, path prefix)
 
     @property
     def host(self) -> str:
@@ -367,36 +361,16 @@ class KubeClient:
                 log.debug("closing the kubernetes client failed", exc_info=True)
 
     # -- list / watch ---------------------------------------------------------------------------
-    def _list_call(self, resource: Resource, **kwargs: Any) -> Any:
-        watching = bool(kwargs.get("watch"))
-        core = self._watch_core if watching else self._core
-        discovery = self._watch_discovery if watching else self._discovery
-        custom = self._watch_custom if watching else self._custom
-        if resource.name == "services":
-            return core.list_service_for_all_namespaces(**kwargs)
-        if resource.name == "endpointslices":
-            return discovery.list_endpoint_slice_for_all_namespaces(**kwargs)
-        if resource.name == "nodes":
-            return core.list_node(**kwargs)
-        if resource.name == "namespaces":
-            return core.list_namespace(**kwargs)
-        if resource.namespaced:
-            return custom.list_custom_object_for_all_namespaces(
-                resource.group, resource.version, resource.plural, **kwargs
-            )
-        return custom.list_cluster_custom_object(
-            resource.group, resource.version, resource.plural, **kwargs
-        )
-
     def list_objects(self, resource: Resource) -> ListResult:
         items: list[dict[str, Any]] = []
         token: str | None = None
         resource_version = ""
+        path = resource.collection_path()
         while True:
-            kwargs: dict[str, Any] = {"limit": 500, "_preload_content": False}
+            query: list[tuple[str, str]] = [("limit", "500")]
             if token:
-                kwargs["_continue"] = token
-            body = self._read_json(self._call(self._list_call, resource, **kwargs))
+                query.append(("continue", token))
+            body = self._get(path, query)
             for item in body.get("items") or []:
                 if isinstance(item, dict):
                     item.setdefault("kind", _kind_of(resource))
@@ -409,22 +383,20 @@ class KubeClient:
                 return ListResult(items, resource_version)
 
     def watch(self, resource: Resource, resource_version: str, timeout_seconds: int) -> WatchStream:
-        response = self._call(
-            self._list_call,
-            resource,
-            watch=True,
-            allow_watch_bookmarks=True,
-            resource_version=resource_version,
-            timeout_seconds=timeout_seconds,
-            _preload_content=False,
-            _request_timeout=(self._timeout, timeout_seconds + 30),
+        query = [
+            ("allowWatchBookmarks", "true"),
+            ("resourceVersion", resource_version),
+            ("timeoutSeconds", str(int(timeout_seconds))),
+            ("watch", "true"),
+        ]
+        timeout = urllib3.Timeout(connect=self._timeout, read=timeout_seconds + 30)
+        response = self._request(
+            "GET", resource.collection_path(), query, None, None, timeout, watching=True
         )
         return _RawWatch(response)
 
     def server_resource_version(self) -> str:
-        body = self._read_json(
-            self._call(self._core.list_namespace, limit=1, _preload_content=False)
-        )
+        body = self._get("/api/v1/namespaces", [("limit", "1")])
         return str((body.get("metadata") or {}).get("resourceVersion") or "")
 
     # -- writes ---------------------------------------------------------------------------------
@@ -435,9 +407,7 @@ class KubeClient:
         return self._write("PATCH", path, body, MERGE_PATCH)
 
     def list_events(self) -> list[dict[str, Any]]:
-        body = self._read_json(
-            self._call(self._core.list_event_for_all_namespaces, _preload_content=False)
-        )
+        body = self._get("/api/v1/events", [])
         return [item for item in body.get("items") or [] if isinstance(item, dict)]
 
     def create_event(self, namespace: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -450,48 +420,49 @@ class KubeClient:
     def patch_custom_status(
         self, resource: Resource, namespace: str | None, name: str, status: Mapping[str, Any]
     ) -> dict[str, Any]:
-        body = {"status": dict(status)}
-        if resource.namespaced:
-            response = self._call(
-                self._custom.patch_namespaced_custom_object_status,
-                resource.group,
-                resource.version,
-                namespace or "",
-                resource.plural,
-                name,
-                body,
-                _content_type=MERGE_PATCH,
-                _preload_content=False,
-            )
-        else:
-            response = self._call(
-                self._custom.patch_cluster_custom_object_status,
-                resource.group,
-                resource.version,
-                resource.plural,
-                name,
-                body,
-                _content_type=MERGE_PATCH,
-                _preload_content=False,
-            )
-        return self._read_json(response)
+        prefix = resource.collection_path().rsplit("/", 1)[0]
+        where = f"/namespaces/{_seg(namespace or '')}" if resource.namespaced else ""
+        path = f"{prefix}{where}/{resource.plural}/{_seg(name)}/status"
+        return self._write("PATCH", path, {"status": dict(status)}, MERGE_PATCH)
 
     # -- helpers --------------------------------------------------------------------------------
+    def _get(self, path: str, query: list[tuple[str, str]]) -> dict[str, Any]:
+        timeout = urllib3.Timeout(total=self._timeout)
+        return self._read_json(self._request("GET", path, query, None, None, timeout))
+
     def _write(
         self, method: str, path: str, body: Mapping[str, Any], content_type: str
     ) -> dict[str, Any]:
-        """One write through the ApiClient's pool: its host, default headers and auth (the
-        auth settings are re-read per call, so a refreshed token is used), a prepared body."""
-        api_client = self._api_client
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        timeout = urllib3.Timeout(total=self._timeout)
+        return self._read_json(self._request(method, path, [], payload, content_type, timeout))
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        payload: bytes | None,
+        content_type: str | None,
+        timeout: urllib3.Timeout,
+        *,
+        watching: bool = False,
+    ) -> Any:
+        """One call through an ApiClient's pool (the watch client's for a watch): its host,
+        default headers and auth (the auth settings are re-read per call, so a refreshed token
+        is used), a prepared body; the streaming response, or :class:`KubeError` for a non-2xx
+        answer. The generated API methods are not used: their per-call argument validation and
+        serialisation cost more than the request, and importing them ~1.5 CPU s at start."""
+        api_client = self._watch_client if watching else self._api_client
         headers: dict[str, str] = dict(api_client.default_headers)
         headers["Accept"] = JSON
-        headers["Content-Type"] = content_type
-        queries: list[tuple[str, str]] = []
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        queries = list(query)
         api_client.update_params_for_auth(headers, queries, ["BearerToken"], path, method, None)
         if queries:
             path += "?" + urlencode(queries)
-        payload = json.dumps(body, separators=(",", ":")).encode()
-        pool, url = self._write_target(path)
+        pool, url = self._target(path, watching)
         try:
             response = pool.urlopen(
                 method,
@@ -500,11 +471,12 @@ class KubeClient:
                 headers=headers,
                 retries=False,
                 redirect=False,
-                timeout=urllib3.Timeout(total=self._timeout),
+                timeout=timeout,
                 preload_content=False,
             )
         except urllib3.exceptions.ClosedPoolError:
-            self._pool = None  # the pool manager dropped it; the next write takes a fresh one
+            # the pool manager dropped it; the next call takes a fresh one
+            self._pools.pop(watching, None)
             raise KubeError("the connection pool was closed", status=None) from None
         except Exception as exc:
             raise _error_from(exc) from exc
@@ -517,28 +489,25 @@ class KubeClient:
                 with contextlib.suppress(Exception):
                     response.release_conn()
             raise _error_from_response(response.status, str(response.reason or ""), data)
-        return self._read_json(response)
+        return response
 
-    def _write_target(self, path: str) -> tuple[Any, str]:
-        """Where a write goes: the ApiClient's connection pool for the API server (its TLS
-        settings and client certificate as configured), looked up once rather than per write,
+    def _target(self, path: str, watching: bool) -> tuple[Any, str]:
+        """Where a call goes: the ApiClient's connection pool for the API server (its TLS
+        settings and client certificate as configured), looked up once rather than per call,
         and the request path; through a proxy, the pool manager and the full URL."""
-        manager = self._api_client.rest_client.pool_manager
+        api_client = self._watch_client if watching else self._api_client
+        manager = api_client.rest_client.pool_manager
         if self._configuration.proxy:
             return manager, self._configuration.host + path
-        target = self._pool
+        target = self._pools.get(watching)
         if target is None:
             host = self._configuration.host
             # a host may carry a path prefix (an API server behind a gateway)
-            target = self._pool = (manager.connection_from_url(host), urlsplit(host).path)
-        return target[0], target[1].rstrip("/") + path
-
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("_request_timeout", self._timeout)
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            raise _error_from(exc) from exc
+            target = self._pools[watching] = (
+                manager.connection_from_url(host),
+                urlsplit(host).path.rstrip("/"),
+            )
+        return target[0], target[1] + path
 
     @staticmethod
     def _read_json(response: Any) -> dict[str, Any]:
