@@ -4,12 +4,17 @@ Accepted on write: ``https://host/api/pool/pool-1#p1``, ``/api/pool/pool-1``,
 ``/api/pool?name=p1`` (also ``/api/pool/?name=p1&cloud=c&tenant=t``) and a bare uuid. Stored
 form is always the host-less path ``/api/<type>/<uuid>``; rendered form is
 ``<base>/api/<type>/<uuid>`` plus ``#<name>`` when asked. Pure string work, no store access.
+
+``parse_ref`` reads the common host-less forms with string operations (``urlsplit`` and
+``parse_qs`` only for the rest) and keeps its answers (a bounded dict: parsing is pure).
+``map_planned`` is ``map_refs`` told by a ``RefWalk`` (compiled from a type's schema in
+``schema.py``) which keys cannot hold references, so it neither walks nor copies them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,15 +28,45 @@ class ParsedRef:
     tenant: str | None = None
 
 
+_PARSED: dict[str, ParsedRef | None] = {}
+_PARSED_MAX = 8192  # distinct reference strings kept; the dict starts over past it
+# Characters after which a host-less ``/api/...`` reference needs ``urlsplit``/``parse_qs``
+# (removed by urlsplit, or decoded by parse_qs); without them both are plain splits.
+_NEEDS_URLLIB = ("\t", "\r", "\n", "%", "+")
+
+
 def parse_ref(value: str) -> ParsedRef | None:
     """Split a reference into its parts; ``None`` when it is not a reference at all."""
+    try:
+        return _PARSED[value]
+    except KeyError:
+        pass
+    parsed = _parse(value)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[value] = parsed
+    return parsed
+
+
+def _parse(value: str) -> ParsedRef | None:
     value = value.strip()
     if not value:
         return None
     if "/" not in value and "?" not in value:
         return ParsedRef(None, value.split("#", 1)[0])
-    parts = urlsplit(value)
-    path = parts.path
+    query: dict[str, list[str]]
+    if value.startswith("/api/") and not any(c in value for c in _NEEDS_URLLIB):
+        # what urlsplit and parse_qs(keep_blank_values=True) give for this form
+        path, _, text = value.split("#", 1)[0].partition("?")
+        query = {}
+        for pair in text.split("&"):
+            if pair:
+                key, _, val = pair.partition("=")
+                query.setdefault(key, []).append(val)
+    else:
+        parts = urlsplit(value)
+        path = parts.path
+        query = parse_qs(parts.query, keep_blank_values=True)
     idx = path.find("/api/")
     if idx < 0:
         return None
@@ -41,7 +76,6 @@ def parse_ref(value: str) -> ParsedRef | None:
     obj_type = segments[0]
     if len(segments) >= 2:
         return ParsedRef(obj_type, segments[1])
-    query = parse_qs(parts.query, keep_blank_values=True)
     names = query.get("name")
     if not names:
         return None
@@ -84,6 +118,53 @@ def map_refs(value: Any, fn: Callable[[str, str], str], key: str = "") -> Any:
     if isinstance(value, list):
         return [map_refs(v, fn, key) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class RefWalk:
+    """Where an object of one schema can hold references, for ``map_planned``.
+
+    ``skip``: keys whose values cannot hold one (scalars, lists of scalars, objects without
+    references, none of them named ``*_ref``/``*_refs``): kept as they are. ``into``: keys
+    whose values are objects (or lists of objects) of a known schema: walked with theirs. Any
+    other key (references themselves, free-form values, keys the schema does not name) is
+    walked as ``map_refs`` walks it.
+    """
+
+    skip: frozenset[str] = frozenset()
+    into: Mapping[str, RefWalk] = field(default_factory=dict)
+
+
+def map_planned(
+    value: Mapping[str, Any], fn: Callable[[str, str], str], walk: RefWalk
+) -> dict[str, Any]:
+    """``map_refs(value, fn)`` for an object that follows ``walk``'s schema: the same answer
+    (and ``fn`` called in the same order), the keys that cannot hold references shared."""
+    out: dict[str, Any] = {}
+    skip = walk.skip
+    into = walk.into
+    for k, v in value.items():
+        if k in skip:
+            out[k] = v
+            continue
+        sub = into.get(k)
+        if sub is not None:
+            if isinstance(v, dict):
+                out[k] = map_planned(v, fn, sub)
+            elif isinstance(v, list):
+                out[k] = [
+                    map_planned(x, fn, sub) if isinstance(x, dict) else map_refs(x, fn, k)
+                    for x in v
+                ]
+            else:
+                out[k] = v
+        elif k.endswith("_ref") and isinstance(v, str):
+            out[k] = fn(k, v)
+        elif k.endswith("_refs") and isinstance(v, list):
+            out[k] = [fn(k, r) if isinstance(r, str) else r for r in v]
+        else:
+            out[k] = map_refs(v, fn, k)
+    return out
 
 
 def drop_empty_refs(value: Any) -> Any:

@@ -16,7 +16,8 @@ from mock_avi import versions
 from mock_avi.codec import dumps
 from mock_avi.health import Health, Runtime
 from mock_avi.object_types import SINCE, TYPES
-from mock_avi.refs import map_refs
+from mock_avi.refs import map_planned
+from mock_avi.schema import ref_walk
 from mock_avi.store import Record, Store
 
 ALWAYS = ("url", "uuid", "name")
@@ -80,7 +81,7 @@ def render(
     if include_name and rec.name:
         url += "#" + rec.name
     out: dict[str, Any] = {"url": url}
-    out.update(map_refs(rec.body, ref_url))
+    out.update(map_planned(rec.body, ref_url, ref_walk(TYPES[rec.type].spec)))
     if skip_default:
         defaults = TYPES[rec.type].spec.defaults
         for key, value in defaults.items():

@@ -15,6 +15,7 @@ from typing import Any, Union
 
 from mock_avi import errors
 from mock_avi.errors import BadRequest
+from mock_avi.refs import RefWalk, is_ref_key
 
 STR = "string"
 INT = "integer"
@@ -133,3 +134,36 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+_WALKS: dict[int, tuple[Obj, RefWalk]] = {}
+
+
+def ref_walk(spec: Obj) -> RefWalk:
+    """Where values of ``spec`` can hold references (``refs.map_planned``), worked out once."""
+    hit = _WALKS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    skip: set[str] = set()
+    into: dict[str, RefWalk] = {}
+    for key, sub in spec.fields.items():
+        if is_ref_key(key):
+            continue  # a reference (or something named like one): walked as map_refs does
+        item = sub.item if isinstance(sub, ListOf) else sub
+        if isinstance(item, Enum) or (isinstance(item, str) and item != ANY):
+            skip.add(key)
+        elif isinstance(item, Obj):
+            walk = ref_walk(item)
+            if _closed(item, walk):
+                skip.add(key)
+            else:
+                into[key] = walk
+    walk = RefWalk(frozenset(skip), into)
+    _WALKS[id(spec)] = (spec, walk)
+    return walk
+
+
+def _closed(spec: Obj, walk: RefWalk) -> bool:
+    """True when no value of ``spec`` can hold a reference: strict (no unknown keys kept) and
+    every field skipped."""
+    return spec.strict and len(walk.skip) == len(spec.fields)

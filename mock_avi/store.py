@@ -36,8 +36,8 @@ from mock_avi.object_types import (
     TYPES,
     TypeSpec,
 )
-from mock_avi.refs import drop_empty_refs, map_refs, parse_ref, split_stored, stored
-from mock_avi.schema import apply_defaults, validate
+from mock_avi.refs import drop_empty_refs, map_planned, map_refs, parse_ref, split_stored, stored
+from mock_avi.schema import apply_defaults, ref_walk, validate
 
 ALL_TENANTS = "*"
 ADMIN = "admin"
@@ -251,7 +251,7 @@ class Store:
             targets.add(split_stored(out)[1])
             return out
 
-        resolved: dict[str, Any] = map_refs(clean, resolve)
+        resolved: dict[str, Any] = map_planned(clean, resolve, ref_walk(spec.spec))
         if spec.has_tenant:
             resolved["tenant_ref"] = stored("tenant", tenant)
             targets.add(tenant)
