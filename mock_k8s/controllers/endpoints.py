@@ -10,12 +10,11 @@ Service deletes its Endpoints. Writes are skipped when nothing changed.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from typing import Any
 
 from mock_k8s.controllers.endpointslices import _resolve_port
-from mock_k8s.controllers.members import ServiceMembers
+from mock_k8s.controllers.members import ServiceMembers, SyncMemo
 from mock_k8s.controllers.podutil import now_rfc3339, pod_ready
 from mock_k8s.errors import ApiError
 from mock_k8s.watch import Change
@@ -26,26 +25,57 @@ MANAGED_BY = "endpoints.kubernetes.io/managed-by"
 CONTROLLER = "endpoint-controller"
 
 
+def _done(write: Any, *args: Any, **kwargs: Any) -> bool:
+    """Make one write; False when the API refused it."""
+    try:
+        write(*args, **kwargs)
+    except ApiError:
+        return False
+    return True
+
+
 class EndpointsController:
     def __init__(self, api: Any) -> None:
         self.api = api
         self.members = ServiceMembers()
+        self.memo = SyncMemo()
 
     def rebuild(self) -> None:
+        self.memo.clear()
         self.members.rebuild(self.api.store.objects("services"), self.api.store.objects("pods"))
 
     def handle(self, changes: list[Change]) -> None:
         todo: dict[tuple[str, str], None] = {}
+        forced: set[tuple[str, str]] = set()  # Services whose member Pods changed
         for ch in changes:
-            meta = ch.obj.get("metadata", {})
-            ns = str(meta.get("namespace", ""))
             if ch.key in ("services", "pods"):
-                for key in self.members.observe(ch):
+                found = self.members.observe(ch)
+                for key in found:
                     todo[key] = None
-        for ns, name in todo:
-            self.sync(ns, name)
+                if ch.key == "pods":
+                    forced |= found
+            elif ch.key == KEY:
+                meta = ch.obj.get("metadata") or {}
+                self.memo.written(ch.rv, [(str(meta.get("namespace") or ""), str(meta["name"]))])
+        for key in todo:
+            # a Service write that changed nothing its Endpoints are made of (a status write, an
+            # annotation) needs no sync once the last one completed and nobody wrote them since
+            if key not in forced and self.memo.unchanged(key, self.api.store.get("services", *key)):
+                continue
+            self.sync(*key)
 
     def sync(self, namespace: str, name: str) -> None:
+        first_rv = self.api.store.rv + 1
+        complete = self._sync(namespace, name)
+        key = (namespace, name)
+        if complete:
+            svc = self.api.store.get("services", namespace, name)
+            self.memo.synced(key, svc, first_rv, self.api.store.rv)
+        else:
+            self.memo.forget(key, first_rv, self.api.store.rv)
+
+    def _sync(self, namespace: str, name: str) -> bool:
+        """Bring the Service's Endpoints to what its Pods say; False when a write was refused."""
         rt = self.api.registry.lookup("", "v1", "endpoints")
         svc = self.api.store.get("services", namespace, name)
         current = self.api.store.get(KEY, namespace, name)
@@ -54,11 +84,10 @@ class EndpointsController:
         if svc is None or svc["metadata"].get("deletionTimestamp"):
             managed = ((current or {}).get("metadata", {}).get("labels") or {}).get(MANAGED_BY)
             if current is not None and managed == CONTROLLER:
-                with contextlib.suppress(ApiError):
-                    self.api.delete(rt, namespace, name)
-            return
+                return _done(self.api.delete, rt, namespace, name)
+            return True
         if not selector or spec.get("type") == "ExternalName":
-            return
+            return True
         subsets = self._subsets(namespace, name, spec)
         labels = dict(svc["metadata"].get("labels") or {})
         labels[MANAGED_BY] = CONTROLLER
@@ -67,7 +96,7 @@ class EndpointsController:
                 current.get("subsets", []) == subsets
                 and (current["metadata"].get("labels") or {}) == labels
             ):
-                return
+                return True
             new = copy.deepcopy(current)
             new["metadata"]["labels"] = labels
             new["metadata"].setdefault("annotations", {})[TRIGGER] = now_rfc3339()
@@ -75,9 +104,7 @@ class EndpointsController:
                 new["subsets"] = subsets
             else:
                 new.pop("subsets", None)
-            with contextlib.suppress(ApiError):
-                self.api.update(rt, namespace, name, new, expect_rv=False)
-            return
+            return _done(self.api.update, rt, namespace, name, new, expect_rv=False)
         body: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Endpoints",
@@ -90,8 +117,7 @@ class EndpointsController:
         }
         if subsets:
             body["subsets"] = subsets
-        with contextlib.suppress(ApiError):
-            self.api.create(rt, namespace, body)
+        return _done(self.api.create, rt, namespace, body)
 
     def _subsets(self, namespace: str, name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
         groups: dict[tuple[tuple[str, str, int], ...], dict[str, list[dict[str, Any]]]] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from mock_k8s.controllers.members import ServiceMembers
+from mock_k8s.controllers.members import ServiceMembers, SyncMemo
 from mock_k8s.errors import ApiError
 from mock_k8s.watch import Change
 
@@ -48,16 +48,29 @@ def _resolve_port(svc_port: dict[str, Any], pod: dict[str, Any]) -> int | None:
     return None
 
 
+def _slice_services(ch: Change) -> list[tuple[str, str]]:
+    """The Services a slice change concerns (by its service-name label, before and after)."""
+    out = []
+    for obj in (ch.old, ch.obj):
+        meta = (obj or {}).get("metadata") or {}
+        service = (meta.get("labels") or {}).get(SERVICE_NAME)
+        if service:
+            out.append((str(meta.get("namespace") or ""), str(service)))
+    return out
+
+
 class EndpointSliceController:
     def __init__(self, api: Any) -> None:
         self.api = api
         # (namespace, service) -> names of the slices this controller manages for it
         self._index: dict[tuple[str, str], set[str]] = {}
         self.members = ServiceMembers()
+        self.memo = SyncMemo()
 
     def rebuild(self) -> None:
         """Re-read the managed slices from the store (after a reset or a state load)."""
         self._index.clear()
+        self.memo.clear()
         self.members.rebuild(self.api.store.objects("services"), self.api.store.objects("pods"))
         for s in self.api.store.objects(SLICE_KEY):
             self._note(s, deleted=False)
@@ -74,23 +87,41 @@ class EndpointSliceController:
             names.add(meta["name"])
 
     def handle(self, changes: list[Change]) -> None:
-        todo: set[tuple[str, str]] = set()
+        todo: set[tuple[str, str]] = set()  # Services written
+        forced: set[tuple[str, str]] = set()  # Services whose member Pods changed
         for ch in changes:
-            meta = ch.obj.get("metadata", {})
-            ns = meta.get("namespace", "")
             if ch.key == SLICE_KEY:
                 if ch.old is not None:
                     self._note(ch.old, deleted=True)
                 self._note(ch.obj, deleted=ch.type == "DELETED")
-            elif ch.key in ("services", "pods"):
+                self.memo.written(ch.rv, _slice_services(ch))
+            elif ch.key == "services":
                 todo |= self.members.observe(ch)
-        for ns, name in sorted(todo):
-            self.sync(ns, name)
+            elif ch.key == "pods":
+                forced |= self.members.observe(ch)
+        for key in sorted(todo | forced):
+            # a Service write that changed nothing the slices are made of (a status write, an
+            # annotation) needs no sync once the last one completed and nobody touched its slices
+            if key not in forced and self.memo.unchanged(key, self.api.store.get("services", *key)):
+                continue
+            self.sync(*key)
 
     def _slice_type(self) -> Any:
         return self.api.registry.lookup("discovery.k8s.io", "v1", "endpointslices")
 
     def sync(self, namespace: str, name: str) -> None:
+        first_rv = self.api.store.rv + 1
+        complete = self._sync(namespace, name)
+        key = (namespace, name)
+        if complete:
+            svc = self.api.store.get("services", namespace, name)
+            self.memo.synced(key, svc, first_rv, self.api.store.rv)
+        else:
+            self.memo.forget(key, first_rv, self.api.store.rv)
+
+    def _sync(self, namespace: str, name: str) -> bool:
+        """Bring the Service's slices to what its Pods say; False when a write was refused."""
+        complete = True
         rt = self._slice_type()
         existing: dict[str, dict[str, Any]] = {}
         for slice_name in sorted(self._index.get((namespace, name), set())):
@@ -137,12 +168,15 @@ class EndpointSliceController:
                         body["metadata"].pop("name")  # taken: let generateName pick one
                     self.api.create(rt, namespace, body)
             except ApiError:
+                complete = False
                 continue  # e.g. the namespace is terminating
         for slice_name in unused:
             try:
                 self.api.delete(rt, namespace, slice_name)
             except ApiError:
+                complete = False
                 continue
+        return complete
 
     def _desired(self, namespace: str, name: str) -> dict[str, dict[str, Any]]:
         svc = self.api.store.get("services", namespace, name)

@@ -4,10 +4,15 @@ The Endpoints and EndpointSlice controllers ask it for the Pods of one Service i
 scanning every Pod of the namespace, and for the Services a changed Pod concerns instead of
 matching every Service's selector against it: with 1,000 Pods that is the difference between
 a write costing microseconds or milliseconds.
+
+``SyncMemo`` lets both controllers skip a Service write that cannot change what they compute
+(a status write, an annotation): the Service's inputs are those of its last complete sync, no
+member Pod changed and nobody else wrote the objects that sync left.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from mock_k8s.selectors import selector_matches
@@ -115,3 +120,59 @@ class ServiceMembers:
             for (pns, pod), labels in self._pod_labels.items()
             if pns == ns and selector_matches(selector, labels)
         }
+
+
+def service_inputs(svc: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    """What the Endpoints and EndpointSlice controllers read of a Service (None: it is gone)."""
+    if svc is None:
+        return None
+    meta = svc.get("metadata") or {}
+    spec = svc.get("spec") or {}
+    return (
+        meta.get("uid"),
+        meta.get("labels"),
+        bool(meta.get("deletionTimestamp")),
+        spec.get("selector"),
+        spec.get("type"),
+        spec.get("ports"),
+    )
+
+
+class SyncMemo:
+    """Per Service, the inputs of its last complete sync; the resourceVersions of the
+    controller's own writes (so that only other writers' changes to its objects count)."""
+
+    def __init__(self) -> None:
+        self._synced: dict[Key, tuple[Any, ...] | None] = {}
+        self._own: set[int] = set()
+
+    def clear(self) -> None:
+        self._synced.clear()
+        self._own.clear()
+
+    def unchanged(self, key: Key, svc: dict[str, Any] | None) -> bool:
+        """True when a sync of ``key`` would find everything as its last complete sync left it."""
+        return key in self._synced and self._synced[key] == service_inputs(svc)
+
+    def synced(self, key: Key, svc: dict[str, Any] | None, first_rv: int, last_rv: int) -> None:
+        """A complete sync read ``svc`` and wrote the resourceVersions first_rv..last_rv."""
+        self._own.update(range(first_rv, last_rv + 1))
+        if len(self._own) > 100_000:  # own writes are seen in the next round; never many left
+            self._own.clear()
+        if svc is None:
+            self._synced.pop(key, None)  # gone: nothing to remember
+        else:
+            self._synced[key] = service_inputs(svc)
+
+    def forget(self, key: Key, first_rv: int = 0, last_rv: int = -1) -> None:
+        """The next sync of ``key`` runs (an incomplete sync wrote first_rv..last_rv)."""
+        self._own.update(range(first_rv, last_rv + 1))
+        self._synced.pop(key, None)
+
+    def written(self, rv: int, keys: Iterable[Key]) -> None:
+        """An object the controller keeps for the Services ``keys`` was written at ``rv``."""
+        if rv in self._own:
+            self._own.discard(rv)
+            return
+        for key in keys:
+            self._synced.pop(key, None)

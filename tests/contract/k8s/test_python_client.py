@@ -496,6 +496,75 @@ def test_endpointslices_follow_ready_pods_with_named_target_ports(
     assert [e.addresses[0] for e in es.endpoints] == ["10.244.1.6"]
 
 
+def test_slices_and_endpoints_follow_service_writes_that_change_them_only(
+    core: client.CoreV1Api, api_client: client.ApiClient
+) -> None:
+    discovery = client.DiscoveryV1Api(api_client)
+    core.create_namespaced_service(
+        "default",
+        {
+            "metadata": {"name": "web", "labels": {"tier": "a"}},
+            "spec": {
+                "type": "LoadBalancer",
+                "selector": {"app": "web"},
+                "ports": [{"name": "http", "port": 80}],
+            },
+        },
+    )
+    core.create_namespaced_pod(
+        "default",
+        {
+            "metadata": {"name": "p1", "labels": {"app": "web"}},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x"}]},
+            "status": {
+                "phase": "Running",
+                "podIP": "10.244.1.5",
+                "conditions": [{"type": "Ready", "status": "True"}],
+            },
+        },
+    )
+
+    def state() -> tuple[Any, Any]:
+        (es,) = discovery.list_namespaced_endpoint_slice(
+            "default", label_selector="kubernetes.io/service-name=web"
+        ).items
+        return es, core.read_namespaced_endpoints("web", "default")
+
+    es, ep = state()
+    assert [e.addresses[0] for e in es.endpoints] == ["10.244.1.5"]
+    assert [a.ip for a in ep.subsets[0].addresses] == ["10.244.1.5"]
+    # a status write and an annotation change nothing the slices or Endpoints are made of
+    core.patch_namespaced_service_status(
+        "web", "default", {"status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}}
+    )
+    core.patch_namespaced_service("web", "default", {"metadata": {"annotations": {"x": "1"}}})
+    es2, ep2 = state()
+    assert es2.metadata.resource_version == es.metadata.resource_version
+    assert ep2.metadata.resource_version == ep.metadata.resource_version
+    # someone else edits them: the next Service write, even a status write, puts them back
+    discovery.patch_namespaced_endpoint_slice(
+        es.metadata.name, "default", {"endpoints": [{"addresses": ["10.9.9.9"]}]}
+    )
+    core.patch_namespaced_endpoints(
+        "web", "default", {"subsets": [{"addresses": [{"ip": "10.9.9.9"}]}]}
+    )
+    core.patch_namespaced_service_status(
+        "web", "default", {"status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.5"}]}}}
+    )
+    es3, ep3 = state()
+    assert [e.addresses[0] for e in es3.endpoints] == ["10.244.1.5"]
+    assert [a.ip for a in ep3.subsets[0].addresses] == ["10.244.1.5"]
+    # a label or port change reaches both
+    svc = core.read_namespaced_service("web", "default")
+    svc.metadata.labels = {"tier": "b"}
+    svc.spec.ports[0].target_port = 8081
+    core.replace_namespaced_service("web", "default", svc)
+    es4, ep4 = state()
+    assert es4.metadata.labels["tier"] == "b" and ep4.metadata.labels["tier"] == "b"
+    assert [p.port for p in es4.ports] == [8081]
+    assert [p.port for p in ep4.subsets[0].ports] == [8081]
+
+
 def test_namespace_deletion_removes_its_objects(core: client.CoreV1Api) -> None:
     core.create_namespace({"metadata": {"name": "team"}})
     core.create_namespaced_service("team", lb_service("web"))
