@@ -6,7 +6,8 @@
     python -m benchmarks --sizes 250,1000 --trials 100 --no-suite --json out.json
 
 Figures: time to VIP (lone and joining member, p50/p95/p99), scale (wall time to settle, Avi and
-Kubernetes calls, CPU seconds and peak RSS of each process) for each N, the floor and the ratio
+Kubernetes calls, CPU seconds and peak RSS of each process, and the benchmark process's own CPU
+seconds from the first create to the end: what its clients cost) for each N, the floor and the ratio
 engine/floor, growth T(b)/T(a) between the sizes, restart on a converged cluster (settle time,
 writes), wall time of the BDD suite; with ``--ako-binary`` the real AKO at ``--ako-sizes`` on
 the same mocks (each N capped at ``--cap`` seconds), side by side with ako-sim's engine. Targets
@@ -150,6 +151,7 @@ def render(out: dict[str, Any]) -> str:
                     str(res.get("cpu_s", {}).get(p, "-"))
                     for p in ("engine", "mock_k8s", "mock_avi")
                 ),
+                f"{res.get('bench_cpu_s', '-')} ({floor.get('bench_cpu_s', '-')})",
                 rss.get("engine"),
                 rss.get("mock_k8s"),
                 rss.get("mock_avi"),
@@ -171,6 +173,7 @@ def render(out: dict[str, Any]) -> str:
                 "Avi calls (floor)",
                 "k8s calls (floor)",
                 "CPU s eng/k8s/avi",
+                "bench CPU s (floor)",
                 "RSS engine",
                 "RSS k8s",
                 "RSS avi",

@@ -7,7 +7,9 @@ For each engine: time to VIP for a lone Service and for a joining member (p50/p9
 trials; ``--trials 0`` skips it), and for each N the time until every Service shows its VIP and
 until the engine says it has settled, the Avi and Kubernetes calls the engine made (from the
 mocks' journals and counters), CPU seconds and peak RSS of every process (mock_k8s, mock_avi,
-the engine; for AKO also the AKO process itself, the child of ``ako-sim engine --engine ako``).
+the engine; for AKO also the AKO process itself, the child of ``ako-sim engine --engine ako``),
+and the benchmark process's own CPU over the same span (``bench_cpu_s``: its creates, the
+watch and the state polls).
 ``--cap`` bounds each N: a run that has not settled by then is reported as "did not settle
 within X s" with the Services that had a VIP, instead of waiting on. mock_avi serves HTTPS to AKO
 (it speaks nothing else) and plain HTTP to ako-sim's engine, its usual transport (``--sim-tls``
@@ -105,6 +107,7 @@ def render(results: dict[str, Any]) -> str:
                     f"{avi['total']} ({avi['writes']})",
                     f"{k8s['total']} ({k8s['writes']})",
                     _per_process(run_["cpu_s"]),
+                    run_.get("bench_cpu_s", "-"),
                     _per_process(run_["peak_rss_mb"]),
                     "yes" if check.get("ok") else "no",
                 ]
@@ -125,6 +128,7 @@ def render(results: dict[str, Any]) -> str:
                 "Avi calls (writes)",
                 "K8s calls (writes)",
                 "CPU s " + "/".join(PROCESSES),
+                "bench CPU s",
                 "peak RSS MB " + "/".join(PROCESSES),
                 "VIPs right",
             ],

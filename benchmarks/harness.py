@@ -3,13 +3,16 @@
 ``Cluster`` starts ``ako-sim mock-k8s`` and ``ako-sim mock-avi`` (and, on demand, ``ako-sim
 engine``) as subprocesses on free loopback ports, reads their URLs from their first output line,
 and reads each process's peak RSS (``VmHWM`` in ``/proc/<pid>/status``). ``StatusWatch`` follows
-Services with one watch stream and records when each first shows an EXTERNAL-IP. Every wait is
-bounded by a deadline. Loopback only; never imported by the product or the tests' fixtures.
+Services with one watch stream and records when each first shows an EXTERNAL-IP. The benchmark's
+own requests (creates, the floor's REST calls, counters, ``/debug/state`` polls, the watch) go
+through :mod:`benchmarks.lean_http` with the real clients' headers (the ``kubernetes`` client's
+for mock_k8s, avisdk's with HTTP Basic for mock_avi), one kept-alive connection per thread, so
+the clients take little of the CPU the parts under test need. Every wait is bounded by a
+deadline. Loopback only; never imported by the product or the tests' fixtures.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -24,17 +27,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
-import urllib3
+import orjson
 
-from simulator.engines.journals import self_signed_session
+from benchmarks import lean_http
+from benchmarks.lean_http import HttpError
 
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # mock-avi --tls
-
-AVI_AUTH = ("admin", "admin")
 URL_RE = re.compile(r"serving on (https?://127\.0\.0\.1:\d+)")
 INGRESS_ANNOTATION = "ako.vmware.com/enable-shared-vip"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+JSON = lean_http.JSON
+_CTYPES = {
+    ctype: lean_http.content_type(ctype)
+    for ctype in (lean_http.JSON, lean_http.MERGE_PATCH, lean_http.APPLY_PATCH)
+}
 
 
 class BenchError(RuntimeError):
@@ -189,7 +194,10 @@ class Cluster:
     engine: Proc | None = None
     extra_rss: dict[str, float] = field(default_factory=dict)
     state_polls: int = 0
-    _sessions: threading.local = field(default_factory=threading.local, repr=False)
+    #: polls the engine answered by reading mock_k8s once (ako-sim's engine lists one namespace
+    #: for the server's resourceVersion; AKO's launcher reads only the mocks' journals)
+    state_k8s_reads: int = 0
+    _conns: lean_http.PerThread = field(default_factory=lean_http.PerThread, repr=False)
 
     @classmethod
     def start(cls, *, avi_tls: bool = False) -> Cluster:
@@ -217,8 +225,24 @@ class Cluster:
                     popen.wait(10)
             raise
         cluster = cls(workdir, k8s, avi)
-        cluster.wait_healthy()
+        try:
+            cluster._await_kubeconfig()
+            cluster._conns.set_headers(k8s.url, lean_http.k8s_headers(kubeconfig))
+            cluster._conns.set_headers(avi.url, lean_http.avi_headers(avi.url, "basic"))
+            cluster.wait_healthy()
+        except BaseException:
+            cluster.stop()
+            raise
         return cluster
+
+    def _await_kubeconfig(self, timeout: float = 20.0) -> None:
+        """mock-k8s writes the kubeconfig just after its URL line, then says so."""
+        out = self.workdir / "mock-k8s.out"
+        deadline = time.monotonic() + timeout
+        while "export KUBECONFIG=" not in out.read_text(errors="replace"):
+            if time.monotonic() > deadline or self.k8s.popen.poll() is not None:
+                raise BenchError("mock-k8s wrote no kubeconfig")
+            time.sleep(0.02)
 
     @property
     def kubeconfig(self) -> Path:
@@ -262,6 +286,7 @@ class Cluster:
 
     def stop(self) -> None:
         self.stop_engine()
+        self._conns.close_all()
         self.avi.stop()
         self.k8s.stop()
 
@@ -293,43 +318,45 @@ class Cluster:
         return out
 
     # -- HTTP ---------------------------------------------------------------------------------
-    def http(self) -> requests.Session:
-        """A per-thread session."""
-        session: requests.Session | None = getattr(self._sessions, "s", None)
-        if session is None:
-            if self.avi.url.startswith("https://"):  # the mock's self-signed certificate
-                session = self_signed_session()
-            else:
-                session = requests.Session()
-            self._sessions.s = session
-        return session
+    def conn(self, url: str) -> lean_http.Connection:
+        """This thread's kept-alive connection to ``url`` (a part's base URL)."""
+        return self._conns.get(url)
+
+    def headers(self, url: str) -> dict[str, str]:
+        """The headers every request to ``url`` carries (the real client's)."""
+        return self._conns.headers(url)
 
     def wait_healthy(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
         for url in (self.k8s.url, self.avi.url):
             while True:
                 try:
-                    if self.http().get(f"{url}/__mock__/healthz", timeout=2).status_code == 200:
+                    if self.conn(url).request("GET", "/__mock__/healthz").status == 200:
                         break
-                except requests.RequestException:
+                except HttpError:
                     pass
                 if time.monotonic() > deadline:
                     raise BenchError(f"{url} not healthy")
                 time.sleep(0.02)
 
-    def k8s_call(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
-        rsp = self.http().request(method, f"{self.k8s.url}{path}", json=body, timeout=30, **kw)
-        if rsp.status_code >= 300:
-            raise BenchError(f"{method} {path}: HTTP {rsp.status_code} {rsp.text[:300]}")
-        return rsp.json() if rsp.content else None
+    def _call(self, url: str, method: str, path: str, body: Any, ctype: bytes) -> Any:
+        data = None if body is None else lean_http.dumps(body)
+        try:
+            answer = self.conn(url).request(method, path, data, ctype if data is not None else b"")
+        except HttpError as exc:
+            raise BenchError(str(exc)) from exc
+        if answer.status >= 300:
+            raise BenchError(f"{method} {path}: HTTP {answer.status} {answer.text[:300]}")
+        return answer.json()
 
-    def avi_call(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
-        rsp = self.http().request(
-            method, f"{self.avi.url}{path}", json=body, auth=AVI_AUTH, timeout=30, **kw
-        )
-        if rsp.status_code >= 300:
-            raise BenchError(f"{method} {path}: HTTP {rsp.status_code} {rsp.text[:300]}")
-        return rsp.json() if rsp.content else None
+    def k8s_call(self, method: str, path: str, body: Any = None, ctype: str = JSON) -> Any:
+        """A call to mock_k8s as the ``kubernetes`` client makes it (``ctype``: the body's
+        Content-Type, e.g. :data:`benchmarks.lean_http.MERGE_PATCH`); raises on non-2xx."""
+        return self._call(self.k8s.url, method, path, body, _CTYPES[ctype])
+
+    def avi_call(self, method: str, path: str, body: Any = None) -> Any:
+        """A call to mock_avi with avisdk's headers and HTTP Basic; raises on non-2xx."""
+        return self._call(self.avi.url, method, path, body, b"")  # avisdk's Content-Type is set
 
     def create_namespaces(self, names: Iterable[str]) -> None:
         for ns in names:
@@ -359,12 +386,19 @@ class Cluster:
 
     # -- engine -------------------------------------------------------------------------------
     def engine_state(self) -> dict[str, Any]:
-        """The engine's ``/debug/state`` (counted in :attr:`state_polls`: the engine reads
-        mock_k8s to answer it)."""
+        """The engine's ``/debug/state``, counted in :attr:`state_polls`; in
+        :attr:`state_k8s_reads` when the answer carries ``server_resource_version`` (ako-sim's
+        engine read mock_k8s once to answer it; AKO's launcher does not)."""
         if self.engine is None:
             raise BenchError("no engine")
         self.state_polls += 1
-        return dict(self.http().get(f"{self.engine.url}/debug/state", timeout=10).json())
+        answer = self.conn(self.engine.url).request("GET", "/debug/state")
+        state = answer.json() if answer.status == 200 else None
+        if not isinstance(state, dict):
+            raise HttpError(f"/debug/state: HTTP {answer.status} {answer.text[:200]}")
+        if "server_resource_version" in state:
+            self.state_k8s_reads += 1
+        return state
 
     def wait_engine_ready(self, timeout: float = 60.0) -> None:
         if self.engine is None:
@@ -372,9 +406,9 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if self.http().get(f"{self.engine.url}/readyz", timeout=5).status_code == 200:
+                if self.conn(self.engine.url).request("GET", "/readyz").status == 200:
                     return
-            except requests.RequestException:
+            except HttpError:
                 pass
             time.sleep(0.01)
         raise BenchError("engine not ready")
@@ -388,7 +422,7 @@ class Cluster:
             try:
                 if self.engine_state().get("settled"):
                     return polls
-            except (requests.RequestException, ValueError):
+            except (HttpError, ValueError):  # orjson.JSONDecodeError is a ValueError
                 pass
             time.sleep(interval)
         raise BenchError(f"engine not settled within {timeout}s")
@@ -402,7 +436,8 @@ def _has_ingress(obj: dict[str, Any]) -> str | None:
 
 
 class StatusWatch:
-    """One watch on every Service: records when each first shows an EXTERNAL-IP."""
+    """One watch on every Service: records when each first shows an EXTERNAL-IP. Events are
+    decoded with orjson on the watch's own thread (one kept-alive connection of its own)."""
 
     def __init__(self, cluster: Cluster) -> None:
         self._cluster = cluster
@@ -411,46 +446,52 @@ class StatusWatch:
         self.vip: dict[str, str] = {}
         self._stop = threading.Event()
         rv = cluster.server_rv()
-        self._rsp = requests.get(
-            f"{cluster.k8s.url}/api/v1/services",
-            params={"watch": "1", "resourceVersion": rv, "timeoutSeconds": "1800"},
-            stream=True,
-            timeout=(10, 1900),
-        )
-        if self._rsp.status_code != 200:
-            raise BenchError(f"watch failed: HTTP {self._rsp.status_code}")
+        headers = cluster.headers(cluster.k8s.url)
+        self._conn = lean_http.Connection(cluster.k8s.url, headers, timeout=1900)
+        target = f"/api/v1/services?watch=1&resourceVersion={rv}&timeoutSeconds=1800"
+        try:
+            self._lines = self._conn.stream("GET", target)  # the watch is open on return
+        except HttpError as exc:
+            raise BenchError(f"watch failed: {exc}") from exc
         self._thread = threading.Thread(target=self._run, name="bench-watch", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            for line in self._rsp.iter_lines(chunk_size=None):
-                now = time.perf_counter()
+            for line in self._lines:
                 if self._stop.is_set():
                     return
-                if not line:
-                    continue
-                event = json.loads(line)
-                obj = event.get("object") or {}
-                meta = obj.get("metadata") or {}
-                key = f"{meta.get('namespace')}/{meta.get('name')}"
-                ip = _has_ingress(obj) if event.get("type") != "DELETED" else None
-                with self._cond:
-                    if ip is not None:
-                        self.vip[key] = ip
-                        self.first_vip.setdefault(key, (now, ip))
-                        self._cond.notify_all()
-                    else:
-                        self.vip.pop(key, None)
-        except (requests.RequestException, ValueError, AttributeError):
+                self._event(line, time.perf_counter())
+        except (HttpError, OSError, ValueError, AttributeError):
             return
 
+    def _event(self, line: bytes, now: float) -> None:
+        if not line.strip():
+            return
+        event = orjson.loads(line)
+        obj = event.get("object") or {}
+        meta = obj.get("metadata") or {}
+        key = f"{meta.get('namespace')}/{meta.get('name')}"
+        ip = _has_ingress(obj) if event.get("type") != "DELETED" else None
+        with self._cond:
+            if ip is not None:
+                self.vip[key] = ip
+                self.first_vip.setdefault(key, (now, ip))
+                self._cond.notify_all()
+            else:
+                self.vip.pop(key, None)
+
     def wait_for(self, keys: Iterable[str], timeout: float) -> bool:
-        wanted = list(keys)
         deadline = time.monotonic() + timeout
         with self._cond:
+            # each wake-up checks from the end of what is still missing, up to the first key
+            # without a VIP (not every key: one wake-up per event at N=10,000)
+            missing = [k for k in keys if k not in self.first_vip]
+            missing.reverse()
             while True:
-                if all(k in self.first_vip for k in wanted):
+                while missing and missing[-1] in self.first_vip:
+                    missing.pop()
+                if not missing:
                     return True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -459,7 +500,5 @@ class StatusWatch:
 
     def close(self) -> None:
         self._stop.set()
-        with contextlib.suppress(Exception):
-            self._rsp.raw._fp.fp.raw._sock.shutdown(2)  # interrupt the blocked read
-        self._rsp.close()
+        self._conn.abort()  # interrupts the blocked read
         self._thread.join(2)

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
+import urllib3
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -149,17 +150,25 @@ class Connection:
         raise AssertionError("unreachable")
 
     def stream(self, method: str, target: str, extra: bytes = b"") -> Iterator[bytes]:
-        """Send one request and yield the answer's body as lines (a watch): raises
-        :class:`HttpError` with the status when it is not 200. The connection is then
-        used up: :meth:`close` it (from another thread too, to end a blocked read)."""
+        """Send one request, read the answer's head (raises :class:`HttpError` unless it is
+        200) and return the body's lines as they come (a watch). The connection is then used
+        up: :meth:`abort` it (from another thread too, to end a blocked read)."""
         sock = self._sock or self._connect()
         self._used = True
-        sock.sendall(self._head(method, target, None, extra))
-        status, length, chunked, _ = self._read_head(method)
+        try:
+            sock.sendall(self._head(method, target, None, extra))
+            status, length, chunked, _ = self._read_head(method)
+        except OSError as exc:
+            self.close()
+            raise HttpError(f"{method} {target}: {exc!r}") from exc
         if status != 200:
+            self.close()
             raise HttpError(f"{method} {target}: HTTP {status}")
+        return self._lines(self._chunks() if chunked else self._raw(length))
+
+    @staticmethod
+    def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
         pending = b""
-        chunks = self._chunks() if chunked else self._raw(length)
         for chunk in chunks:
             if pending:
                 chunk = pending + chunk
@@ -168,6 +177,14 @@ class Connection:
             yield from lines
         if pending:
             yield pending
+
+    def abort(self) -> None:
+        """Shut the connection down now (a read blocked in another thread returns)."""
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.close()
 
     def _head(self, method: str, target: str, body: bytes | None, extra: bytes) -> bytes:
         line = b"%s %s%s HTTP/1.1\r\n" % (method.encode(), self.prefix, target.encode())
@@ -301,6 +318,9 @@ class PerThread:
     def set_headers(self, url: str, headers: Mapping[str, str]) -> None:
         self._headers[url] = dict(headers)
 
+    def headers(self, url: str) -> dict[str, str]:
+        return dict(self._headers.get(url) or {})
+
     def get(self, url: str) -> Connection:
         conns: dict[str, Connection] | None = getattr(self._local, "conns", None)
         if conns is None:
@@ -349,9 +369,10 @@ def avi_headers(
     timeout: float = 60.0,
 ) -> dict[str, str]:
     """The headers avisdk's ``ApiSession`` sends with a call (``Referer``, ``Content-Type``,
-    ``timeout``, ``X-Avi-Tenant``) and, for ``auth="session"``, its login's ``X-CSRFToken`` and
-    session cookies (the SDK logs in here, once per process: its session cache is shared); for
-    ``auth="basic"``, an HTTP Basic ``Authorization`` instead of the session (no login)."""
+    ``timeout``, ``X-Avi-Tenant``, urllib3's ``User-Agent``) and, for ``auth="session"``, its
+    login's ``X-CSRFToken`` and session cookies (the SDK logs in here, once per process: its
+    session cache is shared); for ``auth="basic"``, an HTTP Basic ``Authorization`` instead of
+    the session (no login)."""
     import base64
     import contextlib
     import io
@@ -385,5 +406,7 @@ def avi_headers(
         if sid:
             cookies += [("sessionid", sid), ("avi-sessionid", sid)]
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies)
+    # the SDK empties requests' default headers, so urllib3 adds its own User-Agent
+    headers.setdefault("User-Agent", f"python-urllib3/{urllib3.__version__}")
     headers.setdefault(*ACCEPT_ENCODING)
     return headers

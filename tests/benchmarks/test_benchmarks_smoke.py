@@ -28,7 +28,7 @@ def test_the_benchmark_command_prints_every_figure(
     bench.main()
     printed = capsys.readouterr().out
     assert "Time to VIP" in printed
-    assert "Scale" in printed
+    assert "Scale" in printed and "bench CPU s" in printed
     json_lines = [line for line in printed.splitlines() if line.startswith("JSON: ")]
     assert len(json_lines) == 1
     out = json.loads(json_lines[0][len("JSON: ") :])
@@ -49,10 +49,15 @@ def test_the_benchmark_command_prints_every_figure(
     assert set(scale["peak_rss_mb"]) == {"engine", "mock_k8s", "mock_avi"}
     assert all(v > 0 for v in scale["peak_rss_mb"].values())
     assert set(scale["cpu_s"]) == {"engine", "mock_k8s", "mock_avi"}
+    assert scale["bench_cpu_s"] >= 0  # the benchmark process's own CPU over the run
+    # the benchmark's own requests (creates, the engine's reads for the state polls) are not
+    # counted: the engine made no other GET in the window, so none is left, nor a negative one
+    assert scale["k8s_calls"]["by_method"] == {"PATCH": 8, "POST": 8}
 
     floor = out["floor"]["8"]
     assert floor["check"]["ok"] is True
     assert floor["k8s_calls"]["by_method"] == {"PATCH": 8}
+    assert floor["bench_cpu_s"] > 0  # the floor's REST calls are this process's
     assert floor["avi_objects"] == scale["avi_objects"]  # the floor builds the same Avi state
     assert out["ratio_engine_floor"]["8"] > 0
     assert out["growth"] == {}  # one size: no T(4N)/T(N)
@@ -73,6 +78,7 @@ def test_the_engines_command_prints_every_figure_per_process(
     engines.main()
     printed = capsys.readouterr().out
     assert "N Services at once" in printed and "Time to VIP" in printed
+    assert "bench CPU s" in printed
     out = _json_line(printed)
     assert list(out["engines"]) == ["sim"]  # no AKO binary asked for
     run = out["engines"]["sim"]["scale"]["8"]
@@ -81,6 +87,8 @@ def test_the_engines_command_prints_every_figure_per_process(
     assert run["check"]["ok"] is True
     assert set(run["cpu_s"]) == set(run["peak_rss_mb"]) == {"engine", "mock_k8s", "mock_avi"}
     assert run["avi_calls"]["writes"] > 0 and run["k8s_calls"]["writes"] == 16
+    assert all(v > 0 for v in run["k8s_calls"]["by_method"].values())
+    assert run["bench_cpu_s"] >= 0
 
 
 def test_a_run_past_its_cap_reports_the_progress_instead_of_waiting(
