@@ -5,17 +5,22 @@ A field spec is one of: a scalar kind (``STR``, ``INT``, ``BOOL``, ``NUM``, ``AN
 dropped) or lenient (kept)). ``validate`` walks a body against a spec and raises ``BadRequest``
 with a field path; it never resolves references or touches the store (``object_types.py`` holds the
 per-type specs).
+
+``plan(spec)`` compiles a spec once into a ``Plan``: ``check`` is ``validate`` of the body with
+empty references dropped first (``refs.drop_empty_refs``), in one pass that tests scalars
+inline and formats a field path only for an error; ``fill`` is ``apply_defaults`` visiting only
+the objects that have defaults somewhere below. Both give what the walks above give.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from mock_avi import errors
 from mock_avi.errors import BadRequest
-from mock_avi.refs import RefWalk, is_ref_key
+from mock_avi.refs import RefWalk, drop_empty_refs, is_ref_key
 
 STR = "string"
 INT = "integer"
@@ -167,3 +172,218 @@ def _closed(spec: Obj, walk: RefWalk) -> bool:
     """True when no value of ``spec`` can hold a reference: strict (no unknown keys kept) and
     every field skipped."""
     return spec.strict and len(walk.skip) == len(spec.fields)
+
+
+# ----- compiled plans: validate + drop_empty_refs, apply_defaults ------------------------------
+Check = Callable[[Any, str], Any]  # (value, field path) -> the value checked and cleaned
+_K_STR, _K_BOOL, _K_INT, _K_NUM, _K_ANY, _K_SUB = range(6)
+_KIND_OF = {STR: _K_STR, REF: _K_STR, BOOL: _K_BOOL, INT: _K_INT, NUM: _K_NUM, ANY: _K_ANY}
+_EXPECTED = ("a string", "a boolean", "an integer", "a number")
+_N_PLAIN, _N_REF, _N_REFS = range(3)  # a key named like neither, ``*_ref``, ``*_refs``
+
+
+def _name_kind(key: str) -> int:
+    return _N_REF if key.endswith("_ref") else _N_REFS if key.endswith("_refs") else _N_PLAIN
+
+
+def _scalar_ok(kind: int, value: Any) -> bool:
+    if kind == _K_STR:
+        return isinstance(value, str)
+    if kind == _K_BOOL:
+        return isinstance(value, bool)
+    if kind == _K_INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _wrong(path: str, value: Any, expected: str) -> BadRequest:
+    # the value as validate saw it: after drop_empty_refs
+    return _type_error(path, drop_empty_refs(value), expected)
+
+
+class Plan:
+    """One spec compiled: ``check`` (drop empty refs + validate) and ``fill`` (defaults)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.check: Check = _compile(spec)
+        self.has_defaults = _has_defaults(spec)
+
+    def fill(self, value: Any) -> Any:
+        """``apply_defaults(spec, value)``."""
+        if self.has_defaults:
+            _fill(self.spec, value)
+        return value
+
+
+_PLANS: dict[int, tuple[Spec, Plan]] = {}
+_CHECKS: dict[int, tuple[Spec, Check]] = {}
+
+
+def plan(spec: Spec) -> Plan:
+    """The compiled ``Plan`` of ``spec`` (made on first use, then kept)."""
+    hit = _PLANS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    made = Plan(spec)
+    _PLANS[id(spec)] = (spec, made)
+    return made
+
+
+def _compile(spec: Spec) -> Check:
+    if isinstance(spec, str):
+        return _compile_scalar(spec)
+    hit = _CHECKS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    check: Check
+    if isinstance(spec, Enum):
+        check = _compile_enum(spec)
+    elif isinstance(spec, ListOf):
+        check = _compile_list(spec)
+    else:
+        check = _compile_obj(spec)
+    _CHECKS[id(spec)] = (spec, check)
+    return check
+
+
+def _compile_scalar(kind_name: str) -> Check:
+    kind = _KIND_OF[kind_name]
+    if kind == _K_ANY:
+        return lambda value, path: drop_empty_refs(value)
+    expected = _EXPECTED[kind]
+
+    def check(value: Any, path: str) -> Any:
+        if not _scalar_ok(kind, value):
+            raise _wrong(path, value, expected)
+        return value
+
+    return check
+
+
+def _compile_enum(spec: Enum) -> Check:
+    choices = frozenset(spec.choices)
+    shown = ", ".join(spec.choices)
+
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, str) or value not in choices:
+            raise BadRequest(
+                errors.BAD_ENUM.format(field=path, value=drop_empty_refs(value), choices=shown)
+            )
+        return value
+
+    return check
+
+
+def _compile_list(spec: ListOf) -> Check:
+    item = spec.item
+    if isinstance(item, str) and _KIND_OF[item] != _K_ANY:
+        kind = _KIND_OF[item]
+        expected = _EXPECTED[kind]
+
+        def check_scalars(value: Any, path: str) -> Any:
+            if not isinstance(value, list):
+                raise _wrong(path, value, "a list")
+            for i, v in enumerate(value):
+                if not _scalar_ok(kind, v):
+                    raise _wrong(f"{path}[{i}]", v, expected)
+            return list(value)
+
+        return check_scalars
+    sub = _compile(item)
+
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            raise _wrong(path, value, "a list")
+        return [sub(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    return check
+
+
+_Field = tuple[int, int, Any, Spec]  # (kind, name kind, sub check, spec)
+
+
+def _field(key: str, spec: Spec) -> _Field:
+    kind = _KIND_OF[spec] if isinstance(spec, str) else _K_SUB
+    return (kind, _name_kind(key), None if kind != _K_SUB else _compile(spec), spec)
+
+
+def _compile_obj(spec: Obj) -> Check:
+    fields: dict[str, _Field] = {}
+    strict = spec.strict
+    required = spec.required
+    unknown = {n: _field(k, s) for n, k, s in ((_N_REF, "x_ref", REF), (_N_REFS, "x_refs", REFS))}
+    unknown[_N_PLAIN] = _field("x", ANY)
+
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            raise _wrong(path, value, "an object")
+        if not fields and spec.fields:
+            fields.update((k, _field(k, s)) for k, s in spec.fields.items())
+        out: dict[str, Any] = {}
+        prefix = f"{path}." if path else ""
+        for key, val in value.items():
+            if val is None:
+                continue
+            f = fields.get(key)
+            if f is None:
+                if strict:
+                    continue
+                f = unknown[_name_kind(key)]
+            kind, name_kind, sub, sub_spec = f
+            if name_kind == _N_REF:
+                if isinstance(val, str) and not val.strip():
+                    continue  # an empty reference: not set
+            elif name_kind == _N_REFS and isinstance(val, list):
+                # empty elements dropped, the others as given (not walked for empty refs)
+                kept = [r for r in val if not (isinstance(r, str) and not r.strip())]
+                out[key] = validate(sub_spec, kept, prefix + key, "")
+                continue
+            if kind == _K_SUB:
+                out[key] = sub(val, prefix + key)
+            elif kind == _K_ANY:
+                out[key] = drop_empty_refs(val)
+            elif _scalar_ok(kind, val):
+                out[key] = val
+            else:
+                raise _wrong(prefix + key, val, _EXPECTED[kind])
+        for key in required:
+            if key not in out or out[key] == "":
+                raise BadRequest(errors.FIELD_REQUIRED.format(field=prefix + key))
+        return out
+
+    return check
+
+
+def _has_defaults(spec: Spec) -> bool:
+    if isinstance(spec, ListOf):
+        return _has_defaults(spec.item)
+    if not isinstance(spec, Obj):
+        return False
+    return bool(spec.defaults) or any(_has_defaults(s) for s in spec.fields.values())
+
+
+_FILLS: dict[int, tuple[Obj, tuple[tuple[str, Any, bool], ...], tuple[tuple[str, Spec], ...]]] = {}
+
+
+def _fill(spec: Spec, value: Any) -> None:
+    """``apply_defaults``, descending only where some object below has defaults."""
+    if isinstance(spec, ListOf):
+        if isinstance(value, list):
+            for item in value:
+                _fill(spec.item, item)
+        return
+    if not isinstance(spec, Obj) or not isinstance(value, dict):
+        return
+    hit = _FILLS.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        defaults = tuple((k, v, isinstance(v, dict | list)) for k, v in spec.defaults.items())
+        below = tuple((k, s) for k, s in spec.fields.items() if _has_defaults(s))
+        hit = _FILLS[id(spec)] = (spec, defaults, below)
+    for key, default, mutable in hit[1]:
+        if key not in value:
+            value[key] = _copy(default) if mutable else default
+    for key, sub in hit[2]:
+        val = value.get(key)
+        if val is not None:
+            _fill(sub, val)

@@ -36,8 +36,8 @@ from mock_avi.object_types import (
     TYPES,
     TypeSpec,
 )
-from mock_avi.refs import drop_empty_refs, map_planned, map_refs, parse_ref, split_stored, stored
-from mock_avi.schema import apply_defaults, ref_walk, validate
+from mock_avi.refs import map_planned, map_refs, parse_ref, split_stored, stored
+from mock_avi.schema import plan, ref_walk
 
 ALL_TENANTS = "*"
 ADMIN = "admin"
@@ -219,7 +219,9 @@ class Store:
         """Validate, fill defaults, resolve refs and run per-type rules; changes nothing."""
         spec = TYPES[obj_type]
         stale = body.get("_last_modified")
-        clean = validate(spec.spec, drop_empty_refs(dict(body)), "", spec.model)
+        compiled = plan(spec.spec)
+        # validate, empty references dropped (``refs.drop_empty_refs``): a fresh copy
+        clean: dict[str, Any] = compiled.check(dict(body), "")
         for key in READ_ONLY_FIELDS:
             clean.pop(key, None)
         if (
@@ -240,7 +242,7 @@ class Store:
                 )
                 if vsvip is not None and isinstance(vsvip.body.get("vrf_context_ref"), str):
                     clean["vrf_context_ref"] = vsvip.body["vrf_context_ref"]
-        apply_defaults(spec.spec, clean)
+        compiled.fill(clean)
         cloud: str | None = None
         if "cloud_ref" in clean:
             cloud = split_stored(self.resolve("cloud_ref", clean["cloud_ref"], tenant, None))[1]
