@@ -38,7 +38,7 @@ from simulator.domain import desired as desired_mod
 from simulator.domain import diff, grouping, naming
 from simulator.domain import status as status_mod
 from simulator.domain.keys import Key, ServiceKey, parse
-from simulator.domain.model import Operation, Resolution, ServiceView, Settings
+from simulator.domain.model import DesiredState, Operation, Resolution, ServiceView, Settings
 from simulator.domain.observed import vip_of
 from simulator.domain.reasons import (
     NORMAL,
@@ -131,13 +131,33 @@ class Reconciler:
         previous = set(self._configured.get(key, set())) | self.cache.pool_services(key)
         operations = diff.plan(desired, observed)
 
+        notes: list[str] = []  # what this pass changed: one log line at its end
+        try:
+            self._converge(key, settings, desired, resolution, previous, operations, extras, notes)
+        finally:
+            if notes:
+                log.info("%s: %s", key, "; ".join(notes))
+
+    def _converge(
+        self,
+        key: Key,
+        settings: Settings,
+        desired: DesiredState | None,
+        resolution: Resolution,
+        previous: set[str],
+        operations: tuple[Operation, ...],
+        extras: list[tuple[str, dict[str, Any]]],
+        notes: list[str],
+    ) -> None:
+        """Apply the operations, then write the members' statuses and Events."""
         vip_failure: str | None = None
         try:
             for op in operations:
-                self._apply(op)
+                self._apply(op, notes)
             for obj_type, obj in sorted(extras, key=lambda item: DELETE_ORDER[item[0]]):
                 self._apply(
-                    Operation("delete", obj_type, str(obj.get("name")), None, str(obj.get("uuid")))
+                    Operation("delete", obj_type, str(obj.get("name")), None, str(obj.get("uuid"))),
+                    notes,
                 )
         except VipAllocationError as exc:
             vip_failure = exc.message
@@ -157,7 +177,7 @@ class Reconciler:
 
         plan = status_mod.plan(key, resolution, vip, vip_failure, settings)
         self._left_members(key, resolution, previous, plan)
-        self._write_statuses(key, plan)
+        self._write_statuses(key, plan, notes)
         self.record_member_warnings(resolution)
         if desired is not None and vip is not None:
             self._configured[key] = set(desired.member_names)
@@ -170,21 +190,22 @@ class Reconciler:
         self._configured.pop(key, None)
 
     # -- Avi operations -------------------------------------------------------------------------
-    def _apply(self, op: Operation) -> None:
+    def _apply(self, op: Operation, notes: list[str]) -> None:
+        """Carry out one operation; what it did goes to ``notes`` (logged by the caller)."""
         try:
             if op.action == "create":
                 created = self.avi.create(op.type, op.payload or {})
                 self.cache.put(op.type, created)
-                log.info("Added %s %s", op.type, op.name)
+                notes.append(f"Added {op.type} {op.name}")
             elif op.action == "update":
                 updated = self.avi.update(op.type, op.uuid or "", op.payload or {})
                 self.cache.put(op.type, updated)
-                log.info("Updated %s %s", op.type, op.name)
+                notes.append(f"Updated {op.type} {op.name}")
             else:
                 with contextlib.suppress(NotFound):
                     self.avi.delete(op.type, op.uuid or "")
                 self.cache.remove(op.type, op.name)
-                log.info("Deleted %s %s", op.type, op.name)
+                notes.append(f"Deleted {op.type} {op.name}")
         except VipAllocationError:
             raise
         except Conflict as exc:
@@ -244,7 +265,7 @@ class Reconciler:
                 plan.wanted[name] = Wanted(None, None)
             # else: it joined another key, whose reconcile writes its new status
 
-    def _write_statuses(self, key: Key, plan: StatusPlan) -> None:
+    def _write_statuses(self, key: Key, plan: StatusPlan, notes: list[str]) -> None:
         vs = naming.vs_name(key, self.settings)
         for svc_name in sorted(plan.wanted):
             wanted = plan.wanted[svc_name]
@@ -253,7 +274,7 @@ class Reconciler:
                 continue
             before_ips = current_ips(obj)
             edge = condition_changed(obj, wanted)
-            self._write_status(obj, wanted)
+            self._write_status(obj, wanted, notes)
             if wanted.vip is not None and before_ips != [wanted.vip]:
                 self._event(obj, NORMAL, REASON_SYNCED, f"Added virtualservice {vs} for {svc_name}")
                 if before_ips:
@@ -275,7 +296,11 @@ class Reconciler:
                 reason, message = plan.warnings[svc_name]
                 self._event(obj, WARNING, reason, message)
 
-    def _write_status(self, obj: Mapping[str, Any], wanted: Wanted) -> None:
+    def _write_status(
+        self, obj: Mapping[str, Any], wanted: Wanted, notes: list[str] | None = None
+    ) -> None:
+        """Patch the Service's status if it differs; a changed VIP is noted in ``notes`` (or
+        logged at once without)."""
         patch = status_patch(obj, wanted)
         if patch is None:
             return
@@ -293,7 +318,11 @@ class Reconciler:
             for i in ((patch["status"].get("loadBalancer") or {}).get("ingress") or [])
         ]
         if "loadBalancer" in patch["status"]:
-            log.info("Service %s/%s status: %s", namespace, name, ", ".join(ips) or "<pending>")
+            note = f"Service {namespace}/{name} status: {', '.join(ips) or '<pending>'}"
+            if notes is None:
+                log.info("%s", note)
+            else:
+                notes.append(note)
         if result:
             self.cluster.note_service(result)
 
