@@ -20,6 +20,7 @@ product or the tests' fixtures.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import ssl
 import struct
@@ -384,20 +385,26 @@ def avi_headers(
     if auth not in ("session", "basic"):
         raise ValueError(f"auth is session or basic, not {auth!r}")
     basic = base64.b64encode(f"{username}:{password}".encode()).decode()
-    # the SDK prints a banner to stdout for verify=False (the mocks' self-signed certificate)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        api = ApiSession(
-            controller_ip=url,
-            username=username,
-            password=password,
-            tenant=tenant,
-            verify=not url.startswith("https"),
-            timeout=timeout,
-            # with an Authorization of its own the SDK neither logs in nor sends a CSRF token
-            user_hdrs={"Authorization": f"Basic {basic}"} if auth == "basic" else None,
-        )
-        sdk = api._get_api_headers("", "", timeout, None, None)
+    # verify=False (a login over the mocks' self-signed HTTPS) makes the SDK warn three ways
+    sdk_log = logging.getLogger(avi_api.__name__)
+    quiet = logging.Filter("nothing")  # passes no record of the SDK's logger
+    sdk_log.addFilter(quiet)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            api = ApiSession(
+                controller_ip=url,
+                username=username,
+                password=password,
+                tenant=tenant,
+                verify=auth == "basic" or not url.startswith("https"),  # basic: no SDK request
+                timeout=timeout,
+                # with an Authorization of its own the SDK neither logs in nor sends a CSRF token
+                user_hdrs={"Authorization": f"Basic {basic}"} if auth == "basic" else None,
+            )
+            sdk = api._get_api_headers("", "", timeout, None, None)
+    finally:
+        sdk_log.removeFilter(quiet)
     headers = {k: str(v) for k, v in sdk.items()}
     if auth == "session":
         entry = avi_api.sessionDict.get(api.key) or {}
