@@ -26,9 +26,17 @@ pytestmark = [pytest.mark.packaging, pytest.mark.slow]  # slow: under xdist it s
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 #: What the build reads: the metadata, the packages and the kit's data the links point to.
-SOURCES = ("pyproject.toml", "README.md", "simulator", "mock_avi", "mock_k8s", "steps")
+SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    "simulator",
+    "mock_avi",
+    "mock_k8s",
+    "steps",
+    "wsgi_granian",
+)
 KIT_DATA = ("features", "examples")
-PACKAGES = ("simulator", "mock_avi", "mock_k8s", "steps")
+PACKAGES = ("simulator", "mock_avi", "mock_k8s", "steps", "wsgi_granian")
 BUILD_TIMEOUT = 900  # an isolated build fetches setuptools; a loaded CI machine is slow
 RUN_TIMEOUT = 600
 
