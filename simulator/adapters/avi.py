@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
+from simulator.adapters import jsoncodec
 from simulator.adapters.curl import CurlTransport, TlsSettings
 
 log = logging.getLogger("ako_sim.avi")
@@ -370,7 +371,7 @@ class AviSdkClient:
         data: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> Any:
-        body = json.dumps(data, separators=(",", ":")).encode() if data is not None else None
+        body = jsoncodec.dumps(data) if data is not None else None
         try:
             api = self._login()
             url = f"{self._base}/api/{path}"
@@ -405,7 +406,7 @@ class AviSdkClient:
         if not payload.strip():
             return None
         try:
-            return json.loads(payload)
+            return jsoncodec.loads(payload)
         except ValueError as exc:
             raise TransientError(
                 f"{method} {path}: the controller answered non-JSON", status=status

@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
 
+from simulator.adapters import jsoncodec
 from simulator.adapters.curl import CurlTransport, TlsSettings, TransportError
 
 log = logging.getLogger("ako_sim.kube")
@@ -234,7 +235,7 @@ class _RawWatch:
                     if not line:
                         continue
                     try:
-                        event = json.loads(line)
+                        event = jsoncodec.loads(line)
                     except ValueError:
                         log.warning("ignoring a watch line that is not JSON: %.200r", line)
                         continue
@@ -443,7 +444,7 @@ class KubeClient:
     def _write(
         self, method: str, path: str, body: Mapping[str, Any], content_type: str
     ) -> dict[str, Any]:
-        payload = json.dumps(body, separators=(",", ":")).encode()
+        payload = jsoncodec.dumps(body)
         return self._exchange(method, path, [], payload, content_type)
 
     def _exchange(
@@ -590,7 +591,7 @@ def _decode(data: bytes | None) -> dict[str, Any]:
     if not data:
         return {}
     try:
-        body = json.loads(data)
+        body = jsoncodec.loads(data)
     except ValueError as exc:
         raise KubeError(f"the API server answered non-JSON: {data[:200]!r}") from exc
     return body if isinstance(body, dict) else {}
