@@ -4,6 +4,11 @@ Only request parsing, authentication, dispatch and response shaping live here; s
 go through ``Backend.store``. Every ``AviError`` becomes ``{"error": ...}`` in
 ``error_response`` (the one place). Fault rules and the journal wrap every API request via
 ``before_request`` / ``after_request`` hooks.
+
+The common path is kept lean: request headers are read from the WSGI environ (what
+``request.headers`` reads, without its key translation), the ``X-Avi-Version`` parse and the
+session ids of a ``Cookie`` header are kept per distinct header, and a create's ``Location`` is
+made a URI here (``ApiResponse``) instead of by werkzeug's ``iri_to_uri`` on every response.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import re
 import time
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+from werkzeug.urls import iri_to_uri
 
 from mock_avi import errors, patching, versions
 from mock_avi.backend import Backend, backend_of
@@ -49,6 +56,9 @@ from mock_avi.sessions import (
 )
 from mock_avi.store import ALL_TENANTS, check_sysconfig
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
 bp = Blueprint("avi_api", __name__)
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -59,6 +69,19 @@ SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")  # a forced uuid is one 
 SESSION_MAX_AGE = 86400
 
 
+class ApiResponse(Response):
+    """A response that may carry a ``Location`` already in URI form (``uri_location``): sent
+    first, as werkzeug sends a ``Location`` given with the headers, without converting it."""
+
+    uri_location: str | None = None
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        headers = super().get_wsgi_headers(environ)
+        if self.uri_location is None:
+            return headers
+        return Headers([("Location", self.uri_location), *headers.items()])
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return raw_response(dumps(body), status, headers)
 
@@ -66,6 +89,34 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def raw_response(data: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """An already encoded JSON body (an object's cached answer, a page put together)."""
     return Response(data, status=status, headers=headers, content_type="application/json")
+
+
+# ``scheme://host[:port]`` with nothing ``iri_to_uri`` would change but the host's case.
+_PLAIN_BASE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+_URI_PREFIX: dict[str, str] = {}
+_FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"  # what iri_to_uri leaves unquoted in a fragment
+
+
+def created_response(data: bytes, base: str, obj_type: str, uuid: str, name: str) -> Response:
+    """201 with ``Location: <base>/api/<type>/<uuid>#<name>``, as ``iri_to_uri`` sends it."""
+    url = f"{base}/api/{obj_type}/{uuid}" + (f"#{name}" if name else "")
+    # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
+    if not (url.isascii() and url.isprintable()):
+        url = "".join(c if " " <= c < "\x7f" else quote(c) for c in url)
+    headers = _version_headers()
+    prefix = _URI_PREFIX.get(base)
+    if prefix is None and _PLAIN_BASE.fullmatch(base) and len(_URI_PREFIX) < 64:
+        prefix = _URI_PREFIX[base] = iri_to_uri(f"{base}/api/")
+    if prefix is None:  # a Host werkzeug must convert: its own way
+        return raw_response(data, 201, {"Location": url, **headers})
+    # The type and uuid are unreserved characters (a forced uuid is a SLUG): only the
+    # fragment is quoted, as iri_to_uri quotes it.
+    _, _, fragment = url.partition("#")
+    response = ApiResponse(data, status=201, headers=headers, content_type="application/json")
+    response.uri_location = f"{prefix}{obj_type}/{uuid}" + (
+        "#" + quote(fragment, safe=_FRAGMENT_SAFE) if fragment else ""
+    )
+    return response
 
 
 def error_response(exc: AviError) -> Response:
@@ -112,15 +163,19 @@ def _is_api_path(path: str) -> bool:
     return path.startswith("/api/") or path in ("/api", "/login", "/logout")
 
 
+def _header(key: str) -> str | None:
+    """A request header by its WSGI environ key (``HTTP_X_AVI_TENANT``): ``headers.get``."""
+    value: str | None = request.environ.get(key)
+    return value
+
+
 def _header_tenant() -> str:
-    return (
-        request.headers.get("X-Avi-Tenant-UUID") or request.headers.get("X-Avi-Tenant") or "admin"
-    )
+    return _header("HTTP_X_AVI_TENANT_UUID") or _header("HTTP_X_AVI_TENANT") or "admin"
 
 
 def _answer_version() -> str:
     """``AVI_API_VERSION``: the requested version as sent, else the default (``30_2_1``)."""
-    asked = request.headers.get("X-Avi-Version", "").strip()
+    asked = (_header("HTTP_X_AVI_VERSION") or "").strip()
     if asked:
         return asked
     config = _backend().config
@@ -131,11 +186,18 @@ def _version_headers() -> dict[str, str]:
     return {"AVI_API_VERSION": _answer_version()}
 
 
+_VERSIONS: dict[tuple[str | None, str, str | None], versions.Version] = {}
+
+
 def _api_version(backend: Backend) -> versions.Version:
     config = backend.config
-    return versions.requested(
-        request.headers.get("X-Avi-Version"), config.version, config.default_api_version
-    )
+    key = (_header("HTTP_X_AVI_VERSION"), config.version, config.default_api_version)
+    found = _VERSIONS.get(key)
+    if found is None:
+        found = versions.requested(*key)  # a bad version raises (and is not kept)
+        if len(_VERSIONS) < 256:
+            _VERSIONS[key] = found
+    return found
 
 
 def _check_write(obj_type: str, body: Any, version: versions.Version) -> None:
@@ -152,7 +214,6 @@ def _check_write(obj_type: str, body: Any, version: versions.Version) -> None:
 def before_api_request() -> Response | None:
     if not _is_api_path(request.path):
         return None
-    g.api_started = time.monotonic()
     hit = _backend().faults.match(request.method, request.path)
     if hit is None:
         return None
@@ -183,7 +244,7 @@ def after_api_request(response: Response) -> Response:
 def authenticate(write: bool) -> None:
     """Basic credentials (when allowed) or a live session (+ CSRF token on writes); else 401."""
     backend = _backend()
-    creds = basic_credentials(request.headers.get("Authorization"))
+    creds = basic_credentials(_header("HTTP_AUTHORIZATION"))
     if creds is not None:
         if not backend.basic_auth_allowed():
             raise Unauthorized(errors.BASIC_DISABLED)
@@ -193,18 +254,29 @@ def authenticate(write: bool) -> None:
     session = backend.sessions.lookup(session_cookie_ids())
     if session is None:
         raise Unauthorized(errors.CSRF_FAILED)
-    if write and request.headers.get("X-CSRFToken") != session.csrf:
+    if write and _header("HTTP_X_CSRFTOKEN") != session.csrf:
         raise Unauthorized(errors.CSRF_FAILED)
+
+
+_COOKIE_IDS: dict[str, list[str]] = {}
 
 
 def session_cookie_ids() -> list[str]:
     """Session ids in the order the Cookie header gives them (``avi-sessionid`` first, then
-    ``sessionid`` when the first is absent), so the last one wins."""
-    for name in SESSION_COOKIES:
-        found = request.cookies.getlist(name)
-        if found:
-            return list(found)
-    return []
+    ``sessionid`` when the first is absent), so the last one wins. Kept per Cookie header (a
+    client sends the same one on every request of its session)."""
+    header = _header("HTTP_COOKIE") or ""
+    found = _COOKIE_IDS.get(header)
+    if found is None:
+        found = []
+        for name in SESSION_COOKIES:
+            found = list(request.cookies.getlist(name))
+            if found:
+                break
+        if len(_COOKIE_IDS) >= 1024:
+            _COOKIE_IDS.clear()
+        _COOKIE_IDS[header] = found
+    return list(found)
 
 
 # ----- login / logout -------------------------------------------------------------------------
@@ -306,16 +378,23 @@ def _json_body() -> Any:
 
 
 def _depth_over(value: Any, limit: int) -> bool:
-    """True when ``value`` nests deeper than ``limit`` (iterative: no recursion to exhaust)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
+    """True when some value inside ``value`` (itself at depth 1) sits deeper than ``limit``.
+
+    Level by level, holding only the containers (iterative: no recursion to exhaust)."""
+    level = [value]
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, dict | list) and children:
+                if depth == limit:
+                    return True  # its values sit at limit + 1
+                below.extend(c for c in children if isinstance(c, dict | list))
+        level = below
+        depth += 1
     return False
 
 
@@ -342,9 +421,10 @@ def api(rest: str) -> Response:
         raise NotFound(errors.UNKNOWN_TYPE.format(type=""))
     joined = "/".join(parts)
     backend = _backend()
-    if joined in UNAUTHENTICATED and request.method == "GET":
+    method = request.method
+    if joined in UNAUTHENTICATED and method == "GET":
         return _special_public(backend, joined)
-    authenticate(request.method in WRITE_METHODS)
+    authenticate(method in WRITE_METHODS)
     version = _api_version(backend)
     special = _special_private(backend, joined)
     if special is not None:
@@ -353,16 +433,13 @@ def api(rest: str) -> Response:
     if obj_type not in TYPES and obj_type not in INVENTORY_TYPES:
         raise NotFound(errors.UNKNOWN_TYPE.format(type=obj_type))
     store = backend.store
-    ctx = store.tenant_context(
-        request.headers.get("X-Avi-Tenant"), request.headers.get("X-Avi-Tenant-UUID")
-    )
-    if ctx == ALL_TENANTS and request.method in WRITE_METHODS:
+    ctx = store.tenant_context(_header("HTTP_X_AVI_TENANT"), _header("HTTP_X_AVI_TENANT_UUID"))
+    if ctx == ALL_TENANTS and method in WRITE_METHODS:
         raise Forbidden(errors.ALL_TENANTS_READ_ONLY)
     uuid = parts[1] if len(parts) > 1 else None
     extra = parts[2:]
     base = _base()
     args = _args()
-    method = request.method
     if obj_type in INVENTORY_TYPES:
         if method != "GET" or extra:
             raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
@@ -387,15 +464,12 @@ def api(rest: str) -> Response:
         if method == "POST":
             body = _object_body()
             _check_write(obj_type, body, version)
-            slug = request.headers.get("Slug")
+            slug = _header("HTTP_SLUG")
             if slug is not None and not SLUG.fullmatch(slug):
                 raise BadRequest(errors.BAD_SLUG.format(slug=slug))
             rec = store.create(obj_type, body, ctx, slug)
             data = encoded(store, rec, base, True, version)
-            url = f"{base}/api/{rec.type}/{rec.uuid}" + (f"#{rec.name}" if rec.name else "")
-            # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
-            location = "".join(c if " " <= c < "\x7f" else quote(c) for c in url)
-            return raw_response(data, 201, {"Location": location, **_version_headers()})
+            return created_response(data, base, rec.type, rec.uuid, rec.name)
         raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
     if method == "GET":
         rec = store.get(obj_type, uuid, ctx)
