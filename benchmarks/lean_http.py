@@ -135,9 +135,11 @@ class Connection:
                 sock.sendall(head + body if body is not None else head)
                 status, length, chunked, close = self._read_head(method)
             except (OSError, HttpError) as exc:
+                answered = bool(self._buf)  # some of an answer came: never send it twice
                 self.close()
                 # a kept-alive connection the server had closed before this request: resend
-                if attempt == 0 and reused and isinstance(exc, _Closed | ConnectionError):
+                stale = isinstance(exc, _Closed | ConnectionError) and not answered
+                if attempt == 0 and reused and stale:
                     continue
                 raise HttpError(f"{method} {target}: {exc!r}") from exc
             try:
