@@ -241,9 +241,11 @@ class Api:
         writes); ``managed_fields``: already computed (server-side apply of a new object)."""
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
-        body = validation.check_create(self, rt, body)
+        checked = validation.check_create(self, rt, body)
         with self.lock:
-            obj: dict[str, Any] = copy.deepcopy(body)
+            # a request's body comes back decoded afresh (nobody else holds it); the server's own
+            # writes pass their dicts through, and those are copied
+            obj: dict[str, Any] = checked if checked is not body else copy.deepcopy(body)
             meta = obj.get("metadata")
             if not isinstance(meta, dict):
                 meta = {}
@@ -327,13 +329,13 @@ class Api:
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
-        body = validation.check_update(self, rt, body)
+        checked = validation.check_update(self, rt, body)
         with self.lock:
             ns = namespace if rt.namespaced else ""
             current = self.store.get(rt.key, ns, name)
             if current is None:
                 raise errors.not_found(rt.plural, name, rt.group)
-            new = copy.deepcopy(body)
+            new = checked if checked is not body else copy.deepcopy(body)  # as on create
             meta = new.get("metadata")
             if not isinstance(meta, dict):
                 meta = {}
@@ -476,12 +478,15 @@ class Api:
                 )
                 entries = patched["metadata"].get("managedFields")
             else:
-                patched = apply_patch(
-                    copy.deepcopy(current), content_type, body, rt.kind, not rt.builtin
-                )
+                # the patch functions never change their target: what they leave alone is
+                # shared with the stored version until the decoding below builds a new object
+                patched = apply_patch(current, content_type, body, rt.kind, not rt.builtin)
             if not isinstance(patched, dict):
                 raise errors.bad_request("the patched object must be a JSON object")
-            patched = validation.check_patch(self, rt, patched, current, content_type, body)
+            checked = validation.check_patch(self, rt, patched, current, content_type, body)
+            if checked is patched and not is_apply:  # not decoded (no request): copy it
+                checked = copy.deepcopy(patched)
+            patched = checked
             pmeta = patched.get("metadata")
             if isinstance(pmeta, dict):
                 want = pmeta.get("resourceVersion")
