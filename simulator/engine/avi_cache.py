@@ -137,9 +137,10 @@ class AviCache:
         name = obj.get("name")
         if not isinstance(name, str):
             return
+        stored = _stored(obj)  # outside the lock: the other workers need it meanwhile
         with self._lock:
             ident = (obj_type, name)
-            self._objects[ident] = compact(dict(obj))
+            self._objects[ident] = stored
             self._reindex(ident)
             self._touch(ident)
 
@@ -173,7 +174,7 @@ class AviCache:
                 for obj in objs:
                     name = obj.get("name")
                     if isinstance(name, str) and self._is_ours(obj_type, obj):
-                        fresh[(obj_type, name)] = compact(dict(obj))
+                        fresh[(obj_type, name)] = _stored(obj)
             changed: set[Key] = set()
             for ident in set(self._objects) | set(fresh):
                 if self._touched.get(ident, 0) > started_seq:
@@ -213,7 +214,7 @@ class AviCache:
         if not isinstance(name, str) or not self._is_ours(obj_type, obj):
             return
         ident = (obj_type, name)
-        self._objects[ident] = compact(dict(obj))
+        self._objects[ident] = _stored(obj)
         self._reindex(ident)
 
     def _touch(self, ident: Ident) -> None:
@@ -242,3 +243,9 @@ class AviCache:
                 idents.discard(ident)
                 if not idents:
                     del self._by_key[key]
+
+
+def _stored(obj: Mapping[str, Any]) -> Obj:
+    """The compact copy of ``obj`` the cache keeps (never ``obj`` itself)."""
+    stored: Obj = compact(obj if type(obj) is dict else dict(obj))
+    return stored

@@ -17,10 +17,49 @@ _intern = sys.intern
 
 def compact(value: Any) -> Any:
     """An equal copy of a JSON value with interned keys and strings (containers are new)."""
-    if isinstance(value, dict):
-        return {_intern(k) if type(k) is str else k: compact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [compact(v) for v in value]
-    if type(value) is str:
+    kind = type(value)
+    if kind is dict:
+        return _dict(value)
+    if kind is list:
+        return _list(value)
+    if kind is str:
         return _intern(value)
+    if isinstance(value, dict):
+        return _dict(value)
+    if isinstance(value, list):
+        return _list(value)
     return value
+
+
+# The leaves (strings, numbers, None) are handled inline, without a call per value: most of the
+# values of an object are leaves.
+def _dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            item = _intern(item)
+        elif kind is dict:
+            item = _dict(item)
+        elif kind is list:
+            item = _list(item)
+        elif item is not None and kind is not int and kind is not bool and kind is not float:
+            item = compact(item)
+        out[_intern(key) if type(key) is str else key] = item
+    return out
+
+
+def _list(value: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            item = _intern(item)
+        elif kind is dict:
+            item = _dict(item)
+        elif kind is list:
+            item = _list(item)
+        elif item is not None and kind is not int and kind is not bool and kind is not float:
+            item = compact(item)
+        out.append(item)
+    return out

@@ -1,0 +1,49 @@
+"""``compact``: an equal copy of a decoded JSON value whose keys and strings are shared with
+every other compacted value; its input is left as it was."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from simulator.engine.compact import compact
+
+DOC = (
+    '{"name": "cluster--ns-a", "uuid": "pool-1", "enabled": true, "ratio": 1.5, "none": null,'
+    ' "port": 80, "servers": [{"ip": {"addr": "10.0.0.1", "type": "V4"}}, "x", 3, [1, "y"]],'
+    ' "markers": [{"key": "clustername", "values": ["cluster"]}]}'
+)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_an_equal_copy_with_new_containers_and_the_input_unchanged() -> None:
+    original = json.loads(DOC)
+    before = copy.deepcopy(original)
+    out = compact(original)
+    assert out == original == before
+    assert out is not original
+    assert out["servers"] is not original["servers"]
+    assert out["servers"][0] is not original["servers"][0]
+    assert out["servers"][3] is not original["servers"][3]
+
+
+def test_equal_strings_of_two_documents_are_one_object() -> None:
+    first, second = compact(json.loads(DOC)), compact(json.loads(DOC))
+    for a, b in zip(_strings(first), _strings(second), strict=True):
+        assert a is b
+    assert next(iter(first)) is next(iter(second))  # keys too
+
+
+def test_scalars_and_other_values_come_back_as_they_are() -> None:
+    for value in (1, 1.5, True, None, (1, "a")):
+        assert compact(value) == value
+    assert compact("text") == "text"
+    assert compact({"t": (1, 2)}) == {"t": (1, 2)}
