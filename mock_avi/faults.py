@@ -114,6 +114,8 @@ class Faults:
 
     def match(self, method: str, path: str) -> FaultHit | None:
         """The first rule that hits this request (counting it), else ``None``."""
+        if not self._rules:
+            return None  # the usual case: no lock taken (a rule added meanwhile is racing anyway)
         with self._lock:
             for rule in self._rules.values():
                 if rule.method not in (None, method) or not rule.pattern.search(path):

@@ -406,6 +406,8 @@ def _object_body() -> dict[str, Any]:
 
 
 def _args() -> dict[str, str]:
+    if not request.environ.get("QUERY_STRING"):
+        return {}  # a write's usual URL: request.args would parse an empty query
     return {k: v for k, v in request.args.items()}
 
 

@@ -1,0 +1,257 @@
+"""The mock's fast paths give what the plain walks they replace give.
+
+mock_avi compiles each type's schema once (``schema.plan``, ``schema.ref_walk``), reads the
+common reference forms without ``urlsplit`` (``refs.parse_ref``), tests bodies for numbers the
+standard library must read without a regular expression (``codec._risky``) and makes a
+create's ``Location`` a URI without werkzeug's ``iri_to_uri``. Each is held here, on random
+input, to the straightforward code it stands for: the same answers, the same errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.urls import iri_to_uri
+
+from mock_avi import codec, refs, routes
+from mock_avi.app import create_app
+from mock_avi.errors import AviError
+from mock_avi.object_types import TYPES
+from mock_avi.schema import (
+    ANY,
+    BOOL,
+    INT,
+    NUM,
+    REF,
+    STR,
+    Enum,
+    ListOf,
+    Obj,
+    Spec,
+    apply_defaults,
+    plan,
+    ref_walk,
+    validate,
+)
+from tests.contract.avi.avi_support import MARKS, PASSWORD, USER
+
+pytestmark = MARKS
+
+EXAMPLES = settings(max_examples=300, deadline=None)
+
+
+# ----- references -----------------------------------------------------------------------------
+def _reference_parse(value: str) -> tuple[str | None, ...] | None:
+    """parse_ref as urlsplit and parse_qs read a reference."""
+    value = value.strip()
+    if not value:
+        return None
+    if "/" not in value and "?" not in value:
+        return (None, value.split("#", 1)[0], None, None, None)
+    parts = urlsplit(value)
+    idx = parts.path.find("/api/")
+    if idx < 0:
+        return None
+    segments = [s for s in parts.path[idx + 5 :].split("/") if s]
+    if not segments:
+        return None
+    if len(segments) >= 2:
+        return (segments[0], segments[1], None, None, None)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if not query.get("name"):
+        return None
+    return (
+        segments[0],
+        None,
+        query["name"][0],
+        (query.get("cloud") or [None])[0],
+        (query.get("tenant") or [None])[0],
+    )
+
+
+REF_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "/api/",
+            "pool",
+            "/",
+            "?",
+            "name=",
+            "&",
+            "cloud=",
+            "tenant=",
+            "#",
+            "%20",
+            "+",
+            "=",
+            "a",
+            "B",
+            ".",
+            "-",
+            " ",
+            "\t",
+            "\n",
+            "https://h",
+            ":",
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@EXAMPLES
+@given(REF_TEXT)
+def test_parse_ref_reads_a_reference_as_urlsplit_and_parse_qs(text: str):
+    for value in (text, "/api/" + text):
+        got = refs.parse_ref(value)
+        shown = None if got is None else (got.type, got.uuid, got.name, got.cloud, got.tenant)
+        assert shown == _reference_parse(value)
+
+
+# ----- bodies shaped like a type's schema -----------------------------------------------------
+ODD = ["", " ", "x", "/api/pool?name=p", 0, 1, 2.5, True, None, [], {}, [""], {"a_ref": ""}]
+
+
+def _value(rng: random.Random, spec: Spec, depth: int = 0) -> Any:
+    """A value that mostly follows ``spec``: wrong types, empty refs and unknown keys too."""
+    if depth > 5 or rng.random() < 0.08:
+        return rng.choice(ODD)
+    if isinstance(spec, Obj):
+        keys = [*spec.fields, "zz_ref", "zz_refs", "zz", "name"]
+        out = {}
+        for _ in range(rng.randint(0, 6)):
+            key = rng.choice(keys)
+            out[key] = _value(rng, spec.fields.get(key, ANY), depth + 1)
+        return out
+    if isinstance(spec, ListOf):
+        return [_value(rng, spec.item, depth + 1) for _ in range(rng.randint(0, 3))]
+    if isinstance(spec, Enum):
+        return rng.choice([*spec.choices, "bad", 3])
+    if spec == ANY:
+        inner = Obj({"q_ref": REF, "w": ANY})
+        return _value(rng, inner, depth + 1) if rng.random() < 0.5 else [_value(rng, ANY, depth)]
+    choices = {
+        STR: ["", " ", "abc", 3],
+        REF: ["", " ", "/api/pool/pool-1", "/api/pool?name=p", 3],
+        INT: [1, 0, True, "3", 2.0],
+        BOOL: [True, False, 1, "t"],
+        NUM: [1, 2.5, True, "x"],
+    }
+    return rng.choice(choices[spec])
+
+
+def _outcome(fn: Any) -> tuple[str, Any]:
+    try:
+        return ("ok", fn())
+    except AviError as exc:
+        return ("error", exc.body())
+
+
+SPECS = sorted(TYPES)
+
+
+@EXAMPLES
+@given(st.sampled_from(SPECS), st.randoms(use_true_random=False))
+def test_a_compiled_plan_checks_and_fills_as_the_schema_walks_do(obj_type: str, rng: random.Random):
+    spec = TYPES[obj_type].spec
+    body = _value(rng, spec)
+    body = body if isinstance(body, dict) else {}
+    body.setdefault("name", "n")
+
+    def walks() -> Any:
+        return apply_defaults(spec, validate(spec, refs.drop_empty_refs(body), "", obj_type))
+
+    def planned() -> Any:
+        compiled = plan(spec)
+        return compiled.fill(compiled.check(body, ""))
+
+    assert _outcome(planned) == _outcome(walks)
+
+
+@EXAMPLES
+@given(st.sampled_from(SPECS), st.randoms(use_true_random=False))
+def test_a_ref_walk_maps_the_references_map_refs_maps_in_the_same_order(
+    obj_type: str, rng: random.Random
+):
+    spec = TYPES[obj_type].spec
+    raw = _value(rng, spec)
+    try:
+        body = plan(spec).check(raw if isinstance(raw, dict) else {}, "")
+    except AviError:
+        return
+    seen: list[list[tuple[str, str]]] = [[], []]
+
+    def mark(i: int) -> Any:
+        return lambda key, ref: seen[i].append((key, ref)) or f"<{ref}>"
+
+    assert refs.map_planned(body, mark(0), ref_walk(spec)) == refs.map_refs(body, mark(1))
+    assert seen[0] == seen[1]
+
+
+# ----- body checks before parsing -------------------------------------------------------------
+RISKY = re.compile(rb"[0-9]{20}|[eE][+-]?[0-9]{3}")
+
+
+@EXAMPLES
+@given(st.lists(st.sampled_from(list(b'0123456789eE+-x "{}:,.')), max_size=60).map(bytes))
+def test_the_codec_sends_the_same_bodies_to_the_standard_library(data: bytes):
+    assert codec._risky(data) == (RISKY.search(data) is not None)
+
+
+def _deeper(value: Any, limit: int, depth: int = 1) -> bool:
+    if depth > limit:
+        return True
+    children = value.values() if isinstance(value, dict) else value
+    if not isinstance(value, dict | list):
+        return False
+    return any(_deeper(c, limit, depth + 1) for c in children)
+
+
+JSON = st.recursive(
+    st.none() | st.integers() | st.text(max_size=2),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner),
+    max_leaves=30,
+)
+
+
+@EXAMPLES
+@given(JSON, st.integers(1, 6))
+def test_the_depth_check_finds_what_a_recursive_walk_finds(value: Any, limit: int):
+    assert routes._depth_over(value, limit) == _deeper(value, limit)
+
+
+# ----- Location -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def client() -> Any:
+    return create_app().test_client()
+
+
+NAMES = st.text(
+    st.sampled_from(list("ab -_.~!*'();:@&=+$,/?#[]%<>\"{}|\\^`\t\r\n\x7f\u00e9\u4e2d\U0001f600")),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(NAMES, st.sampled_from(["127.0.0.1:9443", "LocalHost:80", "[::1]:8080", "example.com"]))
+def test_a_create_answers_the_location_werkzeug_would_send(client: Any, name: str, host: str):
+    auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    rsp = client.post(
+        "/api/tenant", json={"name": name}, headers={"Authorization": f"Basic {auth}", "Host": host}
+    )
+    if rsp.status_code == 409:
+        return  # the name was drawn before
+    assert rsp.status_code == 201, rsp.data
+    body = rsp.get_json()
+    url = body["url"].split("#", 1)[0] + f"#{body['name']}"
+    want = iri_to_uri("".join(c if " " <= c < "\x7f" else quote(c) for c in url))
+    assert rsp.headers["Location"] == want
+    assert next(iter(rsp.headers.keys())) == "Location"
