@@ -114,6 +114,12 @@ class Connection:
         self.connects += 1
         return sock
 
+    def _open(self) -> socket.socket:
+        try:
+            return self._connect()
+        except OSError as exc:  # refused, unreachable, TLS handshake
+            raise HttpError(f"cannot connect to {self.host}:{self.port}: {exc!r}") from exc
+
     def close(self) -> None:
         sock, self._sock = self._sock, None
         if sock is not None:
@@ -128,7 +134,7 @@ class Connection:
         more header lines, from :func:`header_bytes`) and read its whole answer."""
         head = self._head(method, target, body, extra)
         for attempt in (0, 1):
-            sock = self._sock or self._connect()
+            sock = self._sock or self._open()
             reused = self._used
             self._used = True
             try:
@@ -156,7 +162,7 @@ class Connection:
         """Send one request, read the answer's head (raises :class:`HttpError` unless it is
         200) and return the body's lines as they come (a watch). The connection is then used
         up: :meth:`abort` it (from another thread too, to end a blocked read)."""
-        sock = self._sock or self._connect()
+        sock = self._sock or self._open()
         self._used = True
         try:
             sock.sendall(self._head(method, target, None, extra))

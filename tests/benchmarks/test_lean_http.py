@@ -140,6 +140,19 @@ def test_an_answer_that_never_comes_is_an_error_after_the_timeout(recorder: _Rec
         conn.request("GET", "/hang")
 
 
+def test_a_closed_port_is_an_http_error() -> None:
+    import socket
+
+    with socket.socket() as free:  # a port nothing listens on once this socket closes
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    conn = lean_http.Connection(f"http://127.0.0.1:{port}", timeout=2)
+    with pytest.raises(lean_http.HttpError, match="cannot connect"):
+        conn.request("GET", "/readyz")
+    with pytest.raises(lean_http.HttpError, match="cannot connect"):
+        conn.stream("GET", "/watch")
+
+
 def test_the_kubernetes_clients_headers_are_sent(recorder: _Recorder, tmp_path: Path) -> None:
     from kubernetes import client, config
 
