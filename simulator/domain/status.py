@@ -13,9 +13,9 @@ callers may pass).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from simulator.domain import naming
@@ -93,8 +93,23 @@ def plan(
     return StatusPlan(wanted, warnings)
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+_stamp: tuple[int, str] = (-1, "")
+
+
+def utc_now_text() -> str:
+    """The current UTC time to the second, as Kubernetes writes it (``2026-12-01T19:00:00Z``);
+    formatted once per second (it stamps every status condition and Event)."""
+    global _stamp
+    second = int(time.time())
+    cached = _stamp
+    if cached[0] == second:
+        return cached[1]
+    text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+    _stamp = (second, text)
+    return text
+
+
+_now = utc_now_text
 
 
 def current_ips(service: Mapping[str, Any]) -> list[str]:

@@ -140,5 +140,5 @@ class InformerCluster:
             newer = int(resource_version_of(obj)) > int(resource_version_of(current))
         except ValueError:
             newer = False
-        if newer:
-            self._services.put(obj)
+        if newer:  # the watch delivers the same version moments later: no compact copy
+            self._services.put(obj, shared=False)

@@ -20,10 +20,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from simulator.adapters.kube import KubeApi, KubeError
+from simulator.domain.status import utc_now_text
 
 log = logging.getLogger("ako_sim.events")
 
@@ -55,8 +55,7 @@ class ObjectRef:
         )
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+_now = utc_now_text
 
 
 class EventRecorder:

@@ -89,10 +89,13 @@ class Store:
         with self._lock:
             return len(self._items)
 
-    def put(self, obj: Obj) -> Obj | None:
+    def put(self, obj: Obj, *, shared: bool = True) -> Obj | None:
         """Store a compact copy of ``obj`` (shared keys and strings, no managedFields); returns
-        the old one."""
-        obj = compact(without_managed_fields(obj))
+        the old one. ``shared=False`` stores it without sharing its strings (for an object the
+        watch replaces moments later)."""
+        obj = without_managed_fields(obj)
+        if shared:
+            obj = compact(obj)
         key = object_key(obj)
         with self._lock:
             old = self._items.get(key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -53,6 +54,8 @@ class EngineMetrics:
         self.in_flight = Gauge("akosim_in_flight", "Keys being reconciled", registry=self.registry)
         self.retrying = Gauge("akosim_retrying", "Keys waiting for a retry", registry=self.registry)
         self._lock = threading.Lock()
+        # children by label values: ``labels(...)`` looks them up under a lock on every call
+        self._children: dict[tuple[str, ...], Any] = {}
         self.avi_writes = 0
         self.avi_reads = 0
         self.k8s_writes = 0
@@ -72,7 +75,7 @@ class EngineMetrics:
         self.retrying.set_function(retrying)
 
     def avi_call(self, method: str, obj_type: str, status: str) -> None:
-        self.avi_calls.labels(method=method, type=obj_type, status=status).inc()
+        self._child(self.avi_calls, "avi", method, obj_type, status).inc()
         with self._lock:
             if method in AVI_WRITE_METHODS and obj_type != "login":
                 self.avi_writes += 1
@@ -80,7 +83,7 @@ class EngineMetrics:
                 self.avi_reads += 1
 
     def k8s_write(self, kind: str) -> None:
-        self.k8s_writes_total.labels(kind=kind).inc()
+        self._child(self.k8s_writes_total, "k8s", kind).inc()
         with self._lock:
             self.k8s_writes += 1
             if kind == "service_status":
@@ -91,10 +94,18 @@ class EngineMetrics:
                 self.crd_status_writes += 1
 
     def reconciled(self, kind: str, result: str, seconds: float) -> None:
-        self.reconciles.labels(kind=kind, result=result).inc()
+        self._child(self.reconciles, "reconciles", kind, result).inc()
         self.reconcile_seconds.observe(seconds)
         with self._lock:
             self.reconcile_count += 1
+
+    def _child(self, metric: Any, name: str, *values: str) -> Any:
+        """``metric.labels(*values)``, remembered (the same child object prometheus keeps)."""
+        key = (name, *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
