@@ -302,6 +302,17 @@ def _set_entry(
     entries.append((meta, fields))
 
 
+def _as_is(entry: Entry) -> bool:
+    """Would ``render`` give this stored entry back unchanged (so it can be reused as it is)?"""
+    tree = entry.get("fieldsV1")
+    return (
+        entry.get("fieldsType") == "FieldsV1"
+        and isinstance(tree, dict)
+        and bool(tree)
+        and next(reversed(entry)) == "fieldsV1"
+    )
+
+
 def record_update(
     old: dict[str, Any] | None,
     new: dict[str, Any],
@@ -310,24 +321,54 @@ def record_update(
     api_version: str,
     status: bool = False,
 ) -> list[Entry]:
-    """managedFields after a create or update by ``manager``: it owns what it changed."""
-    entries = parse(((old or {}).get("metadata") or {}).get("managedFields"))
+    """managedFields after a create or update by ``manager``: it owns what it changed.
+
+    Only the entries the write can touch are parsed and rendered again: those of its own side
+    (status or not) when it changed or removed a field; the others are kept as stored."""
     new_fields = fields_of(new, kind, status)
-    old_fields = fields_of(old, kind, status) if old is not None else set()
-    parents = parents_of(new_fields)
-    changed = {p for p in new_fields if old is None or _scalar_changed(old, new, p, parents)}
-    removed = old_fields - new_fields
+    stored: Any = None
+    if old is None:
+        changed, removed = new_fields, set()
+    else:
+        old_fields = fields_of(old, kind, status)
+        parents = parents_of(new_fields)
+        changed = {p for p in new_fields if _scalar_changed(old, new, p, parents)}
+        removed = old_fields - new_fields
+        stored = (old.get("metadata") or {}).get("managedFields")
+    touched = changed | removed
     subresource = "status" if status else ""
     updated: list[tuple[Entry, FieldSet]] = []
-    for meta, fields in entries:
-        if bool(meta.get("subresource")) != status:
-            updated.append((meta, fields))
+    kept: dict[int, Entry] = {}  # position in ``updated`` -> the stored entry, reused
+    for entry in stored if isinstance(stored, list) else []:
+        if not isinstance(entry, dict):
             continue
-        updated.append((meta, fields - removed - changed))
+        if (not touched or bool(entry.get("subresource")) != status) and _as_is(entry):
+            kept[len(updated)] = entry
+            updated.append((entry, set()))  # fields unread: never this write's own entry
+            continue
+        meta = {k: v for k, v in entry.items() if k != "fieldsV1"}
+        fields = from_fields_v1(entry.get("fieldsV1"))
+        if bool(meta.get("subresource")) == status:
+            left = fields - touched
+            if len(left) == len(fields) and _as_is(entry):
+                kept[len(updated)] = entry
+            fields = left
+        updated.append((meta, fields))
     if changed:
-        mine = next((f for m, f in updated if _ident(m) == (manager, "Update", subresource)), set())
+        own = (manager, "Update", subresource)
+        at = next((i for i, (m, _) in enumerate(updated) if _ident(m) == own), None)
+        mine = updated[at][1] if at is not None else set()
+        if at is not None:
+            kept.pop(at, None)  # _set_entry gives it the new fields
         _set_entry(updated, manager, "Update", api_version, subresource, mine | changed)
-    return render(updated)
+    out: list[Entry] = []
+    for i, (meta, fields) in enumerate(updated):
+        found = kept.get(i)
+        if found is not None:
+            out.append(found)
+        elif fields:
+            out.append({**meta, "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(fields)})
+    return out
 
 
 # ---- server-side apply -----------------------------------------------------------------------
