@@ -97,13 +97,14 @@ _URI_PREFIX: dict[str, str] = {}
 _FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"  # what iri_to_uri leaves unquoted in a fragment
 
 
-def created_response(data: bytes, base: str, obj_type: str, uuid: str, name: str) -> Response:
+def created_response(
+    data: bytes, base: str, obj_type: str, uuid: str, name: str, headers: dict[str, str]
+) -> Response:
     """201 with ``Location: <base>/api/<type>/<uuid>#<name>``, as ``iri_to_uri`` sends it."""
     url = f"{base}/api/{obj_type}/{uuid}" + (f"#{name}" if name else "")
     # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
     if not (url.isascii() and url.isprintable()):
         url = "".join(c if " " <= c < "\x7f" else quote(c) for c in url)
-    headers = _version_headers()
     prefix = _URI_PREFIX.get(base)
     if prefix is None and _PLAIN_BASE.fullmatch(base) and len(_URI_PREFIX) < 64:
         prefix = _URI_PREFIX[base] = iri_to_uri(f"{base}/api/")
@@ -163,35 +164,45 @@ def _is_api_path(path: str) -> bool:
     return path.startswith("/api/") or path in ("/api", "/login", "/logout")
 
 
-def _header(key: str) -> str | None:
-    """A request header by its WSGI environ key (``HTTP_X_AVI_TENANT``): ``headers.get``."""
-    value: str | None = request.environ.get(key)
+Environ = dict[str, Any]
+
+
+def _header(key: str, environ: Environ | None = None) -> str | None:
+    """A request header by its WSGI environ key (``HTTP_X_AVI_TENANT``): ``headers.get``.
+    ``environ``: the request's, when the caller has it at hand (no context lookup)."""
+    value: str | None = (request.environ if environ is None else environ).get(key)
     return value
 
 
-def _header_tenant() -> str:
-    return _header("HTTP_X_AVI_TENANT_UUID") or _header("HTTP_X_AVI_TENANT") or "admin"
+def _header_tenant(environ: Environ | None = None) -> str:
+    return (
+        _header("HTTP_X_AVI_TENANT_UUID", environ)
+        or _header("HTTP_X_AVI_TENANT", environ)
+        or "admin"
+    )
 
 
-def _answer_version() -> str:
+def _answer_version(environ: Environ | None = None, backend: Backend | None = None) -> str:
     """``AVI_API_VERSION``: the requested version as sent, else the default (``30_2_1``)."""
-    asked = (_header("HTTP_X_AVI_VERSION") or "").strip()
+    asked = (_header("HTTP_X_AVI_VERSION", environ) or "").strip()
     if asked:
         return asked
-    config = _backend().config
+    config = (backend or _backend()).config
     return (config.default_api_version or config.version).replace(".", "_")
 
 
-def _version_headers() -> dict[str, str]:
-    return {"AVI_API_VERSION": _answer_version()}
+def _version_headers(
+    environ: Environ | None = None, backend: Backend | None = None
+) -> dict[str, str]:
+    return {"AVI_API_VERSION": _answer_version(environ, backend)}
 
 
 _VERSIONS: dict[tuple[str | None, str, str | None], versions.Version] = {}
 
 
-def _api_version(backend: Backend) -> versions.Version:
+def _api_version(backend: Backend, environ: Environ | None = None) -> versions.Version:
     config = backend.config
-    key = (_header("HTTP_X_AVI_VERSION"), config.version, config.default_api_version)
+    key = (_header("HTTP_X_AVI_VERSION", environ), config.version, config.default_api_version)
     found = _VERSIONS.get(key)
     if found is None:
         found = versions.requested(*key)  # a bad version raises (and is not kept)
@@ -227,45 +238,51 @@ def before_api_request() -> Response | None:
 
 
 def after_api_request(response: Response) -> Response:
-    response.headers["Date"] = HTTP_DATE.now()
-    if _is_api_path(request.path):
-        response.headers["AVI_API_VERSION"] = _answer_version()
-        _backend().journal.record(
+    headers = response.headers
+    headers["Date"] = HTTP_DATE.now()
+    path = request.path
+    if _is_api_path(path):
+        environ = request.environ
+        backend = _backend()
+        headers["AVI_API_VERSION"] = _answer_version(environ, backend)
+        backend.journal.record(
             request.method,
-            request.path,
-            request.query_string.decode("latin-1"),
-            _header_tenant(),
+            path,
+            environ.get("QUERY_STRING", ""),  # request.query_string, decoded back
+            _header_tenant(environ),
             response.status_code,
         )
     return response
 
 
 # ----- authentication -------------------------------------------------------------------------
-def authenticate(write: bool) -> None:
+def authenticate(
+    write: bool, backend: Backend | None = None, environ: Environ | None = None
+) -> None:
     """Basic credentials (when allowed) or a live session (+ CSRF token on writes); else 401."""
-    backend = _backend()
-    creds = basic_credentials(_header("HTTP_AUTHORIZATION"))
+    backend = backend or _backend()
+    creds = basic_credentials(_header("HTTP_AUTHORIZATION", environ))
     if creds is not None:
         if not backend.basic_auth_allowed():
             raise Unauthorized(errors.BASIC_DISABLED)
         if not backend.sessions.check_password(*creds):
             raise Unauthorized(errors.BAD_CREDENTIALS)
         return
-    session = backend.sessions.lookup(session_cookie_ids())
+    session = backend.sessions.lookup(session_cookie_ids(environ))
     if session is None:
         raise Unauthorized(errors.CSRF_FAILED)
-    if write and _header("HTTP_X_CSRFTOKEN") != session.csrf:
+    if write and _header("HTTP_X_CSRFTOKEN", environ) != session.csrf:
         raise Unauthorized(errors.CSRF_FAILED)
 
 
 _COOKIE_IDS: dict[str, list[str]] = {}
 
 
-def session_cookie_ids() -> list[str]:
+def session_cookie_ids(environ: Environ | None = None) -> list[str]:
     """Session ids in the order the Cookie header gives them (``avi-sessionid`` first, then
     ``sessionid`` when the first is absent), so the last one wins. Kept per Cookie header (a
     client sends the same one on every request of its session)."""
-    header = _header("HTTP_COOKIE") or ""
+    header = _header("HTTP_COOKIE", environ) or ""
     found = _COOKIE_IDS.get(header)
     if found is None:
         found = []
@@ -424,23 +441,26 @@ def api(rest: str) -> Response:
     joined = "/".join(parts)
     backend = _backend()
     method = request.method
+    environ = request.environ
     if joined in UNAUTHENTICATED and method == "GET":
         return _special_public(backend, joined)
-    authenticate(method in WRITE_METHODS)
-    version = _api_version(backend)
-    special = _special_private(backend, joined)
+    authenticate(method in WRITE_METHODS, backend, environ)
+    version = _api_version(backend, environ)
+    base = _base()
+    special = _special_private(backend, joined, base)
     if special is not None:
         return special
     obj_type = parts[0]
     if obj_type not in TYPES and obj_type not in INVENTORY_TYPES:
         raise NotFound(errors.UNKNOWN_TYPE.format(type=obj_type))
     store = backend.store
-    ctx = store.tenant_context(_header("HTTP_X_AVI_TENANT"), _header("HTTP_X_AVI_TENANT_UUID"))
+    ctx = store.tenant_context(
+        _header("HTTP_X_AVI_TENANT", environ), _header("HTTP_X_AVI_TENANT_UUID", environ)
+    )
     if ctx == ALL_TENANTS and method in WRITE_METHODS:
         raise Forbidden(errors.ALL_TENANTS_READ_ONLY)
     uuid = parts[1] if len(parts) > 1 else None
     extra = parts[2:]
-    base = _base()
     args = _args()
     if obj_type in INVENTORY_TYPES:
         if method != "GET" or extra:
@@ -466,12 +486,13 @@ def api(rest: str) -> Response:
         if method == "POST":
             body = _object_body()
             _check_write(obj_type, body, version)
-            slug = _header("HTTP_SLUG")
+            slug = _header("HTTP_SLUG", environ)
             if slug is not None and not SLUG.fullmatch(slug):
                 raise BadRequest(errors.BAD_SLUG.format(slug=slug))
             rec = store.create(obj_type, body, ctx, slug)
             data = encoded(store, rec, base, True, version)
-            return created_response(data, base, rec.type, rec.uuid, rec.name)
+            headers = _version_headers(environ, backend)
+            return created_response(data, base, rec.type, rec.uuid, rec.name, headers)
         raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
     if method == "GET":
         rec = store.get(obj_type, uuid, ctx)
@@ -576,8 +597,7 @@ def _special_public(backend: Backend, path: str) -> Response:
     )
 
 
-def _special_private(backend: Backend, path: str) -> Response | None:
-    base = _base()
+def _special_private(backend: Backend, path: str, base: str) -> Response | None:
     method = request.method
     if path == "cluster/version" and method == "GET":
         return json_response(version_body(backend))
