@@ -78,15 +78,37 @@ def _segments(path: Path) -> list[str]:
     return out
 
 
-_REQUIRED: dict[str, tuple[str, ...]] = {}
 _FAST = {"string": str, "boolean": bool}
 
 
-def _required(m: models.Model) -> tuple[str, ...]:
-    found = _REQUIRED.get(m.name)
-    if found is None:
-        found = _REQUIRED[m.name] = tuple(n for n, f in m.fields.items() if f.required)
-    return found
+@dataclass(frozen=True)
+class _Plan:
+    """A model compiled for the walk: per JSON field its type and, for strings and booleans,
+    the Python type that needs no further check; the Go struct name; the required fields."""
+
+    fields: dict[str, tuple[TypeRef, type | None]]
+    short: str
+    required: tuple[str, ...]
+
+
+_PLANS: dict[str, _Plan | None] = {}
+
+
+def _plan(name: str) -> _Plan | None:
+    try:
+        return _PLANS[name]
+    except KeyError:
+        pass
+    m = models.model(name)
+    plan = None
+    if m is not None:
+        plan = _Plan(
+            {k: (f.type, _FAST.get(f.type.kind)) for k, f in m.fields.items()},
+            m.short,
+            tuple(n for n, f in m.fields.items() if f.required),
+        )
+    _PLANS[name] = plan
+    return plan
 
 
 class Walker:
@@ -130,10 +152,10 @@ class Walker:
     ) -> dict[str, Any]:
         if not is_object(value):
             raise _type_error(value, struct, gopath, ref)
-        m = models.model(ref.model)
-        if m is None:
+        plan = _plan(str(ref.model))
+        if plan is None:
             return plain(value)  # type: ignore[no-any-return]
-        fields = m.fields
+        fields = plan.fields
         out: dict[str, Any] = {}
         seen: set[str] = set()
         unknown: set[str] = set()
@@ -150,12 +172,12 @@ class Walker:
             if v is None:
                 out.pop(key, None)
                 continue
-            fast = _FAST.get(f.type.kind)
+            ftype, fast = f
             if fast is not None and type(v) is fast:
                 out[key] = v
                 continue
-            out[key] = self.value(v, f.type, (path, key), (gopath, key), m.short)
-        for name in _required(m):
+            out[key] = self.value(v, ftype, (path, key), (gopath, key), plan.short)
+        for name in plan.required:
             if name not in out:
                 self.missing.append(required_value(path_text(_segments((path, name)))))
         return out
