@@ -27,12 +27,12 @@ import struct
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-import urllib3
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -422,6 +422,6 @@ def avi_headers(
             cookies += [("sessionid", sid), ("avi-sessionid", sid)]
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies)
     # the SDK empties requests' default headers, so urllib3 adds its own User-Agent
-    headers.setdefault("User-Agent", f"python-urllib3/{urllib3.__version__}")
+    headers.setdefault("User-Agent", f"python-urllib3/{version('urllib3')}")
     headers.setdefault(*ACCEPT_ENCODING)
     return headers
