@@ -10,7 +10,6 @@ Refs in the partial object are normalised by the caller-supplied ``normalise`` f
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -28,15 +27,26 @@ def _contains(element: Any, pattern: Any) -> bool:
     return bool(element == pattern)
 
 
+def _tree_copy(value: Any) -> Any:
+    """A copy of a JSON value (objects and lists copied, scalars shared): what deepcopy gives
+    for one, several times faster."""
+    if isinstance(value, dict):
+        return {k: _tree_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tree_copy(v) for v in value]
+    return value
+
+
 def apply(current: dict[str, Any], payload: Any, normalise: Callable[[Any], Any]) -> dict[str, Any]:
     if not isinstance(payload, dict) or not payload:
         raise BadRequest(errors.BAD_PATCH.format(detail="expected an object"))
-    result = copy.deepcopy(current)
+    result: dict[str, Any] = _tree_copy(current)
     if "json_patch" in payload:
         if len(payload) != 1 or not isinstance(payload["json_patch"], list):
             raise BadRequest(errors.BAD_PATCH.format(detail="json_patch must be a list alone"))
         try:
-            patched = jsonpatch.apply_patch(result, payload["json_patch"])
+            # in place: ``result`` is this call's own copy (jsonpatch would copy it again)
+            patched = jsonpatch.apply_patch(result, payload["json_patch"], in_place=True)
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
             raise BadRequest(errors.BAD_PATCH.format(detail=str(exc))) from None
         except (TypeError, KeyError, IndexError, ValueError, AttributeError) as exc:

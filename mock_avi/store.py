@@ -391,7 +391,7 @@ class Store:
                     ),
                 )
 
-            body = patching.apply(_deep(current), payload, normalise)
+            body = patching.apply(current, payload, normalise)  # applied to a copy
             body.pop("_last_modified", None)
             if cow:
                 return self._tenant_copy(obj_type, body, ctx)
