@@ -8,11 +8,11 @@ HTTP parsing saved). Requests that may block (``offload(environ)`` says so: a wa
 injected delay) run in a pool of daemon threads instead, so they never hold up the others.
 
 An answer whose body is known at once (a list, or an iterable with ``Content-Length``) is sent
-whole. Any other iterable is a stream: a pool thread iterates it and hands the chunks to the
-loop, which sends them as they come (an empty chunk sends the headers at once, so a watch's
-client sees the watch open). The iterable's ``close()`` is called when it ends, when the client
-goes, or when the server stops. An app that raises gets a logged 500 with a JSON body, never a
-dropped connection.
+whole. Any other iterable is a stream: a pool thread iterates it and sends each chunk as it
+comes (an empty chunk sends the headers at once, so a watch's client sees the watch open). The
+iterable's ``close()`` is called when it ends, or at its next chunk once the client has gone
+or the server has stopped (either ends the response at once). An app that raises gets a
+logged 500 with a JSON body, never a dropped connection.
 
 granian's embedded server is marked experimental upstream (hence ``granian<3``); it is used
 here with its own socket handling kept out of the way: the listening socket is bound once
@@ -31,7 +31,6 @@ import socket
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -190,80 +189,58 @@ def _close(result: Any) -> None:
 
 
 class _Box:
-    """One request handed to a thread: what the thread hands back to the loop (a whole answer,
-    or a stream's head then its chunks), and the loop's word that it is no longer wanted.
+    """One request handed to a pool thread, between that thread and the loop.
 
-    The thread writes, then wakes the loop (one wake-up for any number of chunks that pile up
-    before the loop drains them); ``ended`` is set only after the last chunk is queued."""
+    The thread answers on granian's protocol object itself: a whole answer, or a stream whose
+    chunks it sends one by one (granian's stream send only queues the bytes for its Rust side:
+    no hop through the loop per chunk). It wakes the loop when a stream starts (to watch for
+    the client going) and when it is done. The loop cancels a box when the client goes or the
+    server stops: the box drops the stream's transport, which ends the response at once, and
+    the thread closes the iterable at its next chunk."""
 
-    __slots__ = (
-        "_chunks",
-        "_event",
-        "_loop",
-        "_pending",
-        "answer",
-        "cancelled",
-        "ended",
-        "streaming",
-    )
+    __slots__ = ("_event", "_loop", "cancelled", "done", "responded", "streaming", "transport")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._event = asyncio.Event()
-        self._chunks: deque[bytes] = deque()
-        self._pending = False
-        self.answer: _Answer | None = None
+        self.transport: Any = None
+        self.responded = False
         self.streaming = False
-        self.ended = False
+        self.done = False
         self.cancelled = False
 
-    # ---- thread side
-    def _wake(self) -> None:
-        if not self._pending:
-            self._pending = True
-            try:
-                self._loop.call_soon_threadsafe(self._event.set)
-            except RuntimeError:  # the loop is closed: the server has stopped
-                self.cancelled = True
+    def wake(self) -> None:
+        """(thread side) Let the loop look at the box."""
+        try:
+            self._loop.call_soon_threadsafe(self._event.set)
+        except RuntimeError:  # the loop is closed: the server has stopped
+            self.cancelled = True
+            self.transport = None
 
-    def finish(self, answer: _Answer) -> None:
-        self.answer = answer
-        self.ended = True
-        self._wake()
-
-    def start(self, answer: _Answer) -> None:
-        self.answer = answer
-        self.streaming = True
-        self._wake()
-
-    def push(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
-        self._wake()
-
-    def end(self) -> None:
-        self.ended = True
-        self._wake()
-
-    # ---- loop side
     def cancel(self) -> None:
+        """(loop side) No longer wanted: the stream, if any, ends now."""
         self.cancelled = True
+        self.transport = None
         self._event.set()
 
     async def wait(self) -> None:
         await self._event.wait()
         self._event.clear()
-        self._pending = False
 
-    def take(self) -> bytes:
-        chunks = self._chunks
-        if not chunks:
-            return b""
-        if len(chunks) == 1:
-            return chunks.popleft()
-        parts = []
-        while chunks:
-            parts.append(chunks.popleft())
-        return b"".join(parts)
+    def send(self, data: bytes) -> bool:
+        """(thread side) Queue a chunk of the stream; False when the client has gone."""
+        transport = self.transport
+        if transport is None:
+            return False
+        try:
+            transport.send_bytes(data).__await__().__next__()  # already resolved: raises
+        except StopIteration:
+            return True
+        except (ProtocolClosed, ProtocolError):
+            self.cancelled = True
+            self.transport = None
+            return False
+        return True
 
 
 class _Bridge:
@@ -281,16 +258,20 @@ class _Bridge:
     async def __call__(self, scope: Scope, proto: HTTPProtocol) -> None:
         if scope.proto != "http":
             return
-        try:
-            body = await proto()
-        except (ProtocolClosed, ProtocolError):
-            return  # the client went before its body arrived
+        headers = scope.headers
+        if "content-length" in headers or "transfer-encoding" in headers:
+            try:
+                body = await proto()
+            except (ProtocolClosed, ProtocolError):
+                return  # the client went before its body arrived
+        else:
+            body = b""  # no body (HTTP/1.1): no round trip through granian to read it
         environ = make_environ(scope, body, self.base)
         if self.offload is not None and self.offload(environ):
             assert self.loop is not None
             box = _Box(self.loop)
-            self.pool.submit(self._in_thread, environ, box)
-            await self._answer_from(box, proto)
+            self.pool.submit(self._in_thread, environ, box, proto)
+            await self._until_done(box, proto)
             return
         answer = self._call(environ)
         if isinstance(answer, _Answer):
@@ -298,8 +279,8 @@ class _Bridge:
             return
         assert self.loop is not None
         box = _Box(self.loop)
-        self.pool.submit(self._iterate, environ, answer[0], answer[1], box)
-        await self._answer_from(box, proto)
+        self.pool.submit(self._iterate, environ, answer[0], answer[1], box, proto)
+        await self._until_done(box, proto)
 
     # ---- calling the app (on the loop thread or in a pool thread)
     def _call(self, environ: dict[str, Any]) -> _Answer | tuple[_Start, Iterable[bytes]]:
@@ -332,36 +313,52 @@ class _Bridge:
             b'{"error": "internal server error", "code": 500}',
         )
 
-    def _in_thread(self, environ: dict[str, Any], box: _Box) -> None:
+    def _in_thread(self, environ: dict[str, Any], box: _Box, proto: HTTPProtocol) -> None:
         if box.cancelled:
+            box.done = True
+            box.wake()
             return
         answer = self._call(environ)
         if isinstance(answer, _Answer):
-            box.finish(answer)
+            proto.response_bytes(answer.status, answer.headers, answer.body)
+            box.responded = box.done = True
+            box.wake()
         else:
-            self._iterate(environ, answer[0], answer[1], box)
+            self._iterate(environ, answer[0], answer[1], box, proto)
 
     def _iterate(
-        self, environ: dict[str, Any], start: _Start, result: Iterable[bytes], box: _Box
+        self,
+        environ: dict[str, Any],
+        start: _Start,
+        result: Iterable[bytes],
+        box: _Box,
+        proto: HTTPProtocol,
     ) -> None:
         try:
             for chunk in result:
                 if box.cancelled:
                     break
-                if box.answer is None:
-                    box.start(_Answer(*_head(start, keep_length=True)))
+                if not box.responded:
+                    status, headers = _head(start, keep_length=True)
                     start.sent = True
+                    box.transport = proto.response_stream(status, headers)
+                    box.responded = box.streaming = True
+                    box.wake()
                 if start.written:
-                    box.push(b"".join(start.written))
+                    chunk = b"".join(start.written) + chunk
                     start.written.clear()
-                if chunk:
-                    box.push(chunk)
+                if chunk and not box.send(chunk):
+                    break
             else:
-                if box.answer is None:  # nothing yielded: a whole, empty answer
-                    box.finish(_Answer(*_head(start, keep_length=True), b"".join(start.written)))
+                if not box.responded:  # nothing yielded: a whole, empty answer
+                    status, headers = _head(start, keep_length=True)
+                    proto.response_bytes(status, headers, b"".join(start.written))
+                    box.responded = True
         except Exception:
-            if box.answer is None:
-                box.finish(self._failed(environ))
+            if not box.responded:
+                failed = self._failed(environ)
+                proto.response_bytes(failed.status, failed.headers, failed.body)
+                box.responded = True
             else:
                 log.exception(
                     "%s: the stream of %s %s failed",
@@ -371,37 +368,23 @@ class _Bridge:
                 )
         finally:
             _close(result)
-            box.end()
+            box.transport = None  # the stream ends
+            box.done = True
+            box.wake()
 
-    # ---- sending what a thread hands over (on the loop thread)
-    async def _answer_from(self, box: _Box, proto: HTTPProtocol) -> None:
+    # ---- waiting for a pool thread (on the loop thread)
+    async def _until_done(self, box: _Box, proto: HTTPProtocol) -> None:
         self.boxes.add(box)
         watcher: asyncio.Future[Any] | None = None
         try:
-            while box.answer is None and not box.cancelled:
+            while not box.done and not box.cancelled:
+                if box.streaming and watcher is None:
+                    watcher = asyncio.ensure_future(proto.client_disconnect())
+                    watcher.add_done_callback(lambda _: box.cancel())
                 await box.wait()
-            answer = box.answer
-            if answer is None:
+            if not box.responded:  # the server stops before the app answered
                 proto.response_bytes(503, [("Content-Type", "application/json")], _STOPPING_BODY)
-                return
-            if not box.streaming:
-                proto.response_bytes(answer.status, answer.headers, answer.body)
-                return
-            transport = proto.response_stream(answer.status, answer.headers)
-            watcher = asyncio.ensure_future(proto.client_disconnect())
-            watcher.add_done_callback(lambda _: box.cancel())
-            while True:
-                ended = box.ended
-                data = box.take()
-                if data:
-                    await transport.send_bytes(data)
-                if ended or box.cancelled:
-                    break
-                await box.wait()
-        except (ProtocolClosed, ProtocolError):
-            pass  # the client went
         finally:
-            box.cancelled = True
             self.boxes.discard(box)
             if watcher is not None:
                 watcher.cancel()
