@@ -2,7 +2,9 @@
 
 Builds a ``Backend`` (store seeded, sessions, faults, journal) from a ``MockAviConfig`` and
 registers the Avi API routes and the ``/__mock__`` control API. Flask's own JSON (``get_json``,
-``jsonify``) goes through the mock's codec (orjson). No import-time side effects.
+``jsonify``) goes through the mock's codec (orjson). Flask's cookie session is never used (the
+mock keeps its own login sessions, ``sessions.py``): every request gets the one empty
+``NullSession`` instead of a new one. No import-time side effects.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 import flask
 from flask.json.provider import JSONProvider
+from flask.sessions import NullSession, SessionInterface, SessionMixin
 
 from mock_avi import codec, control, routes
 from mock_avi.backend import EXTENSION_KEY, Backend
@@ -29,9 +32,25 @@ class CodecJSONProvider(JSONProvider):
         return codec.loads(s)
 
 
+class NoCookieSession(SessionInterface):
+    """Flask's session, unused: one empty read-only session for every request (Flask skips
+    saving a null session, as it does without a secret key)."""
+
+    null = NullSession()
+
+    def open_session(self, app: flask.Flask, request: flask.Request) -> SessionMixin:
+        return self.null
+
+    def save_session(
+        self, app: flask.Flask, session: SessionMixin, response: flask.Response
+    ) -> None:
+        return None
+
+
 def create_app(config: MockAviConfig | None = None) -> flask.Flask:
     app = flask.Flask("mock_avi")
     app.json = CodecJSONProvider(app)
+    app.session_interface = NoCookieSession()
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION_KEY] = Backend(config or MockAviConfig())
     routes.register(app)

@@ -389,7 +389,9 @@ def _json_body() -> Any:
         raise BadRequest(errors.MALFORMED_JSON.format(detail=exc)) from None
     except RecursionError:
         raise BadRequest(errors.TOO_DEEP.format(limit=MAX_DEPTH)) from None
-    if _depth_over(body, MAX_DEPTH):
+    # A value nested deeper than MAX_DEPTH sits inside at least MAX_DEPTH containers, each
+    # opened by its own "{" or "[" in the text: fewer of those and no walk is needed.
+    if raw.count(b"{") + raw.count(b"[") >= MAX_DEPTH and _depth_over(body, MAX_DEPTH):
         raise BadRequest(errors.TOO_DEEP.format(limit=MAX_DEPTH))
     return body
 
