@@ -272,10 +272,9 @@ class Store:
         elif obj_type == "pool":
             rules.fill_pool(prepared.body)
         stamp = body.get("_last_modified") if keep_stamp else None
-        ordered = {"uuid": uuid}
-        if "name" in resolved:
-            ordered["name"] = resolved["name"]
-        ordered.update((k, v) for k, v in resolved.items() if k not in ordered)
+        ordered = {"uuid": uuid, "name": resolved["name"]} if "name" in resolved else {"uuid": uuid}
+        ordered.update(resolved)  # the keys already there keep their place
+        ordered["uuid"] = uuid
         ordered["_last_modified"] = stamp if isinstance(stamp, str) else self.stamp()
         prepared.body = ordered
         return prepared
