@@ -30,6 +30,24 @@ log = logging.getLogger(__name__)
 K8S_VERSION_ENV = "AKO_SIM_K8S_VERSION"
 
 
+def _plain(resp: Response, environ: dict[str, Any]) -> bool:
+    """Is ``resp`` a buffered body whose headers werkzeug would send unchanged (a length set,
+    no Location to make absolute, a status and method that keep the body)?"""
+    status = resp.status_code
+    headers = resp.headers
+    return (
+        not resp.direct_passthrough
+        and isinstance(resp.response, list)
+        and all(type(chunk) is bytes for chunk in resp.response)
+        and status >= 200
+        and status not in (204, 304)
+        and environ.get("REQUEST_METHOD") != "HEAD"
+        and "Content-Length" in headers
+        and "Location" not in headers
+        and "Content-Location" not in headers
+    )
+
+
 @dataclass
 class K8sApp:
     """A WSGI callable serving the Kubernetes API and ``/__mock__/``."""
@@ -43,6 +61,11 @@ class K8sApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         req = Request(environ)
         resp = self.handle(req)
+        if _plain(resp, environ):
+            # what werkzeug's Response.__call__ would send, without its per-response header copy
+            # and iterator wrappers (a body already in bytes, nothing to correct)
+            start_response(resp.status, resp.headers.to_wsgi_list())
+            return resp.response  # type: ignore[return-value]
         return resp(environ, start_response)
 
     def handle(self, req: Request) -> Response:
