@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import builtins
-import copy
 import json
 import threading
 from bisect import bisect_right
@@ -35,7 +34,7 @@ from mock_k8s.resources.kinds import (
 from mock_k8s.resources.service import ServiceStrategy
 from mock_k8s.resources.workloads import STRATEGIES as WORKLOAD_STRATEGIES
 from mock_k8s.selectors import Matcher
-from mock_k8s.store import Store, Stored
+from mock_k8s.store import Store, Stored, clone
 from mock_k8s.watch import Change
 
 CRD_KEY = "customresourcedefinitions.apiextensions.k8s.io"
@@ -245,7 +244,7 @@ class Api:
         with self.lock:
             # a request's body comes back decoded afresh (nobody else holds it); the server's own
             # writes pass their dicts through, and those are copied
-            obj: dict[str, Any] = checked if checked is not body else copy.deepcopy(body)
+            obj: dict[str, Any] = checked if checked is not body else clone(body)
             meta = obj.get("metadata")
             if not isinstance(meta, dict):
                 meta = {}
@@ -335,7 +334,7 @@ class Api:
             current = self.store.get(rt.key, ns, name)
             if current is None:
                 raise errors.not_found(rt.plural, name, rt.group)
-            new = checked if checked is not body else copy.deepcopy(body)  # as on create
+            new = checked if checked is not body else clone(body)  # as on create
             meta = new.get("metadata")
             if not isinstance(meta, dict):
                 meta = {}
@@ -485,7 +484,7 @@ class Api:
                 raise errors.bad_request("the patched object must be a JSON object")
             checked = validation.check_patch(self, rt, patched, current, content_type, body)
             if checked is patched and not is_apply:  # not decoded (no request): copy it
-                checked = copy.deepcopy(patched)
+                checked = clone(patched)
             patched = checked
             pmeta = patched.get("metadata")
             if isinstance(pmeta, dict):
@@ -544,13 +543,13 @@ class Api:
             if current["metadata"].get("finalizers"):
                 if current["metadata"].get("deletionTimestamp"):
                     return current
-                new = copy.deepcopy(current)
+                new = clone(current)
                 new["metadata"]["deletionTimestamp"] = now_rfc3339()
                 new["metadata"]["deletionGracePeriodSeconds"] = 0
                 stored = self.store.write(rt.key, "MODIFIED", new, current)
                 self._run_controllers()
                 return stored
-            return self._remove(rt, copy.deepcopy(current))
+            return self._remove(rt, clone(current))
 
     def evict(self, namespace: str, name: str, options: dict[str, Any] | None) -> None:
         """``pods/<name>/eviction``: delete the Pod unless a PodDisruptionBudget forbids it."""
@@ -575,14 +574,14 @@ class Api:
     def remove(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         """Remove an object now (a force delete; for the delete hook)."""
         with self.lock:
-            return self._remove(rt, copy.deepcopy(obj))
+            return self._remove(rt, clone(obj))
 
     def mark_deleting(
         self, rt: ResourceType, current: dict[str, Any], grace: int, finalizers: builtins.list[str]
     ) -> dict[str, Any]:
         """Begin a deletion: deletionTimestamp, grace period, extra finalizers."""
         with self.lock:
-            new = copy.deepcopy(current)
+            new = clone(current)
             meta = new["metadata"]
             meta["deletionTimestamp"] = now_rfc3339()
             meta["deletionGracePeriodSeconds"] = grace
@@ -600,13 +599,13 @@ class Api:
             return
         rt = types[0]
         for obj in self.store.objects(rt.key):
-            self.store.write(rt.key, "DELETED", copy.deepcopy(obj), obj)
+            self.store.write(rt.key, "DELETED", clone(obj), obj)
         self.store.drop_bucket(rt.key)
 
     def _begin_namespace_delete(self, rt: ResourceType, current: dict[str, Any]) -> dict[str, Any]:
         if current["metadata"].get("deletionTimestamp"):
             return current
-        new = copy.deepcopy(current)
+        new = clone(current)
         new["metadata"]["deletionTimestamp"] = now_rfc3339()
         new["metadata"]["deletionGracePeriodSeconds"] = 0
         new["status"] = {"phase": "Terminating"}
@@ -638,7 +637,7 @@ class Api:
         assert rt is not None
         current = self.store.get("namespaces", "", name)
         if current is not None:
-            self._remove(rt, copy.deepcopy(current))
+            self._remove(rt, clone(current))
 
     def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
         ns = self.store.get("namespaces", "", namespace)

@@ -10,13 +10,13 @@ Service deletes its Endpoints. Writes are skipped when nothing changed.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from mock_k8s.controllers.endpointslices import _resolve_port
 from mock_k8s.controllers.members import ServiceMembers, SyncMemo
 from mock_k8s.controllers.podutil import now_rfc3339, pod_ready
 from mock_k8s.errors import ApiError
+from mock_k8s.store import clone
 from mock_k8s.watch import Change
 
 KEY = "endpoints"
@@ -97,7 +97,7 @@ class EndpointsController:
                 and (current["metadata"].get("labels") or {}) == labels
             ):
                 return True
-            new = copy.deepcopy(current)
+            new = clone(current)
             new["metadata"]["labels"] = labels
             new["metadata"].setdefault("annotations", {})[TRIGGER] = now_rfc3339()
             if subsets:
