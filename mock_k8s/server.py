@@ -12,6 +12,7 @@ No request handling here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,14 @@ from mock_k8s.app import K8sApp, create_app
 from wsgi_granian import Handle, serve
 
 
-def may_block(app: K8sApp) -> Any:
+def may_block(app: K8sApp) -> Callable[[dict[str, Any]], bool]:
     """``offload(environ)`` for wsgi_granian: True for the requests that may wait."""
     store = app.api.store
     faults = app.faults
 
     def offload(environ: dict[str, Any]) -> bool:
         query = environ.get("QUERY_STRING", "")
-        if "watch" in query or "/watch/" in environ.get("PATH_INFO", ""):
+        if "watch" in query:
             return True
         if "resourceVersion=" in query:
             for name, value in parse_qsl(query):

@@ -177,6 +177,19 @@ def test_one_connection_serves_many_requests(server: Handle) -> None:
     assert len(ports) == 1  # the server saw one client port: one TCP connection
 
 
+def test_hundreds_of_kept_alive_connections_are_served_at_once(server: Handle) -> None:
+    """More than granian's default limit (its backlog, 128) of connections open together."""
+    conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=10) for _ in range(300)]
+    try:
+        ports = {get_json(conn, "GET", "/many")["REMOTE_PORT"] for conn in conns}
+        assert len(ports) == 300
+        ports = {get_json(conn, "GET", "/again")["REMOTE_PORT"] for conn in conns}
+        assert len(ports) == 300  # each still open and answering
+    finally:
+        for conn in conns:
+            conn.close()
+
+
 def test_head_keeps_the_length_and_sends_no_body(server: Handle) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     conn.request("GET", "/same")
