@@ -309,7 +309,8 @@ def _field(key: str, spec: Spec) -> _Field:
 
 
 def _compile_obj(spec: Obj) -> Check:
-    fields: dict[str, _Field] = {}
+    # complete before the check can run (specs are built bottom-up: no cycles to recurse into)
+    fields: dict[str, _Field] = {k: _field(k, s) for k, s in spec.fields.items()}
     strict = spec.strict
     required = spec.required
     unknown = {n: _field(k, s) for n, k, s in ((_N_REF, "x_ref", REF), (_N_REFS, "x_refs", REFS))}
@@ -318,8 +319,6 @@ def _compile_obj(spec: Obj) -> Check:
     def check(value: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise _wrong(path, value, "an object")
-        if not fields and spec.fields:
-            fields.update((k, _field(k, s)) for k, s in spec.fields.items())
         out: dict[str, Any] = {}
         prefix = f"{path}." if path else ""
         for key, val in value.items():
