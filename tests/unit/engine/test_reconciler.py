@@ -131,6 +131,25 @@ def test_second_pass_writes_nothing(world: World) -> None:
     assert world.kube.writes == []
 
 
+def test_a_pass_logs_one_line_naming_what_it_did_and_a_converged_pass_none(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    example_one(world)
+    with caplog.at_level(logging.INFO, logger="ako_sim.reconciler"):
+        world.reconcile()
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert lines == [
+        f"{KEY}: Added vsvip {VS}; Added pool {POOL1}; Added pool {POOL2}; "
+        f"Added l4policyset {VS}; Added virtualservice {VS}; "
+        "Service default/sharedvip-avisvc-lb1 status: 100.64.196.61; "
+        "Service default/sharedvip-avisvc-lb2 status: 100.64.196.61"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ako_sim.reconciler"):
+        world.reconcile()
+    assert [r for r in caplog.records if r.levelno == logging.INFO] == []
+
+
 def test_restart_over_converged_state_writes_nothing(world: World) -> None:
     example_one(world)
     world.reconcile()
