@@ -83,15 +83,22 @@ def openapi_v2_choice(accept: str) -> str | None:
     return None
 
 
+def arg(req: Request, name: str, default: Any = None) -> Any:
+    """A query parameter's first value, else ``default`` (werkzeug's ``args.get`` builds and
+    catches a KeyError exception for every parameter a request does not carry)."""
+    args = req.args
+    return args[name] if name in args else default  # noqa: SIM401 (get raises inside)
+
+
 def query_bool(req: Request, name: str) -> bool:
-    return str(req.args.get(name, "")).strip().lower() in ("true", "1", "yes")
+    return str(arg(req, name, "")).strip().lower() in ("true", "1", "yes")
 
 
 def watch_list_options(req: Request) -> bool | None:
     """``sendInitialEvents`` of a watch (None when absent), checked as the API server does."""
-    raw = req.args.get("sendInitialEvents")
+    raw = arg(req, "sendInitialEvents")
     send_initial = None if raw is None else query_bool(req, "sendInitialEvents")
-    match = req.args.get("resourceVersionMatch", "")
+    match = arg(req, "resourceVersionMatch", "")
     causes: list[errors.FieldError] = []
     if send_initial is not None and match != NOT_OLDER_THAN:
         causes.append(
@@ -111,7 +118,7 @@ def watch_list_options(req: Request) -> bool | None:
             )
         if match != NOT_OLDER_THAN:
             causes.append(errors.unsupported_value("resourceVersionMatch", match, [NOT_OLDER_THAN]))
-        if req.args.get("continue"):
+        if arg(req, "continue"):
             causes.append(
                 errors.forbidden_field(
                     "resourceVersionMatch",
@@ -126,7 +133,7 @@ def watch_list_options(req: Request) -> bool | None:
 def field_manager(req: Request) -> str:
     """``fieldManager``, else the User-Agent up to its first "/" (upstream's default for
     non-apply writes; apply requires the parameter)."""
-    given = req.args.get("fieldManager", "")
+    given: str = arg(req, "fieldManager", "")
     if given:
         return given[:128]
     agent = req.headers.get("User-Agent", "")
@@ -141,8 +148,8 @@ def list_resource_version(req: Request, store: Store, limit: int) -> int | None:
     """A list's ``resourceVersion``/``resourceVersionMatch`` as upstream validates and serves
     them: None for the most recent state, else the RV of an Exact list. A resourceVersion the
     server has not reached is waited for (3 s, as the watch cache does), then a 504."""
-    rv_text = req.args.get("resourceVersion", "")
-    match = req.args.get("resourceVersionMatch", "")
+    rv_text = arg(req, "resourceVersion", "")
+    match = arg(req, "resourceVersionMatch", "")
     causes: list[errors.FieldError] = []
     if match:
         if not rv_text:
@@ -152,7 +159,7 @@ def list_resource_version(req: Request, store: Store, limit: int) -> int | None:
                     "resourceVersionMatch is forbidden unless resourceVersion is provided",
                 )
             )
-        if req.args.get("continue"):
+        if arg(req, "continue"):
             causes.append(
                 errors.forbidden_field(
                     "resourceVersionMatch",
@@ -172,7 +179,7 @@ def list_resource_version(req: Request, store: Store, limit: int) -> int | None:
             )
     if causes:
         raise errors.invalid("ListOptions", "", causes, "meta.k8s.io")
-    if rv_text in ("", "0") or req.args.get("continue"):
+    if rv_text in ("", "0") or arg(req, "continue"):
         return None
     try:
         rv = int(rv_text)
@@ -429,7 +436,7 @@ class KubeRoutes:
                 method,
                 body,
                 req.headers.get("Content-Type", ""),
-                dry_run=bool(req.args.get("dryRun")),
+                dry_run=bool(arg(req, "dryRun")),
             )
             return protobuf_response(req, scale) or json_response(scale)
         status = False
@@ -442,7 +449,7 @@ class KubeRoutes:
             status = True
         method = req.method.upper()
         ns = rp.namespace or ""
-        dry_run = bool(req.args.get("dryRun"))
+        dry_run = bool(arg(req, "dryRun"))
         if rp.name is None:
             if method == "GET":
                 if query_bool(req, "watch"):
@@ -456,8 +463,8 @@ class KubeRoutes:
                 )
                 return self._object_response(req, rt, obj, 201)
             if method == "DELETE":
-                label = parse_label_selector(req.args.get("labelSelector"))
-                field = field_selector_for(rt.key, req.args.get("fieldSelector"))
+                label = parse_label_selector(arg(req, "labelSelector"))
+                field = field_selector_for(rt.key, arg(req, "fieldSelector"))
                 deleted = self.api.delete_collection(rt, rp.namespace, label, field)
                 return self._list_body(rt, deleted, str(self.api.store.rv))
             raise errors.method_not_allowed()
@@ -470,7 +477,7 @@ class KubeRoutes:
                         rt,
                         [stored.obj],
                         resource_version=stored.obj["metadata"].get("resourceVersion", ""),
-                        include_object=req.args.get("includeObject", "Metadata"),
+                        include_object=arg(req, "includeObject", "Metadata"),
                     )
                 )
             if wants_partial(req):
@@ -499,7 +506,7 @@ class KubeRoutes:
                 body,
                 status=status,
                 dry_run=dry_run,
-                manager=req.args.get("fieldManager", "")
+                manager=arg(req, "fieldManager", "")
                 if "apply-patch" in ctype
                 else field_manager(req),
                 force=query_bool(req, "force"),
@@ -564,15 +571,15 @@ class KubeRoutes:
         return json_response(obj, code)
 
     def _list(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
-        label = parse_label_selector(req.args.get("labelSelector"))
-        field = field_selector_for(rt.key, req.args.get("fieldSelector"))
+        label = parse_label_selector(arg(req, "labelSelector"))
+        field = field_selector_for(rt.key, arg(req, "fieldSelector"))
         try:
-            limit = int(req.args.get("limit") or 0)
+            limit = int(arg(req, "limit") or 0)
         except ValueError:
             raise errors.bad_request("limit must be an integer") from None
         exact = list_resource_version(req, self.api.store, limit)
         result = self.api.list(
-            rt, namespace, label, field, max(limit, 0), req.args.get("continue", ""), exact
+            rt, namespace, label, field, max(limit, 0), arg(req, "continue", ""), exact
         )
         if wants_table(req):
             body = tables.table(
@@ -580,7 +587,7 @@ class KubeRoutes:
                 [s.obj for s in result.items],
                 resource_version=str(result.rv),
                 continue_token=result.continue_token,
-                include_object=req.args.get("includeObject", "Metadata"),
+                include_object=arg(req, "includeObject", "Metadata"),
             )
             if result.remaining:
                 body["metadata"]["remainingItemCount"] = result.remaining
@@ -626,16 +633,16 @@ class KubeRoutes:
         flt = WatchFilter(
             key=rt.key,
             namespace=namespace if rt.namespaced else None,
-            label=parse_label_selector(req.args.get("labelSelector")),
-            field=field_selector_for(rt.key, req.args.get("fieldSelector")),
+            label=parse_label_selector(arg(req, "labelSelector")),
+            field=field_selector_for(rt.key, arg(req, "fieldSelector")),
         )
         bookmarks = query_bool(req, "allowWatchBookmarks")
         as_table = wants_table(req)
         try:
-            timeout = float(req.args.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT_S)
+            timeout = float(arg(req, "timeoutSeconds") or DEFAULT_WATCH_TIMEOUT_S)
         except ValueError:
             raise errors.bad_request("timeoutSeconds must be a number") from None
-        rv_param = req.args.get("resourceVersion")
+        rv_param = arg(req, "resourceVersion")
         send_initial = watch_list_options(req)
         store = self.api.store
         try:

@@ -65,7 +65,9 @@ def request(req: Request) -> Iterator[Scope | None]:
         finally:
             _current.reset(token)
         return
-    directive = parse_directive(req.args.get("fieldValidation"), OPTIONS_KIND[method])
+    args = req.args  # ``in`` first: werkzeug's get() raises and catches for a missing key
+    given = args["fieldValidation"] if "fieldValidation" in args else None  # noqa: SIM401
+    directive = parse_directive(given, OPTIONS_KIND[method])
     scope = Scope(directive, req.get_data(cache=True), (req.mimetype or "").lower())
     token = _current.set(scope)
     try:
