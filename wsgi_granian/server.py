@@ -113,6 +113,9 @@ class _Server(Server):
         sock = socket.socket(family, kind, proto)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT only
+            # Inherited by the accepted connections (Linux), which granian leaves with Nagle's
+            # algorithm on: a watch's small chunks would wait for the client's delayed ACK.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind(address)
             # listening now: connections made before granian's worker accepts wait in the backlog
             sock.listen(self.backlog)

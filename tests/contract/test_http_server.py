@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -188,6 +189,28 @@ def test_hundreds_of_kept_alive_connections_are_served_at_once(server: Handle) -
     finally:
         for conn in conns:
             conn.close()
+
+
+def test_accepted_connections_send_small_writes_at_once(server: Handle) -> None:
+    """TCP_NODELAY on the server's side of a connection (granian leaves Nagle's algorithm on;
+    a watch's small chunks would then wait for the client's delayed ACK)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    get_json(conn, "GET", "/nodelay")
+    assert conn.sock is not None
+    client_end = conn.sock.getsockname()
+    found = []
+    for name in os.listdir("/proc/self/fd"):  # the server runs in this process
+        try:
+            sock = socket.socket(fileno=os.dup(int(name)))
+        except OSError:
+            continue
+        with sock:
+            try:
+                if sock.getpeername() == client_end:
+                    found.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            except OSError:
+                pass
+    assert found == [1]
 
 
 def test_head_keeps_the_length_and_sends_no_body(server: Handle) -> None:
