@@ -143,7 +143,7 @@ def _base() -> str:
 
 
 class _HttpDate:
-    """The ``Date`` header, formatted once a second (cheroot formats it per response)."""
+    """The ``Date`` header, formatted once a second (the HTTP server adds none)."""
 
     def __init__(self) -> None:
         self._second = -1
