@@ -166,36 +166,59 @@ def _walk(value: Any, kind: str, path: Path, plain: tuple[str, ...], out: FieldS
 _MISSING = object()
 
 
+def _step(cur: Any, elem: str) -> Any:
+    """One element of a path down from ``cur`` (``_MISSING`` when it is not there)."""
+    kind, _, rest = elem.partition(":")
+    if kind == "f":
+        if not isinstance(cur, dict) or rest not in cur:
+            return _MISSING
+        return cur[rest]
+    if kind == "k":
+        if not isinstance(cur, list):
+            return _MISSING
+        keys = tuple(json.loads(rest))
+        return next((i for i in cur if _item_key(i, keys) == elem), _MISSING)
+    if kind == "v":
+        value = json.loads(rest)
+        if not isinstance(cur, list) or value not in cur:
+            return _MISSING
+        return value
+    return cur
+
+
 def value_at(obj: Any, path: Path) -> Any:
     cur = obj
     for elem in path:
-        kind, _, rest = elem.partition(":")
-        if kind == "f":
-            if not isinstance(cur, dict) or rest not in cur:
-                return _MISSING
-            cur = cur[rest]
-        elif kind == "k":
-            if not isinstance(cur, list):
-                return _MISSING
-            cur = next((i for i in cur if _item_key(i, tuple(json.loads(rest))) == elem), _MISSING)
-        elif kind == "v":
-            value = json.loads(rest)
-            if not isinstance(cur, list) or value not in cur:
-                return _MISSING
-            cur = value
+        cur = _step(cur, elem)
         if cur is _MISSING:
             return _MISSING
     return cur
+
+
+class _Nav:
+    """``value_at`` over one object for many paths: every prefix is walked once."""
+
+    def __init__(self, root: Any) -> None:
+        self._seen: dict[Path, Any] = {(): root}
+
+    def at(self, path: Path) -> Any:
+        seen = self._seen
+        if path in seen:
+            return seen[path]
+        parent = self.at(path[:-1])
+        found = _MISSING if parent is _MISSING else _step(parent, path[-1])
+        seen[path] = found
+        return found
 
 
 def parents_of(fields: FieldSet) -> FieldSet:
     return {p[:n] for p in fields for n in range(1, len(p))}
 
 
-def _scalar_changed(old: Any, new: Any, path: Path, parents: FieldSet) -> bool:
+def _scalar_changed(old: _Nav, new: _Nav, path: Path, parents: FieldSet) -> bool:
     """Does the field at ``path`` hold something else in ``new`` than in ``old``? For a node
     with children in the set (``parents``) only its presence counts."""
-    a, b = value_at(old, path), value_at(new, path)
+    a, b = old.at(path), new.at(path)
     if path in parents or isinstance(a, dict) or isinstance(b, dict):
         return (a is _MISSING) != (b is _MISSING)
     return bool(a != b)
@@ -332,7 +355,8 @@ def record_update(
     else:
         old_fields = fields_of(old, kind, status)
         parents = parents_of(new_fields)
-        changed = {p for p in new_fields if _scalar_changed(old, new, p, parents)}
+        before, after = _Nav(old), _Nav(new)
+        changed = {p for p in new_fields if _scalar_changed(before, after, p, parents)}
         removed = old_fields - new_fields
         stored = (old.get("metadata") or {}).get("managedFields")
     touched = changed | removed
@@ -471,11 +495,12 @@ def apply(
     previous = next((f for m, f in entries if _ident(m) == ident), set())
     conflicts: list[tuple[Entry, Path]] = []
     applied_parents = parents_of(applied_fields)
+    live_nav, applied_nav = _Nav(live_obj), _Nav(applied)  # neither changes in this loop
     for meta, fields in entries:
         if meta.get("manager") == manager or bool(meta.get("subresource")) != status:
             continue
         for path in sorted(fields & applied_fields):
-            if _scalar_changed(live_obj, applied, path, applied_parents):
+            if _scalar_changed(live_nav, applied_nav, path, applied_parents):
                 conflicts.append((meta, path))
     if conflicts and not force:
         raise conflict_error(conflicts)
