@@ -189,23 +189,22 @@ class Api:
         exact_rv: int | None = None,
     ) -> ListResult:
         """``exact_rv``: the list as it was at that resourceVersion (Exact semantics)."""
-        if exact_rv is not None and not continue_token:
-            items, rv = self.store.items_at(rt.key, namespace if rt.namespaced else None, exact_rv)
+        scope = namespace if rt.namespaced else None
+        token = self._continue_from(continue_token) if continue_token else None
+        if limit and label is None and field is None and (exact_rv is None or token):
+            page, rv, remaining = self.store.page(rt.key, scope, token and token[1], limit)
+            if token:
+                rv = token[0]
+            if remaining:
+                return ListResult(page, rv, self._continue_token(rv, page[-1]), remaining)
+            return ListResult(page, rv)
+        if exact_rv is not None and not token:
+            items, rv = self.store.items_at(rt.key, scope, exact_rv)
         else:
-            items, rv = self.store.items(rt.key, namespace if rt.namespaced else None)
-        if continue_token:
-            try:
-                token = json.loads(base64.urlsafe_b64decode(continue_token.encode()).decode())
-                token_rv, start_after = int(token["rv"]), str(token["start"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise errors.bad_request(f"continue key is not valid: {exc}") from None
-            if token_rv < self.store.floor:
-                raise errors.ApiError(410, "Expired", MSG_CONTINUE_EXPIRED)
-            rv = token_rv
-            # "<namespace>/<name>": the items are in (namespace, name) order, so compare pairs
-            # ("default-2/a" sorts before "default/b" as text, after it as a pair)
-            after = tuple(start_after.split("/", 1)) if "/" in start_after else ("", start_after)
-            items = items[bisect_right(items, after, key=_item_key) :]
+            items, rv = self.store.items(rt.key, scope)
+        if token:
+            rv = token[0]
+            items = items[bisect_right(items, token[1], key=_item_key) :]
         selected: list[Stored]
         if label is None and field is None:
             selected = items
@@ -219,11 +218,30 @@ class Api:
                     continue
                 selected.append(stored)
         if limit and len(selected) > limit:
-            last = selected[limit - 1].obj["metadata"]
-            cont = {"rv": rv, "start": f"{last.get('namespace', '')}/{last['name']}"}
-            token_text = base64.urlsafe_b64encode(json.dumps(cont).encode()).decode()
+            token_text = self._continue_token(rv, selected[limit - 1])
             return ListResult(selected[:limit], rv, token_text, len(selected) - limit)
         return ListResult(selected, rv)
+
+    def _continue_from(self, continue_token: str) -> tuple[int, tuple[str, str]]:
+        """A list's continue token: the resourceVersion it lists at, and the (namespace, name)
+        its page ended on (410 once the history no longer reaches that resourceVersion)."""
+        try:
+            token = json.loads(base64.urlsafe_b64decode(continue_token.encode()).decode())
+            token_rv, start_after = int(token["rv"]), str(token["start"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise errors.bad_request(f"continue key is not valid: {exc}") from None
+        if token_rv < self.store.floor:
+            raise errors.ApiError(410, "Expired", MSG_CONTINUE_EXPIRED)
+        # "<namespace>/<name>": the items are in (namespace, name) order, so compare pairs
+        # ("default-2/a" sorts before "default/b" as text, after it as a pair)
+        ns, sep, name = start_after.partition("/")
+        return token_rv, (ns, name) if sep else ("", start_after)
+
+    @staticmethod
+    def _continue_token(rv: int, last: Stored) -> str:
+        meta = last.obj["metadata"]
+        cont = {"rv": rv, "start": f"{meta.get('namespace', '')}/{meta['name']}"}
+        return base64.urlsafe_b64encode(json.dumps(cont).encode()).decode()
 
     # ---- writes --------------------------------------------------------------------------
     def create(

@@ -16,7 +16,7 @@ import copy
 import json
 import threading
 import time
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -106,6 +106,26 @@ class Store:
                 keys = keys[first : bisect_left(keys, (namespace + "\0",), first)]
             return [bucket[k] for k in keys], self.rv
 
+    def page(
+        self, key: str, namespace: str | None, after: tuple[str, str] | None, limit: int
+    ) -> tuple[list[Stored], int, int]:
+        """At most ``limit`` objects of ``items(key, namespace)`` that sort after ``after``, the
+        RV, and how many more follow them. Only the page is gathered: a list with a limit costs
+        its page, not the bucket (client-go's informers and kubectl list in pages)."""
+        with self.lock:
+            bucket = self._buckets.get(key, {})
+            keys = self._sorted.get(key)
+            if keys is None:
+                keys = self._sorted[key] = sorted(bucket)
+            lo, hi = 0, len(keys)
+            if namespace is not None:
+                lo = bisect_left(keys, (namespace,))
+                hi = bisect_left(keys, (namespace + "\0",), lo)
+            if after is not None:
+                lo = max(lo, bisect_right(keys, after, lo, hi))
+            end = min(hi, lo + limit)
+            return [bucket[k] for k in keys[lo:end]], self.rv, hi - end
+
     def items_at(self, key: str, namespace: str | None, rv: int) -> tuple[list[Stored], int]:
         """The bucket as it was at ``rv``, rebuilt by undoing the newer history (410 below the
         history's floor, as a compacted etcd answers)."""
@@ -148,12 +168,13 @@ class Store:
             ident = (str(meta.get("namespace") or ""), str(meta["name"]))
             raw = dumps(obj)
             bucket = self._buckets.setdefault(key, {})
+            keys = self._sorted.get(key)  # kept in order as keys come and go, not rebuilt
             if etype == "DELETED":
-                if bucket.pop(ident, None) is not None:
-                    self._sorted.pop(key, None)
+                if bucket.pop(ident, None) is not None and keys is not None:
+                    del keys[bisect_left(keys, ident)]
             else:
-                if ident not in bucket:
-                    self._sorted.pop(key, None)
+                if ident not in bucket and keys is not None:
+                    insort(keys, ident)
                 bucket[ident] = Stored(obj, raw)
             change = Change(self.rv, key, etype, obj, old, raw)
             self._history.append(change)

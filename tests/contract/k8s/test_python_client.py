@@ -399,6 +399,39 @@ def test_paging_across_namespaces_whose_names_extend_each_other(core: client.Cor
     assert len(seen) == len(set(seen)) == len(core.list_config_map_for_all_namespaces().items)
 
 
+def test_pages_without_a_selector_equal_pages_filtered_by_one_that_keeps_everything(
+    core: client.CoreV1Api,
+) -> None:
+    """A list with a limit and no selector gathers only its page; its pages, continue tokens'
+    resume points and remainingItemCount are those of the filtering path (a selector that
+    matches every object), within a namespace and across namespaces."""
+    for ns in ("pg", "pg-1"):
+        core.create_namespace({"metadata": {"name": ns}})
+        for i in range(7):
+            core.create_namespaced_config_map(ns, {"metadata": {"name": f"cm-{i}"}, "data": {}})
+
+    def pages(list_page: Any, **kw: Any) -> list[tuple[list[tuple[str, str]], int | None]]:
+        out, token = [], None
+        while True:
+            page = list_page(limit=3, _continue=token, **kw) if token else list_page(limit=3, **kw)
+            names = [(m.metadata.namespace, m.metadata.name) for m in page.items]
+            out.append((names, page.metadata.remaining_item_count))
+            token = page.metadata._continue
+            if not token:
+                return out
+
+    plain = pages(lambda **kw: core.list_namespaced_config_map("pg", **kw))
+    assert plain == pages(
+        lambda **kw: core.list_namespaced_config_map("pg", **kw), label_selector="!absent"
+    )
+    whole = [("pg", m.metadata.name) for m in core.list_namespaced_config_map("pg").items]
+    assert len(whole) == 8  # and the namespace's kube-root-ca.crt
+    assert [n for names, _ in plain for n in names] == whole
+    assert [left for _, left in plain] == [5, 2, None]
+    every = pages(core.list_config_map_for_all_namespaces)
+    assert every == pages(core.list_config_map_for_all_namespaces, label_selector="!absent")
+
+
 def test_events_create_field_selector_and_count_patch(core: client.CoreV1Api) -> None:
     ev = core.create_namespaced_event(
         "default",
