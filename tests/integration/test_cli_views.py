@@ -23,8 +23,11 @@ def ako_sim(*args: str) -> Result:
 
 
 def without_age(table: str) -> list[list[str]]:
-    """Table lines split in columns, AGE (the last column) dropped: it may tick in between."""
-    return [line.split()[:-1] for line in table.splitlines()]
+    """Table lines split in columns, AGE dropped: it may tick in between. AGE is the last
+    column, but for ``-o wide`` (SELECTOR follows it); a table without headers ends with it."""
+    rows = [line.split() for line in table.splitlines()]
+    age = rows[0].index("AGE") if rows and "AGE" in rows[0] else -1
+    return [row[:age] + (row[age + 1 :] if age >= 0 else []) for row in rows]
 
 
 def test_get_svc_prints_what_kubectl_prints(world: World, kubectl: Kubectl) -> None:
