@@ -57,22 +57,7 @@ class EndpointsController:
             elif ch.key == KEY:
                 meta = ch.obj.get("metadata") or {}
                 self.memo.written(ch.rv, [(str(meta.get("namespace") or ""), str(meta["name"]))])
-        for key in todo:
-            # a Service write that changed nothing its Endpoints are made of (a status write, an
-            # annotation) needs no sync once the last one completed and nobody wrote them since
-            if key not in forced and self.memo.unchanged(key, self.api.store.get("services", *key)):
-                continue
-            self.sync(*key)
-
-    def sync(self, namespace: str, name: str) -> None:
-        first_rv = self.api.store.rv + 1
-        complete = self._sync(namespace, name)
-        key = (namespace, name)
-        if complete:
-            svc = self.api.store.get("services", namespace, name)
-            self.memo.synced(key, svc, first_rv, self.api.store.rv)
-        else:
-            self.memo.forget(key, first_rv, self.api.store.rv)
+        self.memo.sync_all(self.api.store, todo, forced, self._sync)
 
     def _sync(self, namespace: str, name: str) -> bool:
         """Bring the Service's Endpoints to what its Pods say; False when a write was refused."""

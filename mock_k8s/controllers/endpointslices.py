@@ -99,25 +99,10 @@ class EndpointSliceController:
                 todo |= self.members.observe(ch)
             elif ch.key == "pods":
                 forced |= self.members.observe(ch)
-        for key in sorted(todo | forced):
-            # a Service write that changed nothing the slices are made of (a status write, an
-            # annotation) needs no sync once the last one completed and nobody touched its slices
-            if key not in forced and self.memo.unchanged(key, self.api.store.get("services", *key)):
-                continue
-            self.sync(*key)
+        self.memo.sync_all(self.api.store, sorted(todo | forced), forced, self._sync)
 
     def _slice_type(self) -> Any:
         return self.api.registry.lookup("discovery.k8s.io", "v1", "endpointslices")
-
-    def sync(self, namespace: str, name: str) -> None:
-        first_rv = self.api.store.rv + 1
-        complete = self._sync(namespace, name)
-        key = (namespace, name)
-        if complete:
-            svc = self.api.store.get("services", namespace, name)
-            self.memo.synced(key, svc, first_rv, self.api.store.rv)
-        else:
-            self.memo.forget(key, first_rv, self.api.store.rv)
 
     def _sync(self, namespace: str, name: str) -> bool:
         """Bring the Service's slices to what its Pods say; False when a write was refused."""

@@ -12,7 +12,7 @@ member Pod changed and nobody else wrote the objects that sync left.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mock_k8s.selectors import selector_matches
@@ -168,6 +168,25 @@ class SyncMemo:
         """The next sync of ``key`` runs (an incomplete sync wrote first_rv..last_rv)."""
         self._own.update(range(first_rv, last_rv + 1))
         self._synced.pop(key, None)
+
+    def sync_all(
+        self, store: Any, keys: Iterable[Key], forced: set[Key], sync: Callable[[str, str], bool]
+    ) -> None:
+        """Sync each Service of ``keys``, except one whose write changed nothing the controller
+        reads (a status write, an annotation) once its last sync completed and nobody wrote the
+        controller's objects since; ``forced``: Services whose member Pods changed."""
+        for key in keys:
+            if key not in forced and self.unchanged(key, store.get("services", *key)):
+                continue
+            self.sync(store, key, sync)
+
+    def sync(self, store: Any, key: Key, sync: Callable[[str, str], bool]) -> None:
+        """Run ``sync`` (False: a write was refused) and remember what it read and wrote."""
+        first_rv = store.rv + 1
+        if sync(*key):
+            self.synced(key, store.get("services", *key), first_rv, store.rv)
+        else:
+            self.forget(key, first_rv, store.rv)
 
     def written(self, rv: int, keys: Iterable[Key]) -> None:
         """An object the controller keeps for the Services ``keys`` was written at ``rv``."""
