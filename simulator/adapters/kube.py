@@ -464,15 +464,7 @@ class KubeClient:
             return self._read_json(
                 self._request(method, path, query, payload, content_type, timeout)
             )
-        api_client = self._api_client
-        headers: dict[str, str] = dict(api_client.default_headers)
-        headers["Accept"] = JSON
-        if content_type is not None:
-            headers["Content-Type"] = content_type
-        queries = list(query)
-        api_client.update_params_for_auth(headers, queries, ["BearerToken"], path, method, None)
-        if queries:
-            path += "?" + urlencode(queries)
+        headers, path = _prepared(self._api_client, method, path, query, content_type)
         lines = [f"{name}: {value}" for name, value in headers.items()]
         try:
             answer = curl.request(method, path, lines, payload, timeout=self._timeout)
@@ -519,14 +511,7 @@ class KubeClient:
         answer. The generated API methods are not used: their per-call argument validation and
         serialisation cost more than the request, and importing them ~1.5 CPU s at start."""
         api_client = self._watch_client if watching else self._api_client
-        headers: dict[str, str] = dict(api_client.default_headers)
-        headers["Accept"] = JSON
-        if content_type is not None:
-            headers["Content-Type"] = content_type
-        queries = list(query)
-        api_client.update_params_for_auth(headers, queries, ["BearerToken"], path, method, None)
-        if queries:
-            path += "?" + urlencode(queries)
+        headers, path = _prepared(api_client, method, path, query, content_type)
         pool, url = self._target(path, watching)
         try:
             response = pool.urlopen(
@@ -606,3 +591,23 @@ def _kind_of(resource: Resource) -> str:
         "aviinfrasettings": "AviInfraSetting",
         "l4rules": "L4Rule",
     }.get(resource.name, resource.plural)
+
+
+def _prepared(
+    api_client: Any,
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    content_type: str | None,
+) -> tuple[dict[str, str], str]:
+    """The headers of a call (the ApiClient's defaults, JSON, its auth settings re-read per call
+    so that a refreshed token is used) and its path with the query."""
+    headers: dict[str, str] = dict(api_client.default_headers)
+    headers["Accept"] = JSON
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    queries = list(query)
+    api_client.update_params_for_auth(headers, queries, ["BearerToken"], path, method, None)
+    if queries:
+        path += "?" + urlencode(queries)
+    return headers, path
