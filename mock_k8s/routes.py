@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 import yaml
 from werkzeug.wrappers import Request, Response
 
@@ -213,6 +214,15 @@ MSG_CR_PROTOBUF = (
 )
 
 
+def _json_loads(data: bytes) -> Any:
+    """``json.loads``: orjson first (several times faster; the same values for what it
+    accepts), the stdlib for what it refuses (NaN, integers beyond 64 bits, lone surrogates)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def read_body(req: Request, rt: ResourceType | None = None) -> Any:
     """The request body as a JSON-like object: JSON, YAML, or protobuf for built-in kinds
     (``rt`` is the resource addressed; a custom resource's protobuf body is a 415)."""
@@ -228,11 +238,11 @@ def read_body(req: Request, rt: ResourceType | None = None) -> Any:
         if "yaml" in ctype:
             if data.lstrip()[:1] == b"{":  # JSON is YAML: kubectl and client-go apply send it
                 try:
-                    return json.loads(data)
+                    return _json_loads(data)
                 except ValueError:
                     pass
             return yaml.safe_load(data)
-        return json.loads(data)
+        return _json_loads(data)
     except (ValueError, yaml.YAMLError) as exc:
         if "yaml" not in ctype:
             try:

@@ -17,12 +17,16 @@ class Pairs(list[tuple[str, Any]]):
     """A JSON object as read: its (key, value) pairs in order, duplicates kept."""
 
 
+# one decoder for every body (json.loads with a hook built a JSONDecoder per call)
+_PAIRS_DECODER = json.JSONDecoder(object_pairs_hook=Pairs)
+
+
 def parse_pairs(raw: bytes, mimetype: str) -> Any:
     """The body with every object as ``Pairs``; None when it is not JSON (YAML, protobuf)."""
     if not raw or "yaml" in mimetype or raw[:4] == b"k8s\x00":
         return None
     try:
-        return json.loads(raw, object_pairs_hook=Pairs)
+        return _PAIRS_DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except ValueError:
         return None
 
