@@ -75,6 +75,7 @@ class Watcher:
     _last_rv: int = 0
     closed: bool = False
     close_reason: str = ""
+    _waiting: bool = False  # the consumer is blocked in drain(): a push must wake it
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def push(self, change: Change) -> None:
@@ -86,7 +87,9 @@ class Watcher:
         with self._cond:
             self._events.append((etype, change))
             self._last_rv = change.rv
-            self._cond.notify()
+            if self._waiting:  # else it drains this with what it finds when it comes back
+                self._waiting = False
+                self._cond.notify()
 
     def push_bookmark(self, rv: int) -> None:
         if not self.bookmarks:
@@ -94,7 +97,9 @@ class Watcher:
         with self._cond:
             if rv > self._last_rv:
                 self._bookmark_rv = max(self._bookmark_rv, rv)
-                self._cond.notify()
+                if self._waiting:
+                    self._waiting = False
+                    self._cond.notify()
 
     def close(self, reason: str = "closed") -> None:
         with self._cond:
@@ -106,7 +111,9 @@ class Watcher:
         """Wait up to ``timeout`` s; return queued events and a bookmark RV (if one is due)."""
         with self._cond:
             if not self._events and not self._bookmark_rv and not self.closed:
+                self._waiting = True
                 self._cond.wait(timeout)
+                self._waiting = False
             events = list(self._events)
             self._events.clear()
             bookmark: int | None = None
