@@ -8,12 +8,12 @@ directives kubectl sends are honoured. Pure functions on JSON values, no I/O.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import jsonpatch
 
 from mock_k8s.errors import ApiError, bad_request
+from mock_k8s.store import clone
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -51,7 +51,7 @@ def merge_key(kind: str, path: tuple[str, ...]) -> str | None:
 def json_merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return clone(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -66,7 +66,7 @@ def json_patch(target: Any, ops: Any) -> Any:
     if not isinstance(ops, list):
         raise bad_request("json patch must be a list of operations")
     try:
-        return jsonpatch.JsonPatch(ops).apply(copy.deepcopy(target))
+        return jsonpatch.JsonPatch(ops).apply(clone(target))
     except jsonpatch.JsonPatchTestFailed as exc:
         raise ApiError(
             422, "Invalid", f"the server rejected our request due to an error in our request: {exc}"
@@ -94,7 +94,7 @@ def _smp_map(
 ) -> Any:
     directive = patch.get("$patch")
     if directive == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: clone(v) for k, v in patch.items() if k != "$patch"}
     if directive == "delete":
         return None
     result = dict(target)
@@ -122,7 +122,7 @@ def _smp_map(
         elif isinstance(value, list):
             result[key] = _smp_list(old if isinstance(old, list) else [], value, kind, sub)
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = clone(value)
     if isinstance(retain, list):
         keep = set(retain)
         result = {k: v for k, v in result.items() if k in keep}
@@ -133,19 +133,19 @@ def _smp_list(target: list[Any], patch: list[Any], kind: str, path: tuple[str, .
     key = merge_key(kind, path)
     if key is None:
         # no merge strategy: replace (a $patch: replace marker element is dropped)
-        return [copy.deepcopy(v) for v in patch if not (isinstance(v, dict) and "$patch" in v)]
+        return [clone(v) for v in patch if not (isinstance(v, dict) and "$patch" in v)]
     if key == "":
         out = list(target)
         for v in patch:
             if v not in out:
-                out.append(copy.deepcopy(v))
+                out.append(clone(v))
         return out
     if any(isinstance(v, dict) and v.get("$patch") == "replace" for v in patch):
-        return [copy.deepcopy(v) for v in patch if not (isinstance(v, dict) and "$patch" in v)]
-    out = [copy.deepcopy(v) for v in target]
+        return [clone(v) for v in patch if not (isinstance(v, dict) and "$patch" in v)]
+    out = [clone(v) for v in target]
     for item in patch:
         if not isinstance(item, dict) or key not in item:
-            out.append(copy.deepcopy(item))
+            out.append(clone(item))
             continue
         idx = next(
             (i for i, cur in enumerate(out) if isinstance(cur, dict) and cur.get(key) == item[key]),
@@ -156,7 +156,7 @@ def _smp_list(target: list[Any], patch: list[Any], kind: str, path: tuple[str, .
                 out.pop(idx)
             continue
         if idx is None:
-            out.append({k: copy.deepcopy(v) for k, v in item.items() if not k.startswith("$")})
+            out.append({k: clone(v) for k, v in item.items() if not k.startswith("$")})
         else:
             merged = _smp_map(out[idx], item, kind, path)
             out[idx] = merged
