@@ -10,14 +10,16 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
+
+from mock_k8s.resources import common
 
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current UTC time to the second (the API server's, formatted once per second)."""
+    return common.now_rfc3339()
 
 
 def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:

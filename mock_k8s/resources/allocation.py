@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 import random
-import uuid
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 NODE_PORT_MIN = 30000
 NODE_PORT_MAX = 32767
+
+
+# RFC 4122 variant and version 4 bits, as uuid.UUID(version=4) sets them
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID_V4 = (0x8000 << 48) | (4 << 76)
 
 
 class Allocators:
@@ -22,7 +26,10 @@ class Allocators:
         self.node_ports: set[int] = set()
 
     def new_uid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        # str(uuid.UUID(int=..., version=4)) without the UUID object: the same text
+        value = (self.rng.getrandbits(128) & _UUID_CLEAR) | _UUID_V4
+        h = f"{value:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def cluster_ip(self) -> str:
         size = SERVICE_CIDR.num_addresses
