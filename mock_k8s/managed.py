@@ -269,20 +269,21 @@ def remove_path(obj: Any, path: Path) -> None:
 
 # ---- fieldsV1 <-> sets ---------------------------------------------------------------------
 def to_fields_v1(fields: FieldSet) -> dict[str, Any]:
+    """The fieldsV1 tree of a field set: built in one pass over the sorted paths (a path comes
+    before those under it), a field that has children listing itself (".") first, as the API
+    server does."""
     tree: dict[str, Any] = {}
+    members: set[int] = set()  # ids of the tree's nodes that are fields themselves
     for path in sorted(fields):
         node = tree
         for elem in path:
-            node = node.setdefault(elem, {})
-    for path in fields:
-        node = tree
-        for elem in path:
-            node = node[elem]
-        if node and "." not in node:
-            children = dict(node)
-            node.clear()
-            node["."] = {}  # the node itself, listed first as the API server does
-            node.update(children)
+            child = node.get(elem)
+            if child is None:
+                if not node and id(node) in members:
+                    node["."] = {}
+                child = node[elem] = {}
+            node = child
+        members.add(id(node))
     return tree
 
 
