@@ -9,6 +9,8 @@ mock keeps its own login sessions, ``sessions.py``): every request gets the one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 import flask
@@ -47,8 +49,26 @@ class NoCookieSession(SessionInterface):
         return None
 
 
+class MockAviFlask(flask.Flask):
+    """Flask, with ``ensure_sync`` worked out once per plain function: Flask asks it for every
+    hook and view of every request, and each ask inspected the function's code flags again."""
+
+    _sync: dict[FunctionType, Callable[..., Any]]
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if type(func) is not FunctionType:
+            return super().ensure_sync(func)
+        cache = self.__dict__.setdefault("_sync", {})
+        found = cache.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if len(cache) < 1024:
+                cache[func] = found
+        return found
+
+
 def create_app(config: MockAviConfig | None = None) -> flask.Flask:
-    app = flask.Flask("mock_avi")
+    app = MockAviFlask("mock_avi")
     app.json = CodecJSONProvider(app)
     app.session_interface = NoCookieSession()
     app.url_map.strict_slashes = False

@@ -223,9 +223,10 @@ def _check_write(obj_type: str, body: Any, version: versions.Version) -> None:
 
 # ----- hooks: faults before, journal after ----------------------------------------------------
 def before_api_request() -> Response | None:
-    if not _is_api_path(request.path):
+    path = request.path
+    if not _is_api_path(path):
         return None
-    hit = _backend().faults.match(request.method, request.path)
+    hit = _backend().faults.match(request.method, path)
     if hit is None:
         return None
     if hit.delay_ms:
@@ -240,13 +241,14 @@ def before_api_request() -> Response | None:
 def after_api_request(response: Response) -> Response:
     headers = response.headers
     headers["Date"] = HTTP_DATE.now()
-    path = request.path
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    path = req.path
     if _is_api_path(path):
-        environ = request.environ
+        environ = req.environ
         backend = _backend()
         headers["AVI_API_VERSION"] = _answer_version(environ, backend)
         backend.journal.record(
-            request.method,
+            req.method,
             path,
             environ.get("QUERY_STRING", ""),  # request.query_string, decoded back
             _header_tenant(environ),
