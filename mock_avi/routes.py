@@ -79,16 +79,43 @@ class ApiResponse(Response):
         headers = super().get_wsgi_headers(environ)
         if self.uri_location is None:
             return headers
-        return Headers([("Location", self.uri_location), *headers.items()])
+        headers._list.insert(0, ("Location", self.uri_location))  # a fresh copy: ours
+        return headers
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return raw_response(dumps(body), status, headers)
 
 
+_NEWLINE = re.compile(r"[\r\n]")  # what werkzeug refuses in a header value
+
+
+def _json_headers(headers: dict[str, str] | None) -> Headers | None:
+    """``headers`` then ``Content-Type: application/json``, as ``Response(...,
+    content_type=...)`` orders them, without werkzeug's per-item checks (done here once);
+    ``None`` when werkzeug must see them (a CR/LF to refuse, a Content-Type to replace)."""
+    pairs = [*headers.items()] if headers else []
+    for key, value in pairs:
+        if _NEWLINE.search(value) is not None or key.lower() == "content-type":
+            return None
+    pairs.append(("Content-Type", "application/json"))
+    built = Headers()
+    built._list = pairs
+    return built
+
+
 def raw_response(data: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """An already encoded JSON body (an object's cached answer, a page put together)."""
-    return Response(data, status=status, headers=headers, content_type="application/json")
+    return _response(Response, data, status, headers)
+
+
+def _response(
+    cls: type[Response], data: bytes, status: int, headers: dict[str, str] | None
+) -> Response:
+    built = _json_headers(headers)
+    if built is None:
+        return cls(data, status=status, headers=headers, content_type="application/json")
+    return cls(data, status=status, headers=built)
 
 
 # ``scheme://host[:port]`` with nothing ``iri_to_uri`` would change but the host's case.
@@ -113,7 +140,8 @@ def created_response(
     # The type and uuid are unreserved characters (a forced uuid is a SLUG): only the
     # fragment is quoted, as iri_to_uri quotes it.
     _, _, fragment = url.partition("#")
-    response = ApiResponse(data, status=201, headers=headers, content_type="application/json")
+    response = _response(ApiResponse, data, 201, headers)
+    assert isinstance(response, ApiResponse)
     response.uri_location = f"{prefix}{obj_type}/{uuid}" + (
         "#" + quote(fragment, safe=_FRAGMENT_SAFE) if fragment else ""
     )
