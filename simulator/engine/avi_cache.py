@@ -5,13 +5,14 @@ prefix, since the Avi VsVip model has no ``created_by``), indexed by (type, name
 that owns each object (``domain.observed.owned_key``, from its markers), and kept current from
 every write response. :meth:`AviCache.resync` replaces the content with a fresh listing and
 reports the keys whose objects changed or vanished behind the engine's back (drift repair).
-Objects are stored as compact copies (shared keys and strings, see :mod:`simulator.engine.compact`).
+Objects are stored as new top-level dicts with interned top-level strings (see ``_stored``).
 
 Thread-safe. It makes no controller calls itself.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,11 +21,11 @@ from simulator.config import LiveSettings
 from simulator.domain.keys import Key
 from simulator.domain.model import DesiredState, ObservedState, Settings
 from simulator.domain.observed import owned_key
-from simulator.engine.compact import compact
 
 TYPES = ("vsvip", "pool", "l4policyset", "virtualservice")
 Obj = dict[str, Any]
 Ident = tuple[str, str]  # (type, name)
+_intern = sys.intern
 
 
 def _fingerprint(obj: Mapping[str, Any]) -> tuple[str, str]:
@@ -246,6 +247,11 @@ class AviCache:
 
 
 def _stored(obj: Mapping[str, Any]) -> Obj:
-    """The compact copy of ``obj`` the cache keeps (never ``obj`` itself)."""
-    stored: Obj = compact(obj if type(obj) is dict else dict(obj))
+    """The copy of ``obj`` the cache keeps (never ``obj`` itself): a new top-level dict whose
+    string values are interned; nested values are kept as decoded (orjson already shares the
+    strings of repeated keys, and the walk of :func:`compact` over every nested value was ~12%
+    of the engine's CPU for a few MB at 10,000 Services)."""
+    stored: Obj = {}
+    for field, value in obj.items():
+        stored[field] = _intern(value) if type(value) is str else value
     return stored
