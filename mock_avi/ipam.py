@@ -14,6 +14,7 @@ of the same networks (``ipam_network_subnet.subnet6`` records the prefix).
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -54,13 +55,28 @@ def _ranges(
 def _span(
     rng: Mapping[str, Any], prefix: Mapping[str, Any], version: int = 4
 ) -> tuple[int, int, Mapping[str, Any]]:
-    kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
     try:
-        first = int(kind(rng["begin"]["addr"]))
-        last = int(kind(rng["end"]["addr"]))
+        first = _address_int(rng["begin"]["addr"], version)
+        last = _address_int(rng["end"]["addr"], version)
     except (KeyError, ValueError, TypeError):
         return (1, 0, prefix)
     return (first, last, prefix)
+
+
+_PARSED: dict[tuple[str, int], int] = {}
+
+
+def _address_int(text: Any, version: int) -> int:
+    """``int(IPv4Address(text))`` (``IPv6Address`` for 6), each valid text parsed once: a
+    network's range bounds are read again on every allocation. Raises as ``ipaddress`` does."""
+    key = (text, version)
+    found = _PARSED.get(key)  # an unhashable text raises TypeError, as ipaddress would
+    if found is None or type(text) is not str:
+        kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+        found = int(kind(text))
+        if type(text) is str and len(_PARSED) < 4096:
+            _PARSED[key] = found
+    return found
 
 
 def _networks(store: Store, prepared: Prepared, vip: Mapping[str, Any]) -> list[Record]:
@@ -222,7 +238,7 @@ def _allocate(
             new = prepared.uuid not in store.records
             start = max(first, store.ipam_floor.get((first, last), first)) if new else first
             for value in range(start, last + 1):
-                addr = str(ipaddress.IPv4Address(value))
+                addr = socket.inet_ntoa(value.to_bytes(4, "big"))  # str(IPv4Address(value))
                 if _holder(store, addr, prepared.uuid, held) is None:
                     if new:
                         store.ipam_floor[(first, last)] = value
