@@ -159,9 +159,12 @@ def _backend() -> Backend:
 _BASES: dict[tuple[str, str], str] = {}
 
 
-def _base() -> str:
-    """``scheme://host`` of the request (werkzeug's ``host_url``, worked out once per host)."""
-    key = (request.environ.get("wsgi.url_scheme", ""), request.environ.get("HTTP_HOST", ""))
+def _base(environ: Environ | None = None) -> str:
+    """``scheme://host`` of the request (werkzeug's ``host_url``, worked out once per host).
+    ``environ``: the request's, when the caller has it at hand (no context lookup)."""
+    if environ is None:
+        environ = request.environ
+    key = (environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""))
     base = _BASES.get(key)
     if base is None:
         base = request.host_url.rstrip("/")
@@ -454,8 +457,8 @@ def _object_body() -> dict[str, Any]:
     return body
 
 
-def _args() -> dict[str, str]:
-    if not request.environ.get("QUERY_STRING"):
+def _args(environ: Environ) -> dict[str, str]:
+    if not environ.get("QUERY_STRING"):
         return {}  # a write's usual URL: request.args would parse an empty query
     return {k: v for k, v in request.args.items()}
 
@@ -478,7 +481,7 @@ def api(rest: str) -> Response:
         return _special_public(backend, joined)
     authenticate(method in WRITE_METHODS, backend, environ)
     version = _api_version(backend, environ)
-    base = _base()
+    base = _base(environ)
     special = _special_private(backend, joined, base)
     if special is not None:
         return special
@@ -493,7 +496,7 @@ def api(rest: str) -> Response:
         raise Forbidden(errors.ALL_TENANTS_READ_ONLY)
     uuid = parts[1] if len(parts) > 1 else None
     extra = parts[2:]
-    args = _args()
+    args = _args(environ)
     if obj_type in INVENTORY_TYPES:
         if method != "GET" or extra:
             raise MethodNotAllowed(errors.METHOD_NOT_ALLOWED.format(method=method, path=rest))
