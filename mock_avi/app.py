@@ -58,7 +58,7 @@ class MockAviFlask(flask.Flask):
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         if type(func) is not FunctionType:
             return super().ensure_sync(func)
-        cache = self.__dict__.setdefault("_sync", {})
+        cache: dict[FunctionType, Callable[..., Any]] = self.__dict__.setdefault("_sync", {})
         found = cache.get(func)
         if found is None:
             found = super().ensure_sync(func)
