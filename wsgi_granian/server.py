@@ -14,10 +14,12 @@ iterable's ``close()`` is called when it ends, or at its next chunk once the cli
 or the server has stopped (either ends the response at once). An app that raises gets a
 logged 500 with a JSON body, never a dropped connection.
 
-Each request's coroutine is stepped by granian's Rust task implementation (``TASK_IMPL``): no
-asyncio Task, no ``create_task`` per request (a trivial app: 0.092 -> 0.071 ms of server CPU
-per GET, 0.147 -> 0.132 per 1 KB POST); granian marks it experimental and falls back to
-asyncio Tasks on Python >= 3.12. Awaiting asyncio futures (a pool thread's box) works under it.
+Each request's coroutine runs as an ordinary asyncio Task. granian's Rust task implementation
+(``task_impl=rust``) was measured (trivial app: 0.092 -> 0.071 ms of server CPU per GET) and
+dropped: its tasks sit in asyncio's task registry without a loop, so ``asyncio.all_tasks()``
+anywhere in the process raises while a request is in flight (Playwright's sync API asks it at
+exit, beside the mocks in the tests' processes).
+
 What py-spy counts as this bridge's own time is mostly granian's native code: ``py-spy
 --native`` on a trivial app's 1 KB POSTs puts 945 of the loop thread's 1226 samples in libc
 ``write()`` called by granian inside ``proto.response_bytes`` (709) and the body's ``await
@@ -50,7 +52,7 @@ from granian._granian import RSGIHTTPProtocol as HTTPProtocol
 from granian._granian import RSGIProtocolClosed as ProtocolClosed
 from granian._granian import RSGIProtocolError as ProtocolError
 from granian._granian import SocketHolder
-from granian.constants import HTTPModes, Interfaces, SSLProtocols, TaskImpl
+from granian.constants import HTTPModes, Interfaces, SSLProtocols
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.rsgi import Scope
@@ -80,21 +82,17 @@ STOP_TIMEOUT_S = 5
 # At exit: how long to wait for granian's Rust threads to end (a Rust thread still dropping
 # Python objects while the interpreter finalizes aborts the process).
 EXIT_WAIT_S = 2.0
-# How granian steps each request's coroutine: ``rust`` (Python < 3.12 only; granian falls back
-# to asyncio on newer ones) runs it from its own scheduler, with no asyncio Task per request.
-TASK_IMPL = TaskImpl.rust
 
 _HOP_BY_HOP = frozenset({"transfer-encoding", "connection", "keep-alive"})
 _STOPPING_BODY = b'{"error": "server stopping"}'
 
 
 class _Quiet(logging.Filter):
-    """Drops granian's start-up notices that the embedded server and its Rust task
-    implementation are experimental (both are said once, in this module's docstring)."""
+    """Drops granian's start-up notice that the embedded server is experimental (it is said
+    once, in this module's docstring)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        msg = str(record.msg)
-        return not msg.startswith(("Embedded server is experimental", "Rust task implementation"))
+        return not str(record.msg).startswith("Embedded server is experimental")
 
 
 _QUIET = _Quiet()
@@ -497,7 +495,6 @@ class Handle:
             http=HTTPModes.http1,
             websockets=False,
             runtime_threads=1,
-            task_impl=TASK_IMPL,
             backlog=BACKLOG,
             backpressure=BACKPRESSURE,
             http1_settings=HTTP1Settings(

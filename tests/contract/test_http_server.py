@@ -3,6 +3,7 @@ their close(), offloaded requests, stop(), TLS, app errors and malformed request
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -260,6 +261,31 @@ def test_an_offloaded_request_does_not_hold_up_the_others(server: Handle, app: R
     assert "env" not in blocked
     app.release()
     thread.join(10)
+    assert blocked["env"]["PATH_INFO"] == "/block"
+
+
+def test_asyncio_all_tasks_works_in_the_process_while_requests_are_in_flight(
+    server: Handle, app: Recorder
+) -> None:
+    # The mocks share a process with the tests' own asyncio users (Playwright's sync API asks
+    # asyncio.all_tasks() at exit): a request in flight must be an ordinary asyncio Task, never
+    # an object that asyncio's task registry cannot ask for its loop.
+    blocked: dict[str, Any] = {}
+
+    def call_blocked() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        blocked["env"] = get_json(conn, "GET", "/block")
+
+    thread = threading.Thread(target=call_blocked)
+    thread.start()
+    assert app.blocked.wait(10)
+    loop = asyncio.new_event_loop()
+    try:
+        assert asyncio.all_tasks(loop) == set()  # the server's tasks are on its own loop
+    finally:
+        loop.close()
+        app.release()
+        thread.join(10)
     assert blocked["env"]["PATH_INFO"] == "/block"
 
 
