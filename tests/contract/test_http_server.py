@@ -245,7 +245,9 @@ def test_a_stream_opens_at_once_and_is_closed_when_the_client_goes(
     eventually(closed_once_a_chunk_finds_the_client_gone)
 
 
-def test_an_offloaded_request_does_not_hold_up_the_others(server: Handle, app: Recorder) -> None:
+def start_blocked(server: Handle, app: Recorder) -> tuple[threading.Thread, dict[str, Any]]:
+    """A ``/block`` request in flight (offloaded, waiting for ``app.release()``); its answer's
+    environ lands in the dict as ``env`` once released."""
     blocked: dict[str, Any] = {}
 
     def call_blocked() -> None:
@@ -255,6 +257,11 @@ def test_an_offloaded_request_does_not_hold_up_the_others(server: Handle, app: R
     thread = threading.Thread(target=call_blocked)
     thread.start()
     assert app.blocked.wait(10)
+    return thread, blocked
+
+
+def test_an_offloaded_request_does_not_hold_up_the_others(server: Handle, app: Recorder) -> None:
+    thread, blocked = start_blocked(server, app)
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     for i in range(5):  # answered while /block waits
         assert get_json(conn, "GET", f"/inline/{i}")["PATH_INFO"] == f"/inline/{i}"
@@ -270,15 +277,7 @@ def test_asyncio_all_tasks_works_in_the_process_while_requests_are_in_flight(
     # The mocks share a process with the tests' own asyncio users (Playwright's sync API asks
     # asyncio.all_tasks() at exit): a request in flight must be an ordinary asyncio Task, never
     # an object that asyncio's task registry cannot ask for its loop.
-    blocked: dict[str, Any] = {}
-
-    def call_blocked() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        blocked["env"] = get_json(conn, "GET", "/block")
-
-    thread = threading.Thread(target=call_blocked)
-    thread.start()
-    assert app.blocked.wait(10)
+    thread, blocked = start_blocked(server, app)
     loop = asyncio.new_event_loop()
     try:
         assert asyncio.all_tasks(loop) == set()  # the server's tasks are on its own loop
