@@ -148,17 +148,17 @@ def _client_cert(tls_files: dict[str, Path]) -> dict[str, str]:
     }
 
 
+def _tls_client(tmp_path: Path, url: str, tls_files: dict[str, Path], ca: str) -> KubeClient:
+    """A client whose kubeconfig trusts ``tls_files[ca]`` and presents the client certificate."""
+    cluster = {"certificate-authority": str(tls_files[ca])}
+    return KubeClient(_kubeconfig(tmp_path, url, cluster, _client_cert(tls_files)))
+
+
 def test_calls_over_https_with_the_kubeconfigs_ca_and_client_certificate(
     tmp_path: Path, tls_files: dict[str, Path], served: tuple[str, type[_Api]]
 ) -> None:
     url, handler = served
-    kubeconfig = _kubeconfig(
-        tmp_path,
-        url,
-        {"certificate-authority": str(tls_files["server_cert"])},
-        _client_cert(tls_files),
-    )
-    client = KubeClient(kubeconfig)
+    client = _tls_client(tmp_path, url, tls_files, "server_cert")
     try:
         listed = client.list_objects(NAMESPACES)
         assert listed.resource_version == "7"
@@ -185,13 +185,7 @@ def test_a_server_certificate_the_ca_did_not_sign_is_a_transport_failure(
     tmp_path: Path, tls_files: dict[str, Path], served: tuple[str, type[_Api]]
 ) -> None:
     url, handler = served
-    kubeconfig = _kubeconfig(
-        tmp_path,
-        url,
-        {"certificate-authority": str(tls_files["other_ca"])},
-        _client_cert(tls_files),
-    )
-    client = KubeClient(kubeconfig)
+    client = _tls_client(tmp_path, url, tls_files, "other_ca")
     try:
         with pytest.raises(KubeError) as caught:
             client.list_objects(NAMESPACES)
