@@ -29,6 +29,7 @@ from typing import Any
 
 from benchmarks.harness import BenchError, Cluster, StatusWatch
 from benchmarks.lean_http import MERGE_PATCH
+from benchmarks.timeline import Timeline
 from benchmarks.workload import Group, Workload, build
 
 CLIENT_THREADS = 4
@@ -127,6 +128,7 @@ def run_engine(
     ako_binary: str | None = None,
     tls: bool = False,
     cap: float | None = None,
+    timeline: float | None = None,
 ) -> dict[str, Any]:
     """Create N Services at once and time them to their VIPs and to settled; the real AKO when
     ``ako_binary`` is given (mock_avi then over HTTPS, as with ``tls``).
@@ -134,6 +136,8 @@ def run_engine(
     ``cap`` bounds the run (seconds from the first create): past it the figures are taken as
     they are, ``settled`` is false and ``note`` says how far the engine got (Services with a
     VIP). Without a cap, ``timeout`` is a hard limit: not every VIP by then is an error.
+    ``timeline`` (seconds): sample each process's CPU share and the VIPs seen at that interval
+    (``result["timeline"]``, see :mod:`benchmarks.timeline`).
     """
     cluster, workload = _prepare(n, tls=tls or bool(ako_binary))
     try:
@@ -146,6 +150,9 @@ def run_engine(
         cpu_before = cluster.cpu()
         reads_before = cluster.state_k8s_reads
         limit = cap if cap is not None else timeout
+        sampler = Timeline(cluster.cpu, lambda: len(watch.first_vip), timeline or 1.0)
+        if timeline:
+            sampler.start()
         bench_cpu = time.process_time()
         started = time.perf_counter()
         _create_all(cluster, workload)
@@ -167,6 +174,7 @@ def run_engine(
                     raise
         ended = time.perf_counter()
         bench_cpu = time.process_time() - bench_cpu
+        rows = sampler.stop() if timeline else None
         cpu_after = cluster.cpu()
         k8s_after = cluster.k8s_stats()
         # the benchmark's own requests: its creates, and the reads the engine made to answer
@@ -189,6 +197,8 @@ def run_engine(
             "k8s_calls": _k8s_delta(k8s_before, k8s_after, own),
             "check": _check_vips(workload, vips),
         }
+        if rows is not None:
+            result["timeline"] = rows
         if not settled:
             result["note"] = (
                 f"did not settle within {limit:g} s: {with_vip} of {n} Services had a VIP"
@@ -415,8 +425,12 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true")
     parser.add_argument("--restart", action="store_true")
     parser.add_argument("--cap", type=float, help="stop waiting after this many seconds")
+    parser.add_argument(
+        "--timeline", type=float, metavar="SECONDS", help="sample CPU shares at this interval"
+    )
     args = parser.parse_args()
-    out = {"engine": run_engine(args.n, restart=args.restart, cap=args.cap)}
+    run = run_engine(args.n, restart=args.restart, cap=args.cap, timeline=args.timeline)
+    out = {"engine": run}
     if args.floor:
         out["floor"] = run_floor(args.n)
     print(json.dumps(out, indent=2))
