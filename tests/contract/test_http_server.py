@@ -1,4 +1,4 @@
-"""wsgi_granian on real sockets (port 0): the environ a WSGI app sees, keep-alive, streams and
+"""wsgi_loop on real sockets (port 0): the environ a WSGI app sees, keep-alive, streams and
 their close(), offloaded requests, stop(), TLS, app errors and malformed requests."""
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from cryptography.hazmat.primitives import serialization
 from werkzeug.serving import generate_adhoc_ssl_pair
 from werkzeug.wrappers import Request
 
-from steps.support.wait import eventually
-from wsgi_granian import Handle, serve
+import wsgi_loop.connection
+import wsgi_loop.server
+from steps.support.wait import consistently, eventually
+from wsgi_loop import Handle, serve
 
 
 class Recorder:
@@ -34,6 +36,7 @@ class Recorder:
         self.released = threading.Semaphore(0)
         self.closed = threading.Event()
         self.blocked = threading.Event()
+        self.big_chunks = 0
 
     def release(self) -> None:
         self.released.release()
@@ -48,6 +51,9 @@ class Recorder:
         if path == "/stream-fails":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return self._failing()
+        if path == "/big-stream":
+            start_response("200 OK", [("Content-Type", "application/octet-stream")])
+            return self._big()
         if path == "/block":
             self.blocked.set()
             assert self.released.acquire(timeout=10)
@@ -74,6 +80,14 @@ class Recorder:
             while self.released.acquire(timeout=10):
                 n += 1
                 yield b"chunk %d\n" % n
+        finally:
+            self.closed.set()
+
+    def _big(self) -> Iterator[bytes]:
+        try:
+            while True:
+                self.big_chunks += 1
+                yield b"x" * 65536
         finally:
             self.closed.set()
 
@@ -180,7 +194,7 @@ def test_one_connection_serves_many_requests(server: Handle) -> None:
 
 
 def test_hundreds_of_kept_alive_connections_are_served_at_once(server: Handle) -> None:
-    """More than granian's default limit (its backlog, 128) of connections open together."""
+    """More than a default listen backlog (128) of connections open together."""
     conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=10) for _ in range(300)]
     try:
         ports = {get_json(conn, "GET", "/many")["REMOTE_PORT"] for conn in conns}
@@ -193,7 +207,7 @@ def test_hundreds_of_kept_alive_connections_are_served_at_once(server: Handle) -
 
 
 def test_accepted_connections_send_small_writes_at_once(server: Handle) -> None:
-    """TCP_NODELAY on the server's side of a connection (granian leaves Nagle's algorithm on;
+    """TCP_NODELAY on the server's side of a connection (else Nagle's algorithm is on;
     a watch's small chunks would then wait for the client's delayed ACK)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     get_json(conn, "GET", "/nodelay")
@@ -393,10 +407,10 @@ def test_tls_1_2_and_up_keep_alive(app: Recorder, tls_pair: tuple[Path, Path]) -
 
 
 def test_a_process_that_exits_with_a_server_running_exits_cleanly() -> None:
-    """granian's Rust threads must be gone before the interpreter finalizes (else: abort)."""
+    """The server's threads and sockets must not keep the process or fail its exit."""
     code = (
         "import http.client\n"
-        "from wsgi_granian import serve\n"
+        "from wsgi_loop import serve\n"
         "def app(env, start):\n"
         "    start('200 OK', [('Content-Type', 'text/plain')])\n"
         "    return [b'ok']\n"
@@ -409,3 +423,151 @@ def test_a_process_that_exits_with_a_server_running_exits_cleanly() -> None:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
         assert done.returncode == 0, done.stderr.decode()[-2000:]
         assert b"panicked" not in done.stderr
+
+
+def read_response(sock: socket.socket, buffer: bytearray) -> tuple[bytes, bytes]:
+    """(head, body) of the next answer with a Content-Length on a raw connection."""
+    while b"\r\n\r\n" not in buffer:
+        data = sock.recv(65536)
+        assert data, bytes(buffer)
+        buffer += data
+    head, _, rest = bytes(buffer).partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    buffer[:] = rest
+    while len(buffer) < length:
+        data = sock.recv(65536)
+        assert data
+        buffer += data
+    body = bytes(buffer[:length])
+    del buffer[:length]
+    return head, body
+
+
+def test_pipelined_requests_are_answered_in_order(server: Handle, app: Recorder) -> None:
+    """Three requests in one write, the middle one offloaded (answered by a pool thread)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"GET /p/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"POST /p/3 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+        )
+        assert app.blocked.wait(10)
+        app.release()
+        buffer = bytearray()
+        paths = []
+        for _ in range(3):
+            head, body = read_response(sock, buffer)
+            assert head.startswith(b"HTTP/1.1 200")
+            paths.append(json.loads(body)["PATH_INFO"])
+        assert paths == ["/p/1", "/block", "/p/3"]
+
+
+def test_expect_100_continue_gets_its_interim_answer(server: Handle) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+        )
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"  # before the body is sent
+        sock.sendall(b"hello")
+        head, body = read_response(sock, bytearray())
+        assert head.startswith(b"HTTP/1.1 200") and json.loads(body)["body"] == "hello"
+
+
+def test_http_1_0_and_connection_close_end_the_connection(server: Handle) -> None:
+    for request, protocol in (
+        (b"GET /old HTTP/1.0\r\n\r\n", "HTTP/1.0"),
+        (b"GET /close HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP/1.1"),
+    ):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(request)
+            out = b""
+            while data := sock.recv(65536):  # the server closes after its answer
+                out += data
+            head, _, body = out.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200") and b"connection: close" in head.lower()
+            assert json.loads(body)["SERVER_PROTOCOL"] == protocol
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        request = b"GET /kept HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+        buffer = bytearray()
+        for _ in range(2):  # HTTP/1.0 with keep-alive asked for: kept
+            sock.sendall(request)
+            head, body = read_response(sock, buffer)
+            assert b"connection: keep-alive" in head.lower()
+            assert json.loads(body)["PATH_INFO"] == "/kept"
+
+
+def test_a_stream_to_a_client_that_does_not_read_waits_for_it(
+    server: Handle, app: Recorder
+) -> None:
+    """Flow control: the stream's thread waits while the client reads nothing (the server's
+    buffer stays bounded), and goes on once it reads."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.sendall(b"GET /big-stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+
+    def stalled() -> int:
+        before = app.big_chunks
+        consistently(lambda: app.big_chunks == before, duration=0.2)
+        return before
+
+    stalled_at = eventually(stalled)
+    # socket buffers (a few MiB on loopback) plus the server's own bounded queue, not more
+    assert stalled_at < 200, stalled_at
+    got = 0
+    while got < 4 * 1024 * 1024:  # reading lets it go on
+        got += len(sock.recv(1 << 20))
+    eventually(lambda: app.big_chunks > stalled_at)
+    sock.close()
+    eventually(lambda: app.closed.is_set())
+
+
+def test_a_body_too_large_is_a_413_and_the_server_goes_on(
+    server: Handle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wsgi_loop.connection, "MAX_BODY", 1000)
+    said = raw_request(server.port, b"PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n")
+    assert said.startswith(b"HTTP/1.1 413")
+    chunked = b"PUT /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunked += b"200\r\n" + b"y" * 512 + b"\r\n"
+    chunked += b"200\r\n" + b"y" * 512 + b"\r\n0\r\n\r\n"
+    assert raw_request(server.port, chunked).startswith(b"HTTP/1.1 413")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    assert get_json(conn, "PUT", "/fits", body=b"z" * 1000)["body"] == "z" * 1000
+
+
+def test_a_head_too_large_is_a_431(server: Handle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wsgi_loop.connection, "MAX_HEAD", 4096)
+    said = raw_request(
+        server.port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 5000 + b"\r\n\r\n"
+    )
+    assert said.startswith(b"HTTP/1.1 431")
+
+
+def test_a_client_that_goes_mid_request_disturbs_nothing(server: Handle) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"PUT /half HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /half-head HTTP/1.1\r\nHo")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    assert get_json(conn, "GET", "/ok")["PATH_INFO"] == "/ok"
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_timeout(
+    app: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wsgi_loop.server, "IDLE_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(wsgi_loop.server, "SWEEP_S", 0.05)
+    handle = serve(app, name="test-idle")
+    try:
+        with socket.create_connection(("127.0.0.1", handle.port), timeout=10) as sock:
+            sock.sendall(b"GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
+            buffer = bytearray()
+            read_response(sock, buffer)
+            assert sock.recv(65536) == b""  # closed by the server (recv waits for it)
+    finally:
+        handle.stop()
