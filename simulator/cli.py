@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from simulator import gc_policy
 from simulator.config import SERVICE_TYPES, ConfigError, EngineConfig, build_config, settings_of
 from simulator.engines import ENGINES, AkoOptions, EngineChoice
 from simulator.engines.ako_setup import AkoSetupError
@@ -206,6 +207,7 @@ def mock_avi_command(
     from mock_avi.server import start_server
 
     use_avi_version(avi_version, "--version")
+    gc_policy.install()
     server = start_server(
         host=host, port=port, user=user, password=password, seed_file=seed_file, tls=tls
     )
@@ -246,6 +248,7 @@ def mock_k8s_command(
     """Run the fake Kubernetes API server alone."""
     from mock_k8s.server import start_server, write_kubeconfig
 
+    gc_policy.install()
     try:
         server = start_server(
             host=host,
@@ -340,6 +343,7 @@ def up_command(
         if not 0 <= port <= 65535:
             raise click.BadParameter(f"not a TCP port: {port}", param_hint=name)
     overrides = engine_config({"cluster_name": cluster_name, "service_type": service_type})
+    gc_policy.install()
     try:
         stack = start_stack(
             host=host,
@@ -405,6 +409,7 @@ def engine_command(
         raise click.BadParameter(f"no such file: {config.kubeconfig}", param_hint="--kubeconfig")
     if choice.kind == "ako" and config.kubeconfig is None:
         raise click.BadParameter("--engine ako needs --kubeconfig", param_hint="--kubeconfig")
+    gc_policy.install()
     try:
         engine = build_engine(config, choice)
         engine.start()
