@@ -1,13 +1,13 @@
 """Running mock_k8s on a loopback port in a background thread, and writing a kubeconfig.
 
-``start_server`` binds (port 0 = any free port) and serves the app on granian's Rust HTTP server
-through ``wsgi_granian``: HTTP/1.1 keep-alive (client-go, kubectl and the kubernetes client
-reuse their connections), no access log. Plain requests run inline on the server's event loop;
-those that may block run in a thread pool sized for hundreds of them: watches (long-lived
-streams that hold a thread while open), requests while a fault rule (``delay_ms``) is set, and
-reads at a resourceVersion the store has not reached (the server waits for it). So watches
-never starve plain requests. Its handle's ``stop()`` ends open watches and the server.
-No request handling here.
+``start_server`` binds (port 0 = any free port) and serves the app over HTTP/1.1 on an asyncio
+loop in a background thread, through ``wsgi_loop``: keep-alive (client-go, kubectl and the
+kubernetes client reuse their connections), no access log. Plain requests run inline on the
+server's event loop; those that may block run in a thread pool sized for hundreds of them:
+watches (long-lived streams that hold a thread while open), requests while a fault rule
+(``delay_ms``) is set, and reads at a resourceVersion the store has not reached (the server
+waits for it). So watches never starve plain requests. Its handle's ``stop()`` ends open
+watches and the server. No request handling here.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from urllib.parse import parse_qsl
 import yaml
 
 from mock_k8s.app import K8sApp, create_app
-from wsgi_granian import Handle, serve
+from wsgi_loop import Handle, serve
 
 
 def may_block(app: K8sApp) -> Callable[[dict[str, Any]], bool]:
-    """``offload(environ)`` for wsgi_granian: True for the requests that may wait."""
+    """``offload(environ)`` for wsgi_loop: True for the requests that may wait."""
     store = app.api.store
     faults = app.faults
 
