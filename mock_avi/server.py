@@ -1,10 +1,10 @@
 """Serving ``create_app(...)`` on a real socket in a background thread.
 
-``start_server`` binds (port 0 = any free port) and serves the Flask app on granian's Rust HTTP
-server through ``wsgi_granian``: HTTP/1.1 keep-alive over HTTP and HTTPS alike, no access log.
-Requests run inline on the server's event loop, except while a fault rule is set (its
-``delay_ms`` sleeps): then they run in a thread pool, so a delayed request never holds up the
-others. werkzeug's development server, used before, answered every request with
+``start_server`` binds (port 0 = any free port) and serves the Flask app over HTTP/1.1 on an
+asyncio loop in a background thread, through ``wsgi_loop``: keep-alive over HTTP and HTTPS
+alike, no access log. Requests run inline on the server's event loop, except while a fault
+rule is set (its ``delay_ms`` sleeps): then they run in a thread pool, so a delayed request
+never holds up the others. werkzeug's development server, used before, answered every request with
 ``Connection: close``, so each call of a client (avisdk, AKO's Go SDK) paid a new TCP
 connection and, over ``--tls``, a TLS handshake. ``--tls`` serves a self-signed certificate
 made at start (werkzeug's ad-hoc pair; TLS 1.2 or newer). A path that starts with ``//`` is
@@ -30,7 +30,7 @@ from mock_avi.app import create_app
 from mock_avi.backend import backend_of
 from mock_avi.catalog import version_tuple
 from mock_avi.config import MockAviConfig
-from wsgi_granian import Handle, serve
+from wsgi_loop import Handle, serve
 
 # The controller version to serve (``30.2.1`` by default), for ``ako-sim mock-avi`` and
 # ``ako-sim up`` alike: ``AKO_SIM_AVI_VERSION=22.1.3 ako-sim up``.
@@ -61,7 +61,7 @@ def _merging_slashes(app: WSGIApp) -> WSGIApp:
 
 class _AdhocTLS:
     """A fresh self-signed certificate and its key, in a private directory that lives as long
-    as the server (granian loads them from files)."""
+    as the server (the server loads them from files)."""
 
     def __init__(self) -> None:
         cert, key = generate_adhoc_ssl_pair(cn="localhost")
@@ -144,7 +144,7 @@ def start_server(
     tls: bool = False,
     config: MockAviConfig | None = None,
 ) -> RunningServer:
-    """Serve create_app(...) in a background thread (granian, keep-alive, HTTP or HTTPS)."""
+    """Serve create_app(...) in a background thread (wsgi_loop, keep-alive, HTTP or HTTPS)."""
     if config is None:
         config = MockAviConfig(user=user, password=password, seed_file=seed_file)
         wanted = os.environ.get(VERSION_ENV, "").strip()
