@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mock_k8s.selectors import Matcher
@@ -66,17 +66,51 @@ class WatchFilter:
         return None
 
 
-@dataclass(eq=False)
 class Watcher:
-    filter: WatchFilter
-    bookmarks: bool
-    _events: deque[tuple[str, Change]] = field(default_factory=deque)
-    _bookmark_rv: int = 0
-    _last_rv: int = 0
-    closed: bool = False
-    close_reason: str = ""
-    _waiting: bool = False  # the consumer is blocked in drain(): a push must wake it
-    _cond: threading.Condition = field(default_factory=threading.Condition)
+    """One open watch: a queue of events and a coalesced bookmark, drained by the HTTP layer.
+
+    ``push`` takes no lock: it appends to the queue (a deque's append is atomic) and wakes the
+    consumer only when it is blocked in ``drain``, by releasing a one-permit lock (a
+    ``threading.Condition`` took its lock on both sides and allocated a lock per wait; while a
+    woken consumer waited for the GIL holding that lock, the writer's push blocked behind it).
+    The orders that make this safe: ``push`` appends before it looks at ``_waiting``, ``drain``
+    sets ``_waiting`` before it looks at the queue, so one of the two sees the other (a wake
+    that crosses a drain only leaves a spare permit: the next drain returns at once, empty).
+    The bookmark fields keep a small lock of their own (their pushes are the rare ones)."""
+
+    __slots__ = (
+        "_bookmark_rv",
+        "_events",
+        "_last_rv",
+        "_mark_lock",
+        "_waiting",
+        "_wake",
+        "bookmarks",
+        "close_reason",
+        "closed",
+        "filter",
+    )
+
+    def __init__(self, filter: WatchFilter, bookmarks: bool) -> None:
+        self.filter = filter
+        self.bookmarks = bookmarks
+        self._events: deque[tuple[str, Change]] = deque()
+        self._bookmark_rv = 0
+        self._last_rv = 0
+        self.closed = False
+        self.close_reason = ""
+        self._waiting = False  # the consumer is blocked in drain(): a push must wake it
+        self._wake = threading.Lock()  # held: no permit; released: the consumer may go on
+        self._wake.acquire()
+        self._mark_lock = threading.Lock()
+
+    def _signal(self) -> None:
+        if self._waiting:  # else it drains what is queued when it comes back
+            self._waiting = False
+            try:  # noqa: SIM105 (contextlib.suppress costs a context manager per wake)
+                self._wake.release()
+            except RuntimeError:  # another signal gave the permit first
+                pass
 
     def push(self, change: Change) -> None:
         """Called by the store under its lock for every write to the watcher's bucket (writes it
@@ -84,41 +118,39 @@ class Watcher:
         etype = self.filter.translate(change)
         if etype is None:
             return
-        with self._cond:
-            self._events.append((etype, change))
-            self._last_rv = change.rv
-            if self._waiting:  # else it drains this with what it finds when it comes back
-                self._waiting = False
-                self._cond.notify()
+        self._last_rv = change.rv
+        self._events.append((etype, change))
+        self._signal()
 
     def push_bookmark(self, rv: int) -> None:
         if not self.bookmarks:
             return
-        with self._cond:
-            if rv > self._last_rv:
-                self._bookmark_rv = max(self._bookmark_rv, rv)
-                if self._waiting:
-                    self._waiting = False
-                    self._cond.notify()
+        with self._mark_lock:
+            if rv <= self._last_rv or rv <= self._bookmark_rv:
+                return
+            self._bookmark_rv = rv
+        self._signal()
 
     def close(self, reason: str = "closed") -> None:
-        with self._cond:
-            self.closed = True
-            self.close_reason = reason
-            self._cond.notify_all()
+        self.close_reason = reason
+        self.closed = True
+        self._waiting = True  # wake it whether or not it is waiting now
+        self._signal()
+
+    def _idle(self) -> bool:
+        return not self._events and not self._bookmark_rv and not self.closed
 
     def drain(self, timeout: float) -> tuple[list[tuple[str, Change]], int | None]:
         """Wait up to ``timeout`` s; return queued events and a bookmark RV (if one is due)."""
-        with self._cond:
-            if not self._events and not self._bookmark_rv and not self.closed:
-                self._waiting = True
-                self._cond.wait(timeout)
-                self._waiting = False
-            events = list(self._events)
-            self._events.clear()
-            bookmark: int | None = None
-            last = events[-1][1].rv if events else 0
-            if self._bookmark_rv and self._bookmark_rv > last:
-                bookmark = self._bookmark_rv
-            self._bookmark_rv = 0
-            return events, bookmark
+        if self._idle():
+            self._waiting = True
+            if self._idle():
+                self._wake.acquire(timeout=timeout)
+            self._waiting = False
+        # the bookmark first: every event at or below its RV is queued before it was set
+        with self._mark_lock:
+            marked, self._bookmark_rv = self._bookmark_rv, 0
+        queue = self._events
+        events = [queue.popleft() for _ in range(len(queue))]
+        last = events[-1][1].rv if events else 0
+        return events, marked if marked and marked > last else None
