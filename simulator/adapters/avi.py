@@ -7,7 +7,7 @@ queue's job (only a 401/419 logs in again and repeats the call, as the SDK does 
 client must).
 
 The SDK logs in and supplies every header and cookie; the calls themselves go through one bare
-libcurl transport (``simulator.adapters.curl``, see :class:`AviSdkClient`), shared by every
+HTTP/1.1 transport (``simulator.adapters.http1``, see :class:`AviSdkClient`), shared by every
 thread.
 """
 
@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 
 from simulator.adapters import jsoncodec
-from simulator.adapters.curl import CurlTransport, TlsSettings
+from simulator.adapters.http1 import Http1Transport, TlsSettings
 
 log = logging.getLogger("ako_sim.avi")
 
@@ -64,7 +64,7 @@ class _NoCookiePolicy(http.cookiejar.DefaultCookiePolicy):
 _NO_COOKIES = _NoCookiePolicy()
 
 
-def _transport_for(prefix: str, size: int, verify: bool) -> CurlTransport:
+def _transport_for(prefix: str, size: int, verify: bool) -> Http1Transport:
     """Calls to the controller at the SDK's ``prefix`` (its scheme, host and port); over https
     the certificate is checked as the SDK's session would (``verify``, with requests' CA
     bundle) or not at all."""
@@ -72,7 +72,7 @@ def _transport_for(prefix: str, size: int, verify: bool) -> CurlTransport:
     tls = TlsSettings(
         verify=verify, ca_file=requests.utils.DEFAULT_CA_BUNDLE_PATH if verify else None
     )
-    return CurlTransport(f"{parts.scheme}://{parts.netloc}", tls=tls, max_idle=size)
+    return Http1Transport(f"{parts.scheme}://{parts.netloc}", tls=tls, max_idle=size)
 
 
 def _environment_applies(url: str, verify: bool) -> bool:
@@ -186,8 +186,8 @@ class AviApi(Protocol):
 
 class AviSdkClient:
     """:class:`AviApi`: avisdk's ``ApiSession`` logs in; every call then goes through one bare
-    HTTP transport (libcurl's, :class:`~simulator.adapters.curl.CurlTransport`: a tenth of the
-    CPU of urllib3 per call) with the headers and cookies the SDK would send.
+    HTTP/1.1 transport (:class:`~simulator.adapters.http1.Http1Transport`: a third of the CPU
+    of urllib3 per call) with the headers and cookies the SDK would send.
 
     ``requests`` prepared each SDK call anew (cookie jars merged and copied, settings merged,
     URL parsed, a pool looked up): about a fifth of the engine's time at N=1000. Here the SDK
@@ -232,7 +232,7 @@ class AviSdkClient:
         self._lock = threading.Lock()  # login, re-login, the cached headers
         self._api: Any = None  # the SDK's ApiSession once logged in
         self._sdk: Any = None  # the avi.sdk.avi_api module (its session cache)
-        self._pool: CurlTransport | None = None
+        self._pool: Http1Transport | None = None
         self._base = ""  # the path of the SDK's prefix, if any
         self._auth: tuple[tuple[str, str], dict[str, str]] | None = None  # (token, sid), headers
         self._touched = 0.0

@@ -1,13 +1,13 @@
 """The Kubernetes transport: the official ``kubernetes`` client, speaking raw JSON.
 
 The client's kubeconfig loader and ``ApiClient`` supply the host, TLS settings, default headers
-and auth; every call (lists, Service status, core/v1 Events, custom-resource status) then goes
-through libcurl (``simulator.adapters.curl``) with those headers and a prepared JSON body, and
-answers are decoded to plain dicts; watches (streams) and any API server behind a proxy use the
-``ApiClient``'s own urllib3 pools. The generated API methods are not used: their model
-deserialisation is slow and lossy, their per-call argument validation and serialisation cost
-more than the request itself, and importing them (``CoreV1Api`` and its pydantic schemas)
-cost about 1.5 CPU seconds at every start.
+and auth; every call (lists, Service status, core/v1 Events, custom-resource status) and every
+watch then goes through a bare HTTP/1.1 transport (``simulator.adapters.http1``) with those
+headers and a prepared JSON body, and answers are decoded to plain dicts; an API server behind a
+proxy or with a TLS server name of its own is reached through the ``ApiClient``'s urllib3 pools.
+The generated API methods are not used: their model deserialisation is slow and lossy, their
+per-call argument validation and serialisation cost more than the request itself, and importing
+them (``CoreV1Api`` and its pydantic schemas) cost about 1.5 CPU seconds at every start.
 
 Errors are mapped to :class:`KubeError` (with ``status``; ``status is None`` for transport
 failures) and :class:`Gone` (410). Nothing here retries or sleeps: the informers and the work
@@ -31,7 +31,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import urllib3
 
 from simulator.adapters import jsoncodec
-from simulator.adapters.curl import CurlTransport, TlsSettings, TransportError
+from simulator.adapters.http1 import Answer, Http1Transport, Stream, TlsSettings, TransportError
 
 log = logging.getLogger("ako_sim.kube")
 
@@ -267,6 +267,47 @@ class _RawWatch:
             self._response.release_conn()
 
 
+class _StreamWatch:
+    """Iterates the lines of a watch answer read by :class:`~simulator.adapters.http1.Stream`
+    on its own socket; ``close`` interrupts a blocked read."""
+
+    def __init__(self, stream: Stream) -> None:
+        self._stream = stream
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        closed = self._closed
+        loads = jsoncodec.loads
+        try:
+            for raw in self._stream.lines():
+                if closed.is_set():
+                    return
+                line = raw.strip()
+                if not line:
+                    continue
+                try:
+                    event = loads(line)
+                except ValueError:
+                    log.warning("ignoring a watch line that is not JSON: %.200r", line)
+                    continue
+                if isinstance(event, dict):
+                    yield event
+        except (OSError, ValueError) as exc:
+            if closed.is_set():
+                return
+            raise KubeError(f"watch interrupted: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self._stream.close()
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        with contextlib.suppress(OSError):
+            self._stream.sock.shutdown(socket.SHUT_RDWR)
+        self._stream.close()
+
+
 class _SocketTracker:
     """Remembers the sockets of watch connections so that :meth:`abort` can interrupt a read
     that is still waiting for the response headers (no response object exists yet then)."""
@@ -346,9 +387,9 @@ class KubeClient:
         self._tracker.install(self._watch_client)
         self._timeout = request_timeout
         self._pools: dict[bool, tuple[Any, str]] = {}  # watching -> (pool, path prefix)
-        self._curl: CurlTransport | None = None  # every call but watches, unless proxied
-        self._curl_unusable = False
-        self._curl_lock = threading.Lock()
+        self._direct: Http1Transport | None = None  # every call and watch, unless proxied
+        self._direct_unusable = False
+        self._direct_lock = threading.Lock()
 
     @property
     def host(self) -> str:
@@ -361,11 +402,11 @@ class KubeClient:
 
     def close(self) -> None:
         self.abort_watches()
-        with self._curl_lock:
-            curl, self._curl = self._curl, None
-            self._curl_unusable = True  # closed: later calls take the (closed) urllib3 pools
-        if curl is not None:
-            curl.close()
+        with self._direct_lock:
+            direct, self._direct = self._direct, None
+            self._direct_unusable = True  # closed: later calls take the (closed) urllib3 pools
+        if direct is not None:
+            direct.close()
         for api_client in (self._api_client, self._watch_client):
             try:
                 api_client.close()  # type: ignore[no-untyped-call]
@@ -401,11 +442,36 @@ class KubeClient:
             ("timeoutSeconds", str(int(timeout_seconds))),
             ("watch", "true"),
         ]
-        timeout = urllib3.Timeout(connect=self._timeout, read=timeout_seconds + 30)
-        response = self._request(
-            "GET", resource.collection_path(), query, None, None, timeout, watching=True
+        direct = self._direct_transport()
+        if direct is None:
+            timeout = urllib3.Timeout(connect=self._timeout, read=timeout_seconds + 30)
+            response = self._request(
+                "GET", resource.collection_path(), query, None, None, timeout, watching=True
+            )
+            return _RawWatch(response)
+        headers, path = _prepared(
+            self._watch_client, "GET", resource.collection_path(), query, None
         )
-        return _RawWatch(response)
+        try:
+            stream = direct.open_stream(
+                path,
+                [f"{name}: {value}" for name, value in headers.items()],
+                connect_timeout=self._timeout,
+                read_timeout=timeout_seconds + 30,
+                on_socket=self._tracker.add,
+            )
+        except TransportError as exc:
+            raise KubeError(str(exc), status=None) from exc
+        if not 200 <= stream.status <= 299:
+            try:
+                data = stream.read_all()
+            except (OSError, ValueError):
+                data = b""
+            finally:
+                stream.close()
+            reason = Answer(stream.status, b"").reason
+            raise _error_from_response(stream.status, reason, data)
+        return _StreamWatch(stream)
 
     def server_resource_version(self) -> str:
         body = self._get("/api/v1/namespaces", [("limit", "1")])
@@ -455,11 +521,12 @@ class KubeClient:
         payload: bytes | None,
         content_type: str | None,
     ) -> dict[str, Any]:
-        """One call with its whole answer: through libcurl (:mod:`simulator.adapters.curl`,
-        a tenth of urllib3's CPU per call) unless the API server is reached through a proxy or
-        with a TLS server name of its own, then through the ApiClient's urllib3 pool."""
-        curl = self._curl_transport()
-        if curl is None:
+        """One call with its whole answer: through the bare transport
+        (:mod:`simulator.adapters.http1`, a third of urllib3's CPU per call) unless the API
+        server is reached through a proxy or with a TLS server name of its own, then through
+        the ApiClient's urllib3 pool."""
+        direct = self._direct_transport()
+        if direct is None:
             timeout = urllib3.Timeout(total=self._timeout)
             return self._read_json(
                 self._request(method, path, query, payload, content_type, timeout)
@@ -467,20 +534,20 @@ class KubeClient:
         headers, path = _prepared(self._api_client, method, path, query, content_type)
         lines = [f"{name}: {value}" for name, value in headers.items()]
         try:
-            answer = curl.request(method, path, lines, payload, timeout=self._timeout)
+            answer = direct.request(method, path, lines, payload, timeout=self._timeout)
         except TransportError as exc:
             raise KubeError(str(exc), status=None) from exc
         if not 200 <= answer.status <= 299:
             raise _error_from_response(answer.status, answer.reason, answer.body)
         return _decode(answer.body)
 
-    def _curl_transport(self) -> CurlTransport | None:
-        transport = self._curl
-        if transport is not None or self._curl_unusable:
+    def _direct_transport(self) -> Http1Transport | None:
+        transport = self._direct
+        if transport is not None or self._direct_unusable:
             return transport
         configuration = self._configuration
         if configuration.proxy or getattr(configuration, "tls_server_name", None):
-            self._curl_unusable = True
+            self._direct_unusable = True
             return None
         tls = TlsSettings(
             verify=bool(configuration.verify_ssl),
@@ -489,10 +556,10 @@ class KubeClient:
             key_file=configuration.key_file or None,
             check_hostname=configuration.assert_hostname is not False,
         )
-        with self._curl_lock:
-            if self._curl is None:
-                self._curl = CurlTransport(str(configuration.host), tls=tls, max_idle=32)
-            return self._curl
+        with self._direct_lock:
+            if self._direct is None:
+                self._direct = Http1Transport(str(configuration.host), tls=tls, max_idle=32)
+            return self._direct
 
     def _request(
         self,

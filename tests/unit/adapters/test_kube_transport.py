@@ -1,8 +1,9 @@
-"""The Kubernetes transport's calls (through libcurl) against a small real HTTPS server, configured
-only by a kubeconfig as the kubernetes client reads it: the server's certificate is checked
-against the kubeconfig's CA (a wrong CA is a transport failure, ``insecure-skip-tls-verify``
-skips the check), a client certificate is presented, the bearer token and JSON headers are sent,
-and lists, the Service status patch and a custom resource's status patch go to the API paths."""
+"""The Kubernetes transport's calls (through the bare HTTP/1.1 transport) against a small real
+HTTPS server, configured only by a kubeconfig as the kubernetes client reads it: the server's
+certificate is checked against the kubeconfig's CA (a wrong CA is a transport failure,
+``insecure-skip-tls-verify`` skips the check), a client certificate is presented, the bearer
+token and JSON headers are sent, and lists, the Service status patch, a custom resource's
+status patch and a watch go to the API paths."""
 
 from __future__ import annotations
 
@@ -165,9 +166,13 @@ def test_calls_over_https_with_the_kubeconfigs_ca_and_client_certificate(
         assert listed.items == [{"metadata": {}, "kind": "Namespace", "apiVersion": "v1"}]
         client.patch_service_status("ns-1", "svc", {"status": {"loadBalancer": {}}})
         client.patch_custom_status(L4RULES, "ns-1", "rule", {"status": "Accepted"})
+        watched = list(client.watch(NAMESPACES, "7", 5))  # a body by length: one line
+        assert watched == [
+            {"kind": "List", "metadata": {"resourceVersion": "7"}, "items": [{"metadata": {}}]}
+        ]
     finally:
         client.close()
-    listing, status, custom = handler.seen
+    listing, status, custom, watch = handler.seen
     assert (listing["method"], listing["path"]) == ("GET", "/api/v1/namespaces?limit=500")
     assert listing["headers"]["authorization"] == f"Bearer {TOKEN}"
     assert listing["headers"]["accept"] == "application/json"
@@ -179,6 +184,11 @@ def test_calls_over_https_with_the_kubeconfigs_ca_and_client_certificate(
     assert json.loads(status["body"]) == {"status": {"loadBalancer": {}}}
     assert custom["path"] == "/apis/ako.vmware.com/v1alpha2/namespaces/ns-1/l4rules/rule/status"
     assert json.loads(custom["body"]) == {"status": {"status": "Accepted"}}
+    assert (watch["method"], watch["path"]) == (
+        "GET",
+        "/api/v1/namespaces?allowWatchBookmarks=true&resourceVersion=7&timeoutSeconds=5&watch=true",
+    )
+    assert watch["headers"]["authorization"] == f"Bearer {TOKEN}"
 
 
 def test_a_server_certificate_the_ca_did_not_sign_is_a_transport_failure(
