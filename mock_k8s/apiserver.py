@@ -500,7 +500,9 @@ class Api:
                 patched = apply_patch(current, content_type, body, rt.kind, not rt.builtin)
             if not isinstance(patched, dict):
                 raise errors.bad_request("the patched object must be a JSON object")
-            checked = validation.check_patch(self, rt, patched, current, content_type, body)
+            checked = validation.check_patch(
+                self, rt, patched, current, content_type, body, status and rt.has_status
+            )
             if checked is patched and not is_apply:  # not decoded (no request): copy it
                 checked = clone(patched)
             patched = checked

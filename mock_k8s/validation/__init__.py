@@ -64,14 +64,17 @@ def _crd_schema(ctx: Context, rt: ResourceType) -> dict[str, Any] | None:
     return crd_version_schema(crd, rt.version)
 
 
-def _decode(ctx: Context, rt: ResourceType, source: Any) -> tuple[dict[str, Any], list[str]]:
-    """The object as the server would hold it, and its strict decoding errors.
+def _decode(
+    ctx: Context, rt: ResourceType, source: Any, given: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], list[str]]:
+    """The object as the server would hold it, and its strict decoding errors; ``given``:
+    top-level fields of a built-in kind taken unchecked (see ``check_patch``).
     Raises ``typed.DecodeError`` on a wrong type, ``errors.ApiError`` (422) on a schema error."""
     if rt.builtin:
         name = models.model_for_kind(rt.group, rt.version, rt.kind)
         if name is None:
             return plain(source), duplicate_fields(source)
-        result = typed.decode(name, source, rt.kind)
+        result = typed.decode(name, source, rt.kind, given)
         if result.missing and rt.key not in SELF_VALIDATED:  # after decoding: a 422
             meta = result.obj.get("metadata") or {}
             raise errors.invalid(rt.kind, str(meta.get("name") or ""), result.missing, rt.group)
@@ -152,6 +155,23 @@ def _without_kept_managed_fields(patched: dict[str, Any], current: dict[str, Any
     return {**patched, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
+# top-level fields a status write takes from the stored object whatever the patch says
+_STATUS_WRITE_OWN = frozenset(("metadata", "status", "kind", "apiVersion"))
+
+
+def _kept_by_status_write(patched: dict[str, Any], current: dict[str, Any]) -> frozenset[str]:
+    """The top-level fields (spec...) a status patch left as stored (the same objects: the
+    patch functions share what they do not change). The write replaces them with the stored
+    ones, and what was stored decoded before, so walking them again (half of a Service's
+    status patch decoding) changes nothing: unknown fields there are known ones (not
+    reported again), their required fields are there."""
+    return frozenset(
+        k
+        for k, v in patched.items()
+        if k not in _STATUS_WRITE_OWN and type(v) in (dict, list) and v is current.get(k)
+    )
+
+
 def check_patch(
     ctx: Context,
     rt: ResourceType,
@@ -159,8 +179,10 @@ def check_patch(
     current: dict[str, Any],
     content_type: str,
     patch_body: Any,
+    status: bool = False,
 ) -> dict[str, Any]:
-    """The object a patch produced, decoded; errors are 422s on the field ``patch``."""
+    """The object a patch produced, decoded; errors are 422s on the field ``patch``.
+    ``status``: a write of the status subresource (which keeps the stored spec)."""
     scope = take()
     if scope is None:
         return patched
@@ -174,7 +196,8 @@ def check_patch(
     if scope.directive != IGNORE and ptype != "application/json-patch+json":
         strict += duplicate_fields(parse_pairs(scope.raw, "application/json"))
     try:
-        obj, found = _decode(ctx, rt, _without_kept_managed_fields(patched, current))
+        given = _kept_by_status_write(patched, current) if status else frozenset()
+        obj, found = _decode(ctx, rt, _without_kept_managed_fields(patched, current), given)
     except typed.DecodeError as exc:
         raise patch_error(str(exc)) from None
     if found:

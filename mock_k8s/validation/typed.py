@@ -148,8 +148,15 @@ class Walker:
         return self.scalar(value, ref, gopath, struct)
 
     def model(
-        self, value: Any, ref: TypeRef, path: Path, gopath: Path, struct: str
+        self,
+        value: Any,
+        ref: TypeRef,
+        path: Path,
+        gopath: Path,
+        struct: str,
+        given: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
+        """``given``: fields taken as they are, unchecked (the root's only, see ``decode``)."""
         if not is_object(value):
             raise _type_error(value, struct, gopath, ref)
         plan = _plan(str(ref.model))
@@ -171,6 +178,9 @@ class Walker:
             seen.add(key)
             if v is None:
                 out.pop(key, None)
+                continue
+            if given and key in given:
+                out[key] = v
                 continue
             ftype, fast = f
             if fast is not None and type(v) is fast:
@@ -239,9 +249,11 @@ class Walker:
         return value
 
 
-def decode(model_name: str, body: Any, kind: str) -> Result:
-    """Check ``body`` (a dict, or ``Pairs`` read from the raw JSON) as a ``model_name``."""
+def decode(model_name: str, body: Any, kind: str, given: frozenset[str] = frozenset()) -> Result:
+    """Check ``body`` (a dict, or ``Pairs`` read from the raw JSON) as a ``model_name``;
+    ``given``: top-level fields kept as they are, unchecked (a status write's stored spec, which
+    the write replaces with the stored one anyway)."""
     walker = Walker()
     ref = TypeRef("model", model=model_name)
-    obj = walker.model(body, ref, None, None, kind)
+    obj = walker.model(body, ref, None, None, kind, given)
     return Result(obj, walker.strict, walker.missing)
