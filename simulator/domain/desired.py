@@ -40,23 +40,26 @@ TCP_FAST_PATH_PROFILE = "System-TCP-Fast-Path"
 HEALTH_MONITORS = {"TCP": "System-TCP", "UDP": "System-UDP", "SCTP": "System-SCTP"}
 
 
+_REF_FORMS = {
+    "cloud": "/api/cloud?name=",
+    "tenant": "/api/tenant/?name=",
+    "vsvip": "/api/vsvip/?name=",
+    "pool": "/api/pool?name=",
+    "networkprofile": "/api/networkprofile/?name=",
+    "applicationprofile": "/api/applicationprofile/?name=",
+    "analyticsprofile": "/api/analyticsprofile/?name=",
+    "healthmonitor": "/api/healthmonitor/?name=",
+    "serviceenginegroup": "/api/serviceenginegroup?name=",
+    "vrfcontext": "/api/vrfcontext?name=",
+    "network": "/api/network/?name=",
+    "l4policyset": "/api/l4policyset/?name=",
+}
+
+
 def ref(avi_type: str, name: str) -> str:
     """A name-query ref in the form AKO uses for each type."""
-    forms = {
-        "cloud": "/api/cloud?name=",
-        "tenant": "/api/tenant/?name=",
-        "vsvip": "/api/vsvip/?name=",
-        "pool": "/api/pool?name=",
-        "networkprofile": "/api/networkprofile/?name=",
-        "applicationprofile": "/api/applicationprofile/?name=",
-        "analyticsprofile": "/api/analyticsprofile/?name=",
-        "healthmonitor": "/api/healthmonitor/?name=",
-        "serviceenginegroup": "/api/serviceenginegroup?name=",
-        "vrfcontext": "/api/vrfcontext?name=",
-        "network": "/api/network/?name=",
-        "l4policyset": "/api/l4policyset/?name=",
-    }
-    return forms.get(avi_type, f"/api/{avi_type}/?name=") + name
+    form = _REF_FORMS.get(avi_type)
+    return (form if form is not None else f"/api/{avi_type}/?name=") + name
 
 
 def tcp_profile(settings: Settings) -> str:

@@ -22,6 +22,32 @@ _EMPTY: tuple[Any, ...] = ([], {}, None)
 
 def matches(desired: Any, observed: Any) -> bool:
     """True when ``observed`` holds every field of ``desired`` with an equal value."""
+    # Fast paths for the plain JSON types (most values are equal strings and ints); every other
+    # case goes to the general rules of _matches, whose results these keep.
+    kind = type(desired)
+    if kind is str:
+        if type(observed) is str and desired == observed:
+            return True
+        return isinstance(observed, str) and normalise_ref(desired) == normalise_ref(observed)
+    if kind is dict and type(observed) is dict:
+        for k, v in desired.items():
+            if k not in observed:
+                if any(v == e and type(v) is type(e) for e in _EMPTY):
+                    continue
+                return False
+            seen = observed[k]
+            value_kind = type(v)
+            if value_kind is type(seen) and (value_kind is str or value_kind is int) and v == seen:
+                continue
+            if not matches(v, seen):
+                return False
+        return True
+    if kind is int and type(observed) is int:
+        return bool(desired == observed)
+    return _matches(desired, observed)
+
+
+def _matches(desired: Any, observed: Any) -> bool:
     if isinstance(desired, Mapping):
         if not isinstance(observed, Mapping):
             return False

@@ -1,7 +1,9 @@
 """Read access to the Kubernetes state the reconciler needs, over the informer caches.
 
-Raw dicts come from the stores; parsed domain views are memoised per (object, resourceVersion) so
-reconciling many keys of one namespace does not re-parse every Service each time. Reads only:
+Raw dicts come from the stores; parsed domain views are memoised per object so reconciling many
+keys of one namespace does not re-parse every Service each time: a view is parsed again only when
+the parts of the object it reads changed (a status-only update, the status patch's answer and its
+watch event keep the view they had). Reads only:
 the one write-ish call, :meth:`InformerCluster.note_service`, folds a status-patch response into
 the cache when it is newer than what the watch delivered so far.
 """
@@ -9,7 +11,7 @@ the cache when it is newer than what the watch delivered so far.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from simulator.domain.model import (
@@ -60,21 +62,59 @@ def service_name_index(obj: Obj) -> list[str]:
     return [f"{metadata.get('namespace') or ''}/{name}"]
 
 
-class _ViewMemo:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._views: dict[str, tuple[str, int, Any]] = {}
+def service_inputs(obj: Obj) -> tuple[Any, ...]:
+    """Every part of a Service that ``ServiceView.from_k8s`` reads (equal parts: equal views)."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return (metadata, obj.get("spec"))
+    return (
+        metadata.get("namespace"),
+        metadata.get("name"),
+        metadata.get("uid"),
+        metadata.get("creationTimestamp"),
+        metadata.get("annotations"),
+        metadata.get("deletionTimestamp"),
+        obj.get("spec"),
+    )
 
-    def get(self, obj: Obj, parse: Any) -> Any:
+
+def slice_inputs(obj: Obj) -> tuple[Any, ...]:
+    """Every part of an EndpointSlice that ``EndpointSliceView.from_k8s`` reads."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return (metadata, obj.get("ports"), obj.get("endpoints"))
+    return (
+        metadata.get("namespace"),
+        metadata.get("name"),
+        metadata.get("labels"),
+        obj.get("ports"),
+        obj.get("endpoints"),
+    )
+
+
+class _ViewMemo:
+    """The last view parsed per object key, with the object it came from and the parts of it
+    the parser reads: the same object (identity and resourceVersion) is a hit, and so is another
+    version whose read parts are equal (compared as plain values, far cheaper than a parse; the
+    API server's typed JSON never alternates ``1``, ``1.0`` and ``true`` in one field)."""
+
+    def __init__(self, parse: Callable[[Obj], Any], inputs: Callable[[Obj], tuple[Any, ...]]):
+        self._parse = parse
+        self._inputs = inputs
+        self._lock = threading.Lock()
+        self._views: dict[str, tuple[str, int, tuple[Any, ...], Any]] = {}
+
+    def get(self, obj: Obj) -> Any:
         key = object_key(obj)
         rv = resource_version_of(obj)
         with self._lock:
             hit = self._views.get(key)
-            if hit is not None and hit[0] == rv and hit[1] == id(obj):
-                return hit[2]
-        view = parse(obj)
+        if hit is not None and hit[0] == rv and hit[1] == id(obj):
+            return hit[3]
+        inputs = self._inputs(obj)
+        view = hit[3] if hit is not None and hit[2] == inputs else self._parse(obj)
         with self._lock:
-            self._views[key] = (rv, id(obj), view)
+            self._views[key] = (rv, id(obj), inputs, view)
             if len(self._views) > 200_000:
                 self._views.clear()
         return view
@@ -96,20 +136,24 @@ class InformerCluster:
         self._nodes = nodes
         self._infra = infra
         self._l4rules = l4rules
-        self._memo = _ViewMemo()
-        self._slice_memo = _ViewMemo()
+        self._memo = _ViewMemo(ServiceView.from_k8s, service_inputs)
+        self._slice_memo = _ViewMemo(EndpointSliceView.from_k8s, slice_inputs)
 
     def service(self, namespace: str, name: str) -> Obj | None:
         return self._services.get(f"{namespace}/{name}")
 
+    def service_view(self, obj: Obj) -> ServiceView:
+        """The view of a Service object (memoised: see :class:`_ViewMemo`)."""
+        view: ServiceView = self._memo.get(obj)
+        return view
+
     def service_views(self, namespace: str) -> list[ServiceView]:
-        return [
-            self._memo.get(obj, ServiceView.from_k8s)
-            for obj in self._services.by_index("namespace", namespace)
-        ]
+        get = self._memo.get
+        return [get(obj) for obj in self._services.by_index("namespace", namespace)]
 
     def all_service_views(self) -> list[ServiceView]:
-        return [self._memo.get(obj, ServiceView.from_k8s) for obj in self._services.values()]
+        get = self._memo.get
+        return [get(obj) for obj in self._services.values()]
 
     def endpoint_slice_views(
         self, namespace: str, services: Iterable[str]
@@ -117,7 +161,7 @@ class InformerCluster:
         views: list[EndpointSliceView] = []
         for name in services:
             for obj in self._slices.by_index("service", f"{namespace}/{name}"):
-                views.append(self._slice_memo.get(obj, EndpointSliceView.from_k8s))
+                views.append(self._slice_memo.get(obj))
         return views
 
     def node_views(self) -> list[NodeView]:

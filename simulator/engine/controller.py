@@ -97,15 +97,19 @@ class Engine:
             self.informers[resource.name] = Informer(
                 self.kube, resource, self._handle, indexes=indexes, stop=self._stop
             )
-        self.router = EventRouter(
-            self._enqueue, settings, self.informers[SERVICES.name].store, self.cache.owner_keys
-        )
         self.cluster = InformerCluster(
             self.informers[SERVICES.name].store,
             self.informers[ENDPOINTSLICES.name].store,
             self.informers[NODES.name].store,
             self.informers[AVIINFRASETTINGS.name].store,
             self.informers[L4RULES.name].store,
+        )
+        self.router = EventRouter(
+            self._enqueue,
+            settings,
+            self.informers[SERVICES.name].store,
+            self.cache.owner_keys,
+            view_of=self.cluster.service_view,
         )
         self.recorder = EventRecorder(self.kube, on_write=self.metrics.k8s_write, background=True)
         self.reconciler = Reconciler(

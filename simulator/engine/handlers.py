@@ -62,11 +62,13 @@ class EventRouter:
         settings: Settings | LiveSettings,
         services: Store,
         avi_keys: Callable[[], Iterable[Key]] = lambda: (),
+        view_of: Callable[[Obj], ServiceView] = ServiceView.from_k8s,
     ) -> None:
         self._enqueue = enqueue
         self._live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self._services = services
         self._avi_keys = avi_keys
+        self._view_of = view_of  # the engine's memoised parse (InformerCluster.service_view)
         self._lock = threading.Lock()
         self._last_keys: dict[str, tuple[Key, ...]] = {}
 
@@ -108,7 +110,7 @@ class EventRouter:
                 before = self._last_keys.pop(ref, ())
             self._emit(before)
             return
-        view = ServiceView.from_k8s(new)
+        view = self._view_of(new)
         now = grouping.keys_for_service(view, self.settings)
         with self._lock:
             before = self._last_keys.get(ref, ())
@@ -170,7 +172,7 @@ class EventRouter:
         keys: list[str] = []
         if new is not None and _spec_changed(old, new):
             keys.append(str(L4RuleKey(namespace, name)))
-        for view in (ServiceView.from_k8s(obj) for obj in self._services.values()):
+        for view in (self._view_of(obj) for obj in self._services.values()):
             if view.l4rule_ref == (namespace, name):
                 keys.extend(str(k) for k in self.service_keys(view.ref))
         self._enqueue(list(dict.fromkeys(keys)))

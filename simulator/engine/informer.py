@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from simulator.adapters.kube import Gone, KubeApi, KubeError, Resource
-from simulator.engine.compact import compact
+from simulator.engine.compact import compact, compact_like
 
 log = logging.getLogger("ako_sim.informer")
 
@@ -34,6 +34,10 @@ def without_managed_fields(obj: Obj) -> Obj:
     if not isinstance(metadata, dict) or "managedFields" not in metadata:
         return obj
     return {**obj, "metadata": {k: v for k, v in metadata.items() if k != "managedFields"}}
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def object_key(obj: Obj) -> str:
@@ -91,12 +95,17 @@ class Store:
 
     def put(self, obj: Obj, *, shared: bool = True) -> Obj | None:
         """Store a compact copy of ``obj`` (shared keys and strings, no managedFields); returns
-        the old one. ``shared=False`` stores it without sharing its strings (for an object the
-        watch replaces moments later)."""
+        the old one. The parts equal to the stored version's are taken from it (a status update
+        changes little else). ``shared=False`` does not walk the other parts to share their
+        strings (for an object the watch replaces moments later)."""
         obj = without_managed_fields(obj)
-        if shared:
-            obj = compact(obj)
         key = object_key(obj)
+        with self._lock:
+            previous = self._items.get(key)
+        if previous is not None:
+            obj = compact_like(obj, previous, compact if shared else _as_is)
+        elif shared:
+            obj = compact(obj)
         with self._lock:
             old = self._items.get(key)
             if old is not None:

@@ -1,5 +1,6 @@
 """``compact``: an equal copy of a decoded JSON value whose keys and strings are shared with
-every other compacted value; its input is left as it was."""
+every other compacted value; its input is left as it was. ``compact_like``: the same for a new
+version of an object, sharing the parts equal to the previous version's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import copy
 import json
 from typing import Any
 
-from simulator.engine.compact import compact
+from simulator.engine.compact import compact, compact_like
 
 DOC = (
     '{"name": "cluster--ns-a", "uuid": "pool-1", "enabled": true, "ratio": 1.5, "none": null,'
@@ -47,3 +48,29 @@ def test_scalars_and_other_values_come_back_as_they_are() -> None:
         assert compact(value) == value
     assert compact("text") == "text"
     assert compact({"t": (1, 2)}) == {"t": (1, 2)}
+
+
+def test_a_new_version_shares_the_parts_equal_to_the_previous_one() -> None:
+    previous = compact(json.loads(DOC))
+    changed = json.loads(DOC)
+    changed["port"] = 81
+    changed["markers"].append({"key": "Namespace", "values": ["ns"]})
+    changed["servers"][0]["ip"] = {"addr": "10.0.0.1", "type": "V4"}  # equal, another object
+    before = copy.deepcopy(changed)
+    out = compact_like(changed, previous)
+    assert out == changed == before  # equal to the new version, the input unchanged
+    assert out["servers"] is previous["servers"]  # equal: taken from the previous version
+    assert out["markers"] is not previous["markers"]
+    assert out["markers"] == before["markers"]
+    for a, b in zip(_strings(out["markers"]), _strings(compact(before["markers"])), strict=True):
+        assert a is b  # the changed part is compacted
+
+
+def test_one_level_below_equal_fields_are_shared_and_types_are_not_mixed() -> None:
+    previous = compact({"metadata": {"labels": {"a": "b"}, "rv": "1", "n": 1}, "flag": 1})
+    new = {"metadata": {"labels": {"a": "b"}, "rv": "2", "n": True}, "flag": True}
+    out = compact_like(new, previous, fresh=lambda value: value)
+    assert out == new
+    assert out["metadata"]["labels"] is previous["metadata"]["labels"]
+    assert out["metadata"]["rv"] == "2"
+    assert out["metadata"]["n"] is True and out["flag"] is True  # 1 == True, yet not shared

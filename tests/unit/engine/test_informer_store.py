@@ -39,3 +39,21 @@ def test_an_object_without_managed_fields_is_kept_equal() -> None:
     store = Store()
     store.put(obj)
     assert store.get("ns/web") == obj
+
+
+def test_a_new_version_keeps_the_unchanged_parts_of_the_stored_one() -> None:
+    store = Store()
+    store.put(_service(annotations={"a": "b"}))
+    first = store.get("ns/web")
+    assert first is not None
+    update = _service(annotations={"a": "b"}, resourceVersion="8")
+    update["status"] = {"loadBalancer": {"ingress": [{"ip": "100.64.0.11"}]}}
+    for shared in (False, True):
+        sent = copy.deepcopy(update)
+        assert store.put(update, shared=shared) is not None
+        assert update == sent
+        kept = store.get("ns/web")
+        assert kept is not None and kept == sent
+        assert kept["spec"] is first["spec"]
+        assert kept["metadata"]["annotations"] is first["metadata"]["annotations"]
+        assert kept["metadata"]["resourceVersion"] == "8"
