@@ -128,25 +128,44 @@ class RefWalk:
     references, none of them named ``*_ref``/``*_refs``): kept as they are. ``into``: keys
     whose values are objects (or lists of objects) of a known schema: walked with theirs. Any
     other key (references themselves, free-form values, keys the schema does not name) is
-    walked as ``map_refs`` walks it.
+    walked as ``map_refs`` walks it. ``visits``: per key sequence of an object seen (a body's
+    shape), its keys that are not skipped, in order (worked out once per shape).
     """
 
     skip: frozenset[str] = frozenset()
     into: Mapping[str, RefWalk] = field(default_factory=dict)
+    visits: dict[tuple[str, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+    def visited(self, value: Mapping[str, Any]) -> tuple[str, ...]:
+        """The keys of ``value`` that are not skipped, in ``value``'s order."""
+        keys = tuple(value)
+        found = self.visits.get(keys)
+        if found is None:
+            skip = self.skip
+            found = tuple(k for k in keys if k not in skip)
+            if len(self.visits) >= _VISITS_MAX:
+                self.visits.clear()
+            self.visits[keys] = found
+        return found
+
+
+_VISITS_MAX = 256  # shapes kept per walk; the dict starts over past it
 
 
 def map_planned(
     value: Mapping[str, Any], fn: Callable[[str, str], str], walk: RefWalk
 ) -> dict[str, Any]:
     """``map_refs(value, fn)`` for an object that follows ``walk``'s schema: the same answer
-    (and ``fn`` called in the same order), the keys that cannot hold references shared."""
-    out: dict[str, Any] = {}
-    skip = walk.skip
+    (and ``fn`` called in the same order), the keys that cannot hold references shared.
+
+    A copy of ``value`` with only the keys ``walk`` does not skip replaced: a skipped key
+    costs no step of its own."""
+    out = dict(value)
     into = walk.into
-    for k, v in value.items():
-        if k in skip:
-            out[k] = v
-            continue
+    for k in walk.visited(value):
+        v = out[k]
         sub = into.get(k)
         if sub is not None:
             if isinstance(v, dict):
@@ -156,13 +175,11 @@ def map_planned(
                     map_planned(x, fn, sub) if isinstance(x, dict) else map_refs(x, fn, k)
                     for x in v
                 ]
-            else:
-                out[k] = v
         elif k.endswith("_ref") and isinstance(v, str):
             out[k] = fn(k, v)
         elif k.endswith("_refs") and isinstance(v, list):
             out[k] = [fn(k, r) if isinstance(r, str) else r for r in v]
-        else:
+        elif isinstance(v, dict | list):
             out[k] = map_refs(v, fn, k)
     return out
 

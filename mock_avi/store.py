@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +69,17 @@ class Prepared:
     vips: dict[str, str] = field(default_factory=dict)
 
 
+# The bits ``uuid.UUID(int=..., version=4)`` clears and sets (RFC 4122 variant, version 4).
+_V4_MASK = ~((0xC000 << 48) | (0xF000 << 64))
+_V4_BITS = (0x8000 << 48) | (4 << 76)
+
+
+def _uuid4_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))``, formatted straight from the integer."""
+    text = format((bits & _V4_MASK) | _V4_BITS, "032x")
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def _model(obj_type: str) -> str:
     spec = TYPES.get(obj_type)
     return spec.model if spec else obj_type
@@ -105,8 +115,7 @@ class Store:
     # ----- identity -------------------------------------------------------------------------
     def new_uuid(self, obj_type: str) -> str:
         while True:
-            value = uuidlib.UUID(int=self._rng.getrandbits(128), version=4)
-            candidate = f"{obj_type}-{value}"
+            candidate = f"{obj_type}-{_uuid4_text(self._rng.getrandbits(128))}"
             if candidate not in self.records:
                 return candidate
 

@@ -12,15 +12,19 @@ from __future__ import annotations
 import base64
 import random
 import re
+import uuid
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+import flask
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
+from werkzeug.test import EnvironBuilder
 from werkzeug.urls import iri_to_uri
 
-from mock_avi import codec, refs, routes
+from mock_avi import codec, refs, routes, store
 from mock_avi.app import create_app
 from mock_avi.errors import AviError
 from mock_avi.object_types import TYPES
@@ -255,3 +259,54 @@ def test_a_create_answers_the_location_werkzeug_would_send(client: Any, name: st
     want = iri_to_uri("".join(c if " " <= c < "\x7f" else quote(c) for c in url))
     assert rsp.headers["Location"] == want
     assert next(iter(rsp.headers.keys())) == "Location"
+
+
+# ----- identities and routing -----------------------------------------------------------------
+@EXAMPLES
+@given(st.integers(0, 2**128 - 1))
+def test_a_new_uuid_has_the_text_of_a_version_4_uuid(bits: int):
+    assert store._uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+SEGMENTS = st.sampled_from(["api", "pool", "pool-1", "", "__mock__", "healthz", "login", "x", "é"])
+PATHS = st.lists(SEGMENTS, max_size=4).map(lambda parts: "/" + "/".join(parts))
+METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+HOSTS = st.sampled_from(["127.0.0.1:9443", "LocalHost:80", "[::1]:8080", "example.com", "a b"])
+
+
+def _plain_match(app: Any, environ: dict[str, Any]) -> tuple[Any, ...]:
+    """What Flask's own adapter and werkzeug's match give for ``environ``."""
+    request = app.request_class(environ)
+    try:
+        adapter = flask.Flask.create_url_adapter(app, request)
+        rule, args = adapter.match(return_rule=True)
+    except HTTPException as exc:
+        return ("error", type(exc), getattr(exc, "new_url", None))
+    return ("ok", rule, args, request.host)
+
+
+def _kept_match(app: Any, environ: dict[str, Any]) -> tuple[Any, ...]:
+    ctx = app.request_context(dict(environ))
+    ctx.push()
+    try:
+        request = ctx.request
+        exc = request.routing_exception
+        if exc is not None:
+            return ("error", type(exc), getattr(exc, "new_url", None))
+        return ("ok", request.url_rule, request.view_args, request.host)
+    finally:
+        ctx.pop()
+
+
+@EXAMPLES
+@given(PATHS, METHODS, HOSTS, st.sampled_from(["", "name=a", "page=2&x=%C3%A9"]))
+def test_a_kept_url_match_is_the_match_flask_makes(path: str, method: str, host: str, query: str):
+    environ = EnvironBuilder(
+        path=path, method=method, headers={"Host": host}, query_string=query
+    ).get_environ()
+    want = _plain_match(ROUTED, environ)
+    for _ in range(2):  # the second from what the first kept
+        assert _kept_match(ROUTED, environ) == want
+
+
+ROUTED = create_app()
