@@ -192,6 +192,90 @@ def _walk(value: Any, kind: str, path: Path, plain: tuple[str, ...], out: FieldS
     out.add(path)
 
 
+Tree = dict[str, Any]
+
+
+class _SharedPath(Exception):
+    """Two list items with the same key (or value): one path in a field set; ``fields_tree``
+    leaves such an object to the set-based construction."""
+
+
+def _node(member: bool, children: Tree) -> Tree | None:
+    """A fieldsV1 node: its children in order, after ``"."`` when it is a field itself."""
+    if not children:
+        return {} if member else None
+    ordered = {k: children[k] for k in sorted(children)}
+    return {".": {}, **ordered} if member else ordered
+
+
+def _tree(value: Any, kind: str, plain: tuple[str, ...]) -> Tree | None:
+    """The fieldsV1 node of ``value`` as ``_walk`` would record it (None: no field there)."""
+    if isinstance(value, dict):
+        children: Tree = {}
+        for k, v in value.items():
+            sub = _tree(v, kind, (*plain, str(k)))
+            if sub is not None:
+                children[f"f:{k}"] = sub
+        return _node(_is_map(kind, plain) or not value, children)
+    if isinstance(value, list):
+        keys = _list_keys(kind, plain)
+        if keys is None:
+            return {}  # atomic
+        if keys == ():
+            return _node(False, {_value_key(v): {} for v in value})
+        item_keys = [_item_key(item, keys) for item in value]
+        if None in item_keys:
+            return {}  # an item without its keys: the list is treated as atomic
+        children = {}
+        for item, ik in zip(value, item_keys, strict=True):
+            if ik in children:
+                raise _SharedPath
+            item_children: Tree = {}
+            for k, v in item.items():
+                sub = _tree(v, kind, (*plain, str(k)))
+                if sub is not None:
+                    item_children[f"f:{k}"] = sub
+            children[str(ik)] = _node(True, item_children)
+        return _node(False, children)
+    return {}
+
+
+def fields_tree(obj: dict[str, Any], kind: str, status: bool = False) -> Tree:
+    """``to_fields_v1(fields_of(obj, kind, status))`` in one walk (a create's managedFields)."""
+    try:
+        return _fields_tree(obj, kind, status)
+    except _SharedPath:
+        return to_fields_v1(fields_of(obj, kind, status))
+
+
+def _fields_tree(obj: dict[str, Any], kind: str, status: bool) -> Tree:
+    root: Tree = {}
+    for key, value in obj.items():
+        if status:
+            if key == "status":
+                sub = _tree(value, kind, ("status",))
+                if sub is not None:
+                    root["f:status"] = sub
+            continue
+        if key in _SKIPPED_TOP:
+            continue
+        if key == "metadata":
+            if isinstance(value, dict):
+                meta: Tree = {}
+                for mkey in _OWNED_META:
+                    if mkey in value and value[mkey] is not None:
+                        sub = _tree(value[mkey], kind, ("metadata", mkey))
+                        if sub is not None:
+                            meta[f"f:{mkey}"] = sub
+                if meta:
+                    root["f:metadata"] = _node(False, meta)
+            continue
+        sub = _tree(value, kind, (key,))
+        if sub is not None:
+            root[f"f:{key}"] = sub
+    return _node(False, root) or {}
+
+
 # ---- navigating an object by path -----------------------------------------------------------
 _MISSING = object()
 
@@ -378,7 +462,17 @@ def record_update(
     """managedFields after a create or update by ``manager``: it owns what it changed.
 
     Only the entries the write can touch are parsed and rendered again: those of its own side
-    (status or not) when it changed or removed a field; the others are kept as stored."""
+    (status or not) when it changed or removed a field; the others are kept as stored. A create
+    builds its one entry's tree straight from the object."""
+    if old is None:
+        tree = fields_tree(new, kind, status)
+        if not tree:
+            return []
+        entry: Entry = {"manager": manager, "operation": "Update", "apiVersion": api_version,
+                        "time": _now()}  # fmt: skip
+        if status:
+            entry["subresource"] = "status"
+        return [{**entry, "fieldsType": "FieldsV1", "fieldsV1": tree}]
     new_fields = fields_of(new, kind, status)
     stored: Any = None
     if old is None:
