@@ -137,6 +137,8 @@ class InformerCluster:
         self._infra = infra
         self._l4rules = l4rules
         self._memo = _ViewMemo(ServiceView.from_k8s, service_inputs)
+        self._ns_lock = threading.Lock()
+        self._ns_views: dict[str, tuple[int, list[ServiceView]]] = {}
         self._slice_memo = _ViewMemo(EndpointSliceView.from_k8s, slice_inputs)
 
     def service(self, namespace: str, name: str) -> Obj | None:
@@ -148,8 +150,21 @@ class InformerCluster:
         return view
 
     def service_views(self, namespace: str) -> list[ServiceView]:
+        """The views of the namespace's Services (by name), kept per namespace until one of its
+        Services changes."""
+        version = self._services.index_version("namespace", namespace)
+        with self._ns_lock:
+            hit = self._ns_views.get(namespace)
+        if hit is not None and hit[0] == version:
+            return list(hit[1])
+        version, objs = self._services.by_index_versioned("namespace", namespace)
         get = self._memo.get
-        return [get(obj) for obj in self._services.by_index("namespace", namespace)]
+        views = [get(obj) for obj in objs]
+        with self._ns_lock:
+            current = self._ns_views.get(namespace)
+            if current is None or current[0] < version:
+                self._ns_views[namespace] = (version, views)
+        return list(views)
 
     def all_service_views(self) -> list[ServiceView]:
         get = self._memo.get

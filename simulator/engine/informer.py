@@ -71,6 +71,9 @@ class Store:
         self._items: dict[str, Obj] = {}
         self._index_funcs = dict(indexes or {})
         self._indexes: dict[str, dict[str, set[str]]] = {name: {} for name in self._index_funcs}
+        # per index and value: the store's write count when that value's objects last changed
+        self._index_versions: dict[str, dict[str, int]] = {n: {} for n in self._index_funcs}
+        self._writes = 0
 
     def get(self, key: str) -> Obj | None:
         with self._lock:
@@ -85,9 +88,20 @@ class Store:
             return list(self._items)
 
     def by_index(self, index: str, value: str) -> list[Obj]:
+        return self.by_index_versioned(index, value)[1]
+
+    def index_version(self, index: str, value: str) -> int:
+        """A number that changes whenever an object of ``by_index(index, value)`` is added,
+        replaced or removed (it never comes back to an earlier value)."""
+        with self._lock:
+            return self._index_versions[index].get(value, 0)
+
+    def by_index_versioned(self, index: str, value: str) -> tuple[int, list[Obj]]:
+        """:meth:`index_version` and :meth:`by_index` read at one moment."""
         with self._lock:
             keys = self._indexes[index].get(value, ())
-            return [self._items[k] for k in sorted(keys) if k in self._items]
+            objs = [self._items[k] for k in sorted(keys) if k in self._items]
+            return self._index_versions[index].get(value, 0), objs
 
     def __len__(self) -> int:
         with self._lock:
@@ -107,6 +121,7 @@ class Store:
         elif shared:
             obj = compact(obj)
         with self._lock:
+            self._writes += 1
             old = self._items.get(key)
             if old is not None:
                 self._unindex(key, old)
@@ -116,6 +131,7 @@ class Store:
 
     def remove(self, key: str) -> Obj | None:
         with self._lock:
+            self._writes += 1
             old = self._items.pop(key, None)
             if old is not None:
                 self._unindex(key, old)
@@ -125,10 +141,12 @@ class Store:
         for name, func in self._index_funcs.items():
             for value in func(obj):
                 self._indexes[name].setdefault(value, set()).add(key)
+                self._index_versions[name][value] = self._writes
 
     def _unindex(self, key: str, obj: Obj) -> None:
         for name, func in self._index_funcs.items():
             for value in func(obj):
+                self._index_versions[name][value] = self._writes
                 keys = self._indexes[name].get(value)
                 if keys is not None:
                     keys.discard(key)

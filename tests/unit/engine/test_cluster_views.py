@@ -112,3 +112,27 @@ def test_an_endpoint_slice_view_follows_its_endpoints(parses: list[str]) -> None
     [later] = cluster.endpoint_slice_views("ns", ["web"])
     assert not later.endpoints[0].ready
     assert parses == ["slice", "slice"]
+
+
+def test_a_namespaces_views_follow_every_add_change_and_removal(parses: list[str]) -> None:
+    cluster, services, _ = _cluster()
+    version = services.index_version("namespace", "ns")
+    assert cluster.service_views("ns") == []
+    services.put(_service("1"))
+    assert services.index_version("namespace", "ns") > version
+    [web] = cluster.service_views("ns")
+    other = _service("2")
+    other["metadata"] = {**other["metadata"], "namespace": "elsewhere"}
+    services.put(other)  # another namespace: this one's list is kept as it was
+    assert cluster.service_views("ns") == [web] and parses == ["service"]
+    second = _service("3")
+    second["metadata"] = {**second["metadata"], "name": "api", "uid": "u-2"}
+    services.put(second)
+    assert [v.name for v in cluster.service_views("ns")] == ["api", "web"]
+    services.put(_service("4", loadBalancerIP="100.64.0.30"))
+    assert [v.load_balancer_ip for v in cluster.service_views("ns")] == ["", "100.64.0.30"]
+    services.remove("ns/api")
+    assert [v.name for v in cluster.service_views("ns")] == ["web"]
+    views = cluster.service_views("ns")
+    views.clear()  # a caller's list is its own
+    assert [v.name for v in cluster.service_views("ns")] == ["web"]
