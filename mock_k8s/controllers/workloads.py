@@ -30,6 +30,22 @@ from mock_k8s.controllers.timers import Clock, Timers, WorkloadSettings
 from mock_k8s.errors import ApiError, bad_request, not_found
 from mock_k8s.watch import Change
 
+# every bucket the workload controllers, the scheduler, the kubelet and the Endpoints controller
+# read changes of (the garbage collector and the owner index see every change)
+_READ_KEYS = frozenset(
+    (
+        "deployments.apps",
+        "replicasets.apps",
+        "statefulsets.apps",
+        "daemonsets.apps",
+        "jobs.batch",
+        "pods",
+        "nodes",
+        "services",
+        "endpoints",
+    )
+)
+
 
 class WorkloadControllers:
     def __init__(
@@ -90,6 +106,11 @@ class WorkloadControllers:
         for ch in changes:
             self.owners.observe(ch.key, ch.obj, ch.type == "DELETED")
         self.gc.handle(changes)
+        # the controllers below read nothing else: a batch of Events (or ConfigMaps...) skips
+        # their eight loops over it
+        changes = [ch for ch in changes if ch.key in _READ_KEYS]
+        if not changes:
+            return
         if self.settings.enabled:
             self.deployments.handle(changes)
             self.replicasets.handle(changes)
