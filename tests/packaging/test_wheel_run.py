@@ -33,10 +33,10 @@ SOURCES = (
     "mock_avi",
     "mock_k8s",
     "steps",
-    "wsgi_granian",
+    "wsgi_loop",
 )
 KIT_DATA = ("features", "examples")
-PACKAGES = ("simulator", "mock_avi", "mock_k8s", "steps", "wsgi_granian")
+PACKAGES = ("simulator", "mock_avi", "mock_k8s", "steps", "wsgi_loop")
 BUILD_TIMEOUT = 900  # an isolated build fetches setuptools; a loaded CI machine is slow
 RUN_TIMEOUT = 600
 
