@@ -19,9 +19,9 @@ from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Request, Response, current_app, request
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.urls import iri_to_uri
 
 from mock_avi import errors, patching, versions
@@ -254,10 +254,11 @@ def _check_write(obj_type: str, body: Any, version: versions.Version) -> None:
 
 # ----- hooks: faults before, journal after ----------------------------------------------------
 def before_api_request() -> Response | None:
-    path = request.path
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    path = req.path
     if not _is_api_path(path):
         return None
-    hit = _backend().faults.match(request.method, path)
+    hit = _backend().faults.match(req.method, path)
     if hit is None:
         return None
     if hit.delay_ms:
@@ -412,8 +413,48 @@ def version_body(backend: Backend) -> dict[str, Any]:
 
 
 # ----- /api -----------------------------------------------------------------------------------
-def _json_body() -> Any:
-    raw = request.get_data(cache=True)
+def _request_data(req: Request) -> bytes:
+    """``req.get_data(cache=True)`` without werkzeug's stream wrapper (no size limit set, the
+    body not read yet): a server that sets ``wsgi.input_terminated`` hands over the whole
+    body, read to its end as werkzeug reads it; else a plain ``Content-Length`` body (no
+    chunked transfer) is read as werkzeug's ``LimitedStream`` reads it (fewer bytes than
+    announced: a client that went away). Kept where ``get_data`` keeps it, so later reads of
+    the body (the form) see it."""
+    if (
+        getattr(req, "_cached_data", None) is not None
+        or "stream" in req.__dict__
+        or req.max_content_length is not None
+    ):
+        return req.get_data(cache=True)
+    environ = req.environ
+    stream = environ["wsgi.input"]
+    if "wsgi.input_terminated" in environ:
+        data: bytes = stream.read()
+        req._cached_data = data
+        return data
+    length = environ.get("CONTENT_LENGTH")
+    if (
+        length is None
+        or not (length.isascii() and length.isdigit())
+        or "HTTP_TRANSFER_ENCODING" in environ
+    ):
+        return req.get_data(cache=True)
+    size = int(length)
+    data = b""
+    while len(data) < size:
+        try:
+            chunk = stream.read(size - len(data))
+        except (OSError, ValueError):
+            raise ClientDisconnected() from None
+        if not chunk:  # fewer bytes than announced
+            raise ClientDisconnected()
+        data = chunk if not data else data + chunk
+    req._cached_data = data
+    return data
+
+
+def _json_body(req: Request | None = None) -> Any:
+    raw = _request_data(req or request._get_current_object())  # type: ignore[attr-defined]
     if not raw.strip():
         raise BadRequest(errors.NOT_AN_OBJECT)
     try:
@@ -450,8 +491,8 @@ def _depth_over(value: Any, limit: int) -> bool:
     return False
 
 
-def _object_body() -> dict[str, Any]:
-    body = _json_body()
+def _object_body(req: Request | None = None) -> dict[str, Any]:
+    body = _json_body(req)
     if not isinstance(body, dict):
         raise BadRequest(errors.NOT_AN_OBJECT)
     return body
@@ -475,8 +516,9 @@ def api(rest: str) -> Response:
         raise NotFound(errors.UNKNOWN_TYPE.format(type=""))
     joined = "/".join(parts)
     backend = _backend()
-    method = request.method
-    environ = request.environ
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    method = req.method
+    environ = req.environ
     if joined in UNAUTHENTICATED and method == "GET":
         return _special_public(backend, joined)
     authenticate(method in WRITE_METHODS, backend, environ)
@@ -519,7 +561,7 @@ def api(rest: str) -> Response:
         if method == "GET":
             return _list(backend, obj_type, ctx, args, base, version)
         if method == "POST":
-            body = _object_body()
+            body = _object_body(req)
             _check_write(obj_type, body, version)
             slug = _header("HTTP_SLUG", environ)
             if slug is not None and not SLUG.fullmatch(slug):
@@ -548,12 +590,12 @@ def api(rest: str) -> Response:
             shown if shape_to is None else versions.shape(obj_type, shown, shape_to)
         )
     if method == "PUT":
-        body = _object_body()
+        body = _object_body(req)
         _check_write(obj_type, body, version)
         rec = store.replace(obj_type, uuid, body, ctx)
         return raw_response(encoded(store, rec, base, True, version))
     if method == "PATCH":
-        payload = _json_body()
+        payload = _json_body(req)
         _check_write(obj_type, payload, version)
         rec = store.patch(obj_type, uuid, payload, ctx)
         return raw_response(encoded(store, rec, base, True, version))

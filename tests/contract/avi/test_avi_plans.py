@@ -10,6 +10,7 @@ input, to the straightforward code it stands for: the same answers, the same err
 from __future__ import annotations
 
 import base64
+import io
 import random
 import re
 import uuid
@@ -310,3 +311,36 @@ def test_a_kept_url_match_is_the_match_flask_makes(path: str, method: str, host:
 
 
 ROUTED = create_app()
+
+
+# ----- request bodies -------------------------------------------------------------------------
+LENGTHS = st.sampled_from([None, "exact", "fewer", "more", "0", " 3", "+3", "x", "-1", "٣"])
+
+
+def _body_read(environ: dict[str, Any], data: bytes, read: Any) -> tuple[Any, ...]:
+    env = {**environ, "wsgi.input": io.BytesIO(data)}
+    with ROUTED.request_context(env):
+        req = flask.request._get_current_object()  # type: ignore[attr-defined]
+        try:
+            got = read(req)
+        except HTTPException as exc:
+            return ("error", type(exc))
+        return ("ok", got, req.get_data(), req.get_data(cache=True))
+
+
+@EXAMPLES
+@given(st.binary(max_size=40), LENGTHS, st.booleans(), st.booleans())
+def test_a_body_is_read_as_werkzeug_reads_it(
+    data: bytes, length: str | None, chunked: bool, terminated: bool
+):
+    environ = EnvironBuilder(method="POST", path="/api/pool").get_environ()
+    if terminated:  # a server that hands the app the whole body (wsgi_granian)
+        environ["wsgi.input_terminated"] = True
+    environ.pop("CONTENT_LENGTH", None)
+    sizes = {"exact": len(data), "fewer": max(len(data) - 1, 0), "more": len(data) + 1}
+    if length is not None:
+        environ["CONTENT_LENGTH"] = str(sizes.get(length, length))
+    if chunked:
+        environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+    want = _body_read(environ, data, lambda req: req.get_data(cache=True))
+    assert _body_read(environ, data, routes._request_data) == want
