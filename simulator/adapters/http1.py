@@ -151,19 +151,19 @@ class Http1Transport:
     def _request_bytes(
         self, method: str, path: str, headers: Iterable[str], body: bytes | None
     ) -> bytes:
-        lines = [f"{method} {self._prefix}{path} HTTP/1.1\r\n", self._host_line]
-        accept = False
-        for line in headers:
-            if not accept and line[:7].lower() == "accept:":
-                accept = True
-            lines.append(line)
-            lines.append("\r\n")
-        if not accept:
-            lines.append("Accept: */*\r\n")
+        """The request's bytes: request line, Host, the caller's header lines, ``Accept: */*``
+        unless one of them is an Accept, ``Content-Length`` with a body."""
+        joined = "\r\n".join(headers)
+        parts = [f"{method} {self._prefix}{path} HTTP/1.1\r\n", self._host_line]
+        if joined:
+            parts.append(joined)
+            parts.append("\r\n")
+        if "\naccept:" not in "\n" + joined.lower():
+            parts.append("Accept: */*\r\n")
         if body is not None:
-            lines.append(f"Content-Length: {len(body)}\r\n")
-        lines.append("\r\n")
-        head = "".join(lines).encode("latin-1")
+            parts.append(f"Content-Length: {len(body)}\r\n")
+        parts.append("\r\n")
+        head = "".join(parts).encode("latin-1")
         return head + body if body else head
 
     def open_stream(
@@ -324,26 +324,28 @@ class Http1Transport:
 
 def _parse_head(head: bytes) -> tuple[int, int, bool, bool]:
     """(status, Content-Length or -1, chunked, keep-alive) of an answer's head (no blank line)."""
-    text = head.decode("latin-1")
-    status_line, _, header_text = text.partition("\r\n")
-    version, _, status_text = status_line.partition(" ")
-    if not version.startswith("HTTP/1.") or not status_text[:3].isdigit():
-        raise ValueError(f"not an HTTP/1.x answer: {status_line[:100]!r}")
-    status = int(status_text[:3])
+    if head[:7] != b"HTTP/1." or head[8:9] != b" " or not head[9:12].isdigit():
+        raise ValueError(f"not an HTTP/1.x answer: {head[:100]!r}")
+    status = int(head[9:12])
+    keep = head[7:8] == b"1"
     length = -1
     chunked = False
-    keep = version == "HTTP/1.1"
-    for line in header_text.split("\r\n"):
-        name, _, value = line.partition(":")
-        name = name.strip().lower()
-        if name == "content-length":
-            length = int(value)
-        elif name == "transfer-encoding":
-            chunked = "chunked" in value.lower()
-        elif name == "connection":
-            token = value.strip().lower()
-            keep = token == "keep-alive" if not keep else token != "close"
+    lower = head.lower()
+    if b"\r\ncontent-length:" in lower:
+        length = int(_header(lower, b"\r\ncontent-length:"))
+    if b"\r\ntransfer-encoding:" in lower:
+        chunked = b"chunked" in _header(lower, b"\r\ntransfer-encoding:")
+    if b"\r\nconnection:" in lower:
+        token = _header(lower, b"\r\nconnection:").strip()
+        keep = token != b"close" if keep else token == b"keep-alive"
     return status, length, chunked, keep
+
+
+def _header(lower: bytes, name: bytes) -> bytes:
+    """The value of the first header ``name`` (``b"\\r\\nname:"``) in a lower-cased head."""
+    start = lower.index(name) + len(name)
+    end = lower.find(b"\r\n", start)
+    return lower[start:] if end < 0 else lower[start:end]
 
 
 class Stream:

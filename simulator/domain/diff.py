@@ -42,6 +42,10 @@ def matches(desired: Any, observed: Any) -> bool:
             if not matches(v, seen):
                 return False
         return True
+    if kind is list and type(observed) is list:
+        if len(desired) != len(observed):
+            return False
+        return all(map(matches, desired, observed))
     if kind is int and type(observed) is int:
         return bool(desired == observed)
     return _matches(desired, observed)
