@@ -299,7 +299,11 @@ class Informer:
             return
         key = object_key(obj)
         if kind in ("ADDED", "MODIFIED"):
-            old = self.store.put(obj)
+            old = self.store.get(key)
+            if old is None or not rv or resource_version_of(old) != rv:
+                old = self.store.put(obj)
+            # else this very version is stored already (a write's answer, folded in by the
+            # cluster state before its watch event came): nothing to store again
             self._handler(self.resource, old, obj)
         elif kind == "DELETED":
             old = self.store.remove(key)

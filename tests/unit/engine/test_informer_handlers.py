@@ -212,3 +212,34 @@ def test_an_http_410_on_watch_also_relists() -> None:
     informer, seen = run_informer(kube)
     assert seen == [(None, "a@5"), ("a@5", None)]
     assert informer.lists == 2
+
+
+def test_a_version_already_stored_is_not_stored_again_and_still_handed_on() -> None:
+    kube = ScriptedKube(
+        [ListResult([obj("a", 5)], "10")],
+        [
+            [
+                {"type": "MODIFIED", "object": obj("a", 5)},
+                {"type": "MODIFIED", "object": obj("a", 6)},
+            ]
+        ],
+    )
+    seen: list[tuple[str, str, bool]] = []
+    informer: Informer
+
+    def handler(resource: Resource, old: Any, new: Any) -> None:
+        if old is not None:
+            kept = informer.store.get("default/a") is old
+            seen.append(
+                (old["metadata"]["resourceVersion"], new["metadata"]["resourceVersion"], kept)
+            )
+
+    informer = Informer(kube, SERVICES, handler)  # type: ignore[arg-type]
+    informer.start()
+    assert kube.done.wait(5)
+    informer.stop()
+    informer.join(5)
+    # the same version: the stored object stays; a new one replaces it
+    assert seen == [("5", "5", True), ("5", "6", False)]
+    stored = informer.store.get("default/a")
+    assert stored is not None and stored["metadata"]["resourceVersion"] == "6"
