@@ -10,8 +10,6 @@ No HTTP types beyond reading the request; no storage.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Request, Response
@@ -54,26 +52,35 @@ def parse_directive(value: str | None, options_kind: str) -> str:
 OPTIONS_KIND = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions"}
 
 
-@contextmanager
-def request(req: Request) -> Iterator[Scope | None]:
+class _RequestScope:
+    """``request``'s context manager, a plain class (a generator-based one costs a generator,
+    its wrapper object and two extra frames on every request)."""
+
+    __slots__ = ("_req", "_token")
+
+    def __init__(self, req: Request) -> None:
+        self._req = req
+
+    def __enter__(self) -> Scope | None:
+        req = self._req
+        method = req.method.upper()
+        if method not in OPTIONS_KIND:
+            self._token = _current.set(None)
+            return None
+        args = req.args  # ``in`` first: werkzeug's get() raises and catches for a missing key
+        given = args["fieldValidation"] if "fieldValidation" in args else None  # noqa: SIM401
+        directive = parse_directive(given, OPTIONS_KIND[method])
+        scope = Scope(directive, req.get_data(cache=True), (req.mimetype or "").lower())
+        self._token = _current.set(scope)
+        return scope
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
+
+
+def request(req: Request) -> _RequestScope:
     """Open the scope of a write request (POST, PUT, PATCH); nothing for other methods."""
-    method = req.method.upper()
-    if method not in OPTIONS_KIND:
-        token = _current.set(None)
-        try:
-            yield None
-        finally:
-            _current.reset(token)
-        return
-    args = req.args  # ``in`` first: werkzeug's get() raises and catches for a missing key
-    given = args["fieldValidation"] if "fieldValidation" in args else None  # noqa: SIM401
-    directive = parse_directive(given, OPTIONS_KIND[method])
-    scope = Scope(directive, req.get_data(cache=True), (req.mimetype or "").lower())
-    token = _current.set(scope)
-    try:
-        yield scope
-    finally:
-        _current.reset(token)
+    return _RequestScope(req)
 
 
 def take() -> Scope | None:
