@@ -5,8 +5,9 @@ connection's queue, and the queue is answered strictly in order (pipelined reque
 requests call the WSGI app right here, on the loop thread, and their whole answer is written
 at once: no thread hand-off per request. A request that may block (``offload(environ)``: a
 watch, an injected delay) runs in a pool thread instead, and so does every stream (an
-iterable without a known length): the thread hands each chunk to the loop with
-``call_soon_threadsafe`` and the connection takes no further request until it is done.
+iterable without a known length): the thread hands each chunk to the loop (``Served.post``:
+one ``call_soon_threadsafe`` per burst) and the connection takes no further request until it
+is done.
 
 Flow control: a stream's thread waits while the transport's buffer is above its high-water
 mark (``pause_writing``) or while more than ``QUEUED_LIMIT`` bytes wait for the loop, so a
@@ -90,6 +91,32 @@ class Served:
         self.connections: set[Connection] = set()
         self.stopping = False
         self.all_gone: asyncio.Event | None = None  # set once stopping and none is left
+        self._outbox: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
+        self._armed = False  # a drain of the outbox is scheduled on the loop
+
+    def post(self, fn: Callable[..., None], *args: Any) -> bool:
+        """(any thread) Run ``fn(*args)`` on the loop, after what was posted before; False once
+        the loop has closed. Posts from many threads at once (a watch event reaching a hundred
+        watchers) share one wake-up of the loop, which runs them all in one go: fewer hand-offs
+        of the GIL to the loop thread than one ``call_soon_threadsafe`` each."""
+        self._outbox.append((fn, args))
+        if not self._armed:
+            self._armed = True
+            try:
+                self.loop.call_soon_threadsafe(self._drain)
+            except RuntimeError:  # the loop has closed: the server has stopped
+                return False
+        return True
+
+    def _drain(self) -> None:
+        self._armed = False  # before draining: a post after this point schedules a new drain
+        outbox = self._outbox
+        while outbox:
+            fn, args = outbox.popleft()
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("%s: a write for a pool thread failed", self.name)
 
 
 class _Reject:
@@ -434,9 +461,7 @@ class Connection(asyncio.Protocol):
             self._to_loop(self._done, flow, tail, keep)
 
     def _to_loop(self, fn: Callable[..., None], flow: Flow, *args: Any) -> None:
-        try:
-            self.loop.call_soon_threadsafe(fn, flow, *args)
-        except RuntimeError:  # the loop has closed: the server has stopped
+        if not self.served.post(fn, flow, *args):
             flow.cancel()
 
     # ---- on the loop, for pool threads
