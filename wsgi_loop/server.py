@@ -182,7 +182,10 @@ class Handle:
         served.stopping = True
         served.all_gone = asyncio.Event()
         for conn in list(served.connections):
-            conn.shutdown()
+            try:
+                conn.shutdown()
+            except Exception:  # a transport already failing: it is aborted below
+                log.debug("%s: ending a connection", self.name, exc_info=True)
         if served.connections:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(served.all_gone.wait(), CLOSE_TIMEOUT_S)
