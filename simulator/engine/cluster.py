@@ -34,6 +34,8 @@ class ClusterState(Protocol):
 
     def service_views(self, namespace: str) -> list[ServiceView]: ...
 
+    def service_view(self, obj: Obj) -> ServiceView: ...
+
     def all_service_views(self) -> list[ServiceView]: ...
 
     def endpoint_slice_views(
@@ -200,4 +202,5 @@ class InformerCluster:
         except ValueError:
             newer = False
         if newer:  # the watch delivers the same version moments later: no compact copy
-            self._services.put(obj, shared=False)
+            # only_newer: the informer may have stored a newer version since the look above
+            self._services.put(obj, shared=False, only_newer=True)

@@ -63,6 +63,14 @@ def rv_at_least(current: str, target: str) -> bool:
         return current == target
 
 
+def _newer(obj: Obj, than: Obj) -> bool:
+    """Whether ``obj``'s resourceVersion is newer than ``than``'s (False when not numbers)."""
+    try:
+        return int(resource_version_of(obj)) > int(resource_version_of(than))
+    except ValueError:
+        return False
+
+
 class Store:
     """A thread-safe cache of raw objects by ``ns/name`` with named secondary indexes."""
 
@@ -107,11 +115,13 @@ class Store:
         with self._lock:
             return len(self._items)
 
-    def put(self, obj: Obj, *, shared: bool = True) -> Obj | None:
+    def put(self, obj: Obj, *, shared: bool = True, only_newer: bool = False) -> Obj | None:
         """Store a compact copy of ``obj`` (shared keys and strings, no managedFields); returns
         the old one. The parts equal to the stored version's are taken from it (a status update
         changes little else). ``shared=False`` does not walk the other parts to share their
-        strings (for an object the watch replaces moments later)."""
+        strings (for an object the watch replaces moments later). ``only_newer``: store it only
+        if its resourceVersion is newer than the stored one's, decided at the moment of the
+        write (another thread, the informer, may store a newer version meanwhile)."""
         obj = without_managed_fields(obj)
         key = object_key(obj)
         with self._lock:
@@ -121,8 +131,10 @@ class Store:
         elif shared:
             obj = compact(obj)
         with self._lock:
-            self._writes += 1
             old = self._items.get(key)
+            if only_newer and old is not None and not _newer(obj, old):
+                return old
+            self._writes += 1
             if old is not None:
                 self._unindex(key, old)
             self._items[key] = obj

@@ -272,9 +272,12 @@ class Reconciler:
             obj = self.cluster.service(key.namespace, svc_name)
             if obj is None:
                 continue
+            patch = status_patch(obj, wanted)
+            if patch is not None and not self._still_wanted(key, obj, wanted):
+                continue  # it moved since this pass read it: its new key's pass writes it
             before_ips = current_ips(obj)
             edge = condition_changed(obj, wanted)
-            self._write_status(obj, wanted, notes)
+            self._write_status(obj, wanted, notes, patch=patch)
             if wanted.vip is not None and before_ips != [wanted.vip]:
                 self._event(obj, NORMAL, REASON_SYNCED, f"Added virtualservice {vs} for {svc_name}")
                 if before_ips:
@@ -296,22 +299,45 @@ class Reconciler:
                 reason, message = plan.warnings[svc_name]
                 self._event(obj, WARNING, reason, message)
 
+    def _still_wanted(self, key: Key, obj: dict[str, Any], wanted: Wanted) -> bool:
+        """Whether ``wanted`` (planned from the views this pass read at its start) still holds
+        for the Service as cached now: it still belongs to ``key``, or it belongs to no key
+        and is only being cleared. A Service that moved to another key while this pass talked
+        to the controller is that key's to write (its watch event queued that key and this
+        one again); writing this key's VIP over it would stick, as the answer of the write is
+        folded into the cache and its watch event then changes nothing."""
+        keys = grouping.keys_for_service(self.cluster.service_view(obj), self.settings)
+        return key in keys if keys else wanted.vip is None
+
     def _write_status(
-        self, obj: Mapping[str, Any], wanted: Wanted, notes: list[str] | None = None
+        self,
+        obj: Mapping[str, Any],
+        wanted: Wanted,
+        notes: list[str] | None = None,
+        *,
+        patch: dict[str, Any] | None = None,
     ) -> None:
-        """Patch the Service's status if it differs; a changed VIP is noted in ``notes`` (or
-        logged at once without)."""
-        patch = status_patch(obj, wanted)
+        """Patch the Service's status if it differs (``patch``: the difference, already
+        computed); a changed VIP is noted in ``notes`` (or logged at once without). The patch
+        names the resourceVersion it was computed from: if the Service changed on the server
+        since (the cache had not seen it yet), the API server refuses it (409) and the key is
+        retried over the newer version instead of writing a status planned for the old one."""
         if patch is None:
-            return
+            patch = status_patch(obj, wanted)
+            if patch is None:
+                return
         metadata = obj.get("metadata") or {}
         namespace, name = str(metadata.get("namespace")), str(metadata.get("name"))
+        rv = metadata.get("resourceVersion")
+        if rv:
+            patch = {**patch, "metadata": {"resourceVersion": rv}}
         try:
             result = self.kube.patch_service_status(namespace, name, patch)
         except KubeError as exc:
             if exc.status == 404:
                 return
-            raise RetryLater(f"status of {namespace}/{name}: {exc}", error="KubeError") from exc
+            error = "Conflict" if exc.status == 409 else "KubeError"
+            raise RetryLater(f"status of {namespace}/{name}: {exc}", error=error) from exc
         self._wrote("service_status")
         ips = [
             str(i.get("ip"))
