@@ -334,7 +334,7 @@ def test_a_body_is_read_as_werkzeug_reads_it(
     data: bytes, length: str | None, chunked: bool, terminated: bool
 ):
     environ = EnvironBuilder(method="POST", path="/api/pool").get_environ()
-    if terminated:  # a server that hands the app the whole body (wsgi_granian)
+    if terminated:  # a server that hands the app the whole body (wsgi_loop)
         environ["wsgi.input_terminated"] = True
     environ.pop("CONTENT_LENGTH", None)
     sizes = {"exact": len(data), "fewer": max(len(data) - 1, 0), "more": len(data) + 1}

@@ -166,6 +166,27 @@ def test_stale_resource_version_conflicts(core: client.CoreV1Api) -> None:
     )
 
 
+def test_a_status_patch_naming_a_stale_resource_version_conflicts(core: client.CoreV1Api) -> None:
+    """The engine's status patches carry the resourceVersion they were computed from: the API
+    server refuses one over a newer version (409) and applies one over the current version."""
+    core.create_namespaced_service("default", lb_service("web"))
+    stale = core.read_namespaced_service("web", "default").metadata.resource_version
+    core.patch_namespaced_service("web", "default", {"metadata": {"labels": {"a": "b"}}})
+    ingress = {"loadBalancer": {"ingress": [{"ip": "100.64.196.61"}]}}
+    with pytest.raises(ApiException) as err:
+        core.patch_namespaced_service_status(
+            "web", "default", {"metadata": {"resourceVersion": stale}, "status": ingress}
+        )
+    assert err.value.status == 409
+    assert status_of(err.value)["reason"] == "Conflict"
+    assert core.read_namespaced_service("web", "default").status.load_balancer.ingress is None
+    current = core.read_namespaced_service("web", "default").metadata.resource_version
+    patched = core.patch_namespaced_service_status(
+        "web", "default", {"metadata": {"resourceVersion": current}, "status": ingress}
+    )
+    assert patched.status.load_balancer.ingress[0].ip == "100.64.196.61"
+
+
 def test_not_found_and_already_exists(core: client.CoreV1Api) -> None:
     with pytest.raises(ApiException) as err:
         core.read_namespaced_service("nope", "default")
