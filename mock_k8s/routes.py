@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,12 +25,19 @@ from mock_k8s.registry import REVIEW_KINDS, ResourceType
 from mock_k8s.resources import access, workloads
 from mock_k8s.selectors import field_selector_for, parse_label_selector
 from mock_k8s.store import Store, Stored, dumps
-from mock_k8s.watch import Change, WatchFilter
+from mock_k8s.watch import Change, Watcher, WatchFilter
 
 JSON = "application/json"
 IDLE_BOOKMARK_S = 5.0
 DEFAULT_WATCH_TIMEOUT_S = 1800.0
 POLL_S = 1.0
+# The push-stream extension of the mocks' HTTP server (wsgi_loop), when it serves the app.
+PUSH_KEY = "wsgi_loop.push"
+# Events a watch may fall behind by before it is ended as too slow (kube-apiserver ends a
+# watcher whose buffer stays full; the client resumes from the last event it read).
+WATCH_BACKLOG = 10_000
+# Initial events per produce() call of a push stream (the rest follow as the client reads).
+INITIAL_BATCH = 500
 NOT_OLDER_THAN = "NotOlderThan"
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 INITIAL_EVENTS_BLUEPRINT = "kubernetes.io/initial-events-list-blueprint"
@@ -667,6 +675,11 @@ class KubeRoutes:
             if as_table:
                 obj = {"type": etype, "object": tables.table(rt, [item.obj])}
                 return dumps(obj) + b"\n"
+            if isinstance(item, Change):  # one event line per version, for every watcher
+                line = item.frames.get(etype)
+                if line is None:
+                    line = item.frames[etype] = EVENT_HEAD[etype] + item.raw + b"}\n"
+                return line
             return EVENT_HEAD[etype] + item.raw + b"}\n"
 
         def bookmark(rv: int) -> bytes:
@@ -703,6 +716,27 @@ class KubeRoutes:
             }
             return dumps(obj) + b"\n"
 
+        push_stream = req.environ.get(PUSH_KEY)
+        if push_stream is not None:
+            watcher.max_queued = WATCH_BACKLOG
+            feed = _WatchFeed(
+                store,
+                watcher,
+                initial,
+                encode,
+                bookmark,
+                initial_events_end if send_initial and bookmarks else None,
+            )
+            push = feed.stream = push_stream(
+                feed,
+                tick_s=POLL_S,
+                timeout_s=timeout,
+                on_close=lambda: store.close_watch(watcher),
+            )
+            watcher.on_overflow = push.end
+            watcher.listen(push.wake)
+            return Response(push, mimetype=JSON, direct_passthrough=True)
+
         def stream() -> Iterator[bytes]:
             try:
                 yield b""  # sends the headers now: clients see the watch open at once
@@ -734,3 +768,70 @@ class KubeRoutes:
                 store.close_watch(watcher)
 
         return Response(stream(), mimetype=JSON, direct_passthrough=True)
+
+
+class _WatchFeed:
+    """The ``produce`` of a watch served as a push stream (called on the server's loop): the
+    initial events a batch at a time, then what the watcher queued; None once it closed. Idle
+    watches get a bookmark every ``IDLE_BOOKMARK_S`` (the stream ticks every ``POLL_S``)."""
+
+    __slots__ = (
+        "bookmark",
+        "encode",
+        "end_initial",
+        "last",
+        "pending",
+        "store",
+        "stream",
+        "watcher",
+    )
+
+    def __init__(
+        self,
+        store: Store,
+        watcher: Watcher,
+        initial: list[tuple[str, Change | Stored]],
+        encode: Callable[[str, Change | Stored], bytes],
+        bookmark: Callable[[int], bytes],
+        end_initial: Callable[[], bytes] | None,
+    ) -> None:
+        self.store = store
+        self.watcher = watcher
+        self.pending: Iterator[tuple[str, Change | Stored]] | None = (
+            iter(initial) if initial or end_initial is not None else None
+        )
+        self.encode = encode
+        self.bookmark = bookmark
+        self.end_initial = end_initial
+        self.last = time.monotonic()
+        self.stream: Any = None  # the push stream (its wake() has produce called again)
+
+    def __call__(self) -> bytes | None:
+        encode = self.encode
+        if self.pending is not None:
+            out = [encode(t, item) for t, item in islice(self.pending, INITIAL_BATCH)]
+            if len(out) < INITIAL_BATCH:
+                self.pending = None
+                if self.end_initial is not None:
+                    out.append(self.end_initial())
+            self.last = time.monotonic()
+            self.stream.wake()  # the rest (or the events queued meanwhile) next
+            return b"".join(out)
+        watcher = self.watcher
+        events, bm = watcher.take()
+        if events or bm is not None:
+            data = b"".join([encode(t, c) for t, c in events])
+            if bm is not None:
+                data += self.bookmark(bm)
+            self.last = time.monotonic()
+            if watcher.closed:
+                self.stream.wake()  # the end, once this is sent
+            return data
+        if watcher.closed:
+            return None
+        if watcher.bookmarks:
+            now = time.monotonic()
+            if now - self.last >= IDLE_BOOKMARK_S:
+                self.last = now
+                self.store.bookmark_one(watcher)
+        return b""

@@ -3,11 +3,11 @@
 ``start_server`` binds (port 0 = any free port) and serves the app over HTTP/1.1 on an asyncio
 loop in a background thread, through ``wsgi_loop``: keep-alive (client-go, kubectl and the
 kubernetes client reuse their connections), no access log. Plain requests run inline on the
-server's event loop; those that may block run in a thread pool sized for hundreds of them:
-watches (long-lived streams that hold a thread while open), requests while a fault rule
-(``delay_ms``) is set, and reads at a resourceVersion the store has not reached (the server
-waits for it). So watches never starve plain requests. Its handle's ``stop()`` ends open
-watches and the server. No request handling here.
+server's event loop, and so are watches: they are push streams (``wsgi_loop.Push``) that the
+store's writes wake, served on the loop with no thread per watch. Those that may block run in
+a thread pool: requests while a fault rule (``delay_ms``) is set, and reads at a
+resourceVersion the store has not reached (the server waits for it; a watch does not). Its
+handle's ``stop()`` ends open watches and the server. No request handling here.
 """
 
 from __future__ import annotations
@@ -31,15 +31,23 @@ def may_block(app: K8sApp) -> Callable[[dict[str, Any]], bool]:
 
     def offload(environ: dict[str, Any]) -> bool:
         query = environ.get("QUERY_STRING", "")
-        if "watch" in query:
-            return True
-        if "resourceVersion=" in query:
+        if "resourceVersion=" in query and not _is_watch(query):
             for name, value in parse_qsl(query):
                 if name == "resourceVersion" and value.isdigit() and int(value) > store.rv:
                     return True
         return bool(faults.list())
 
     return offload
+
+
+def _is_watch(query: str) -> bool:
+    """A watch request (``watch=true``/``1``/``yes``, as the routes read it)."""
+    if "watch=" not in query:
+        return False
+    for name, value in parse_qsl(query):
+        if name == "watch":
+            return value.strip().lower() in ("true", "1", "yes")
+    return False
 
 
 @dataclass

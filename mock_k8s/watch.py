@@ -1,16 +1,22 @@
 """Watchers: one per open watch request, fed by the store through its own queue.
 
 The store pushes the writes of the watcher's bucket (queued when they match its filter) and,
-from its bookmark pulse, the newest global resourceVersion (a bookmark, coalesced); the HTTP
-layer drains the queue with a short timeout so ``stop()`` and dropped watches end promptly.
-Each event carries the object's JSON encoded once by the store. No HTTP, no encoding here.
+from its bookmark pulse, the newest global resourceVersion (a bookmark, coalesced). A consumer
+either blocks in ``drain`` (with a short timeout, so ``stop()`` and dropped watches end
+promptly), or registers a ``listen`` callback that each push calls, and takes what is queued
+with ``take`` (the HTTP layer's push streams, served on the server's loop). A queue beyond
+``max_queued`` events closes the watcher as too slow (what kube-apiserver does to a watcher
+that falls too far behind) and calls ``on_overflow``. Each event carries the object's JSON
+encoded once by the store, and ``Change.frames`` keeps each event line built from it once
+for all watchers. No HTTP, no encoding here.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from mock_k8s.selectors import Matcher
@@ -26,6 +32,8 @@ class Change:
     obj: dict[str, Any]
     old: dict[str, Any] | None
     raw: bytes  # JSON of obj, encoded once
+    # what the HTTP layer builds from raw once for every watcher (by event type)
+    frames: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def namespace(self) -> str:
@@ -83,12 +91,15 @@ class Watcher:
         "_events",
         "_last_rv",
         "_mark_lock",
+        "_notify",
         "_waiting",
         "_wake",
         "bookmarks",
         "close_reason",
         "closed",
         "filter",
+        "max_queued",
+        "on_overflow",
     )
 
     def __init__(self, filter: WatchFilter, bookmarks: bool) -> None:
@@ -103,8 +114,21 @@ class Watcher:
         self._wake = threading.Lock()  # held: no permit; released: the consumer may go on
         self._wake.acquire()
         self._mark_lock = threading.Lock()
+        self._notify: Callable[[], None] | None = None
+        self.max_queued: int | None = None  # None: no bound
+        self.on_overflow: Callable[[], None] | None = None
+
+    def listen(self, notify: Callable[[], None]) -> None:
+        """Call ``notify()`` (from the pushing thread) whenever something is queued or the
+        watcher closes, instead of waking a ``drain``; the listener then calls ``take``. What
+        was queued before is the listener's to take now."""
+        self._notify = notify
 
     def _signal(self) -> None:
+        notify = self._notify
+        if notify is not None:
+            notify()
+            return
         if self._waiting:  # else it drains what is queued when it comes back
             self._waiting = False
             try:  # noqa: SIM105 (contextlib.suppress costs a context manager per wake)
@@ -115,12 +139,23 @@ class Watcher:
     def push(self, change: Change) -> None:
         """Called by the store under its lock for every write to the watcher's bucket (writes it
         does not see reach it as a bookmark from the store's pulse)."""
+        if self.closed:
+            return
         etype = self.filter.translate(change)
         if etype is None:
+            return
+        if self.max_queued is not None and len(self._events) >= self.max_queued:
+            self._overflow()
             return
         self._last_rv = change.rv
         self._events.append((etype, change))
         self._signal()
+
+    def _overflow(self) -> None:
+        self.close("too slow")
+        callback = self.on_overflow
+        if callback is not None:
+            callback()
 
     def push_bookmark(self, rv: int) -> None:
         if not self.bookmarks:
@@ -147,6 +182,10 @@ class Watcher:
             if self._idle():
                 self._wake.acquire(timeout=timeout)
             self._waiting = False
+        return self.take()
+
+    def take(self) -> tuple[list[tuple[str, Change]], int | None]:
+        """Queued events and a bookmark RV (if one is due), at once."""
         # the bookmark first: every event at or below its RV is queued before it was set
         with self._mark_lock:
             marked, self._bookmark_rv = self._bookmark_rv, 0

@@ -7,13 +7,15 @@ at once: no thread hand-off per request. A request that may block (``offload(env
 watch, an injected delay) runs in a pool thread instead, and so does every stream (an
 iterable without a known length): the thread hands each chunk to the loop (``Served.post``:
 one ``call_soon_threadsafe`` per burst) and the connection takes no further request until it
-is done.
+is done. A push stream (``push.Push``, the app's body) is served on the loop itself: its
+``produce()`` runs there when woken, with no thread at all (watches).
 
 Flow control: a stream's thread waits while the transport's buffer is above its high-water
 mark (``pause_writing``) or while more than ``QUEUED_LIMIT`` bytes wait for the loop, so a
 slow reader never makes the server buffer without bound; reading pauses while the transport
 cannot write, or while ``PIPELINE_LIMIT`` requests wait. The client going (EOF or a reset)
-cancels the stream: its thread stops at its next chunk and closes the iterable.
+cancels the stream: its thread stops at its next chunk and closes the iterable. A push stream's
+``produce()`` is not called while the transport cannot write; its producer bounds its backlog.
 
 Limits: a body beyond ``MAX_BODY`` is a 413, a head beyond ``MAX_HEAD`` a 431, anything llhttp
 rejects a 400; each closes the connection after the answers before it. ``Expect:
@@ -33,6 +35,7 @@ import httptools
 
 from wsgi_loop.environ import add_header, finish_environ, split_target
 from wsgi_loop.pool import Pool
+from wsgi_loop.push import END_TIMEOUT_S, Push
 from wsgi_loop.wsgi import (
     CONTINUE,
     END_CHUNKS,
@@ -108,6 +111,11 @@ class Served:
                 return False
         return True
 
+    def wake_push(self, push: Push) -> bool:
+        """(any thread) ``push.produce()`` is due: run it on the loop (shares ``post``'s
+        wake-up: the streams a write woke are served in one go)."""
+        return self.post(_pump_push, push)
+
     def _drain(self) -> None:
         self._armed = False  # before draining: a post after this point schedules a new drain
         outbox = self._outbox
@@ -117,6 +125,12 @@ class Served:
                 fn(*args)
             except Exception:
                 log.exception("%s: a write for a pool thread failed", self.name)
+
+
+def _pump_push(push: Push) -> None:
+    conn = push.connection
+    if isinstance(conn, Connection):
+        conn.pump(push)
 
 
 class _Reject:
@@ -182,6 +196,11 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.queue: deque[_Request | _Reject] = deque()
         self.flow: Flow | None = None  # the request answered off the loop, if any
+        self.push: Push | None = None  # the push stream being served, if any
+        self.push_chunked = False
+        self.push_keep = False
+        self.push_deadline: asyncio.TimerHandle | None = None
+        self.push_ticker: asyncio.TimerHandle | None = None
         self.dead = False  # the parser stopped: no further request is read
         self.read_paused = False
         self.write_paused = False
@@ -213,6 +232,9 @@ class Connection(asyncio.Protocol):
         self.queue.clear()
         if self.flow is not None:
             self.flow.cancel()
+        push = self.push
+        if push is not None:
+            self._drop_push(push)
         served = self.served
         served.connections.discard(self)
         if served.stopping and not served.connections and served.all_gone is not None:
@@ -240,7 +262,7 @@ class Connection(asyncio.Protocol):
         except httptools.HttpParserError:
             self.dead = True
             self.queue.append(_Reject("400 Bad Request", "malformed request"))
-        if self.queue and self.flow is None:
+        if self.queue and self.flow is None and self.push is None:
             self._next()
         if self.read_paused or len(self.queue) >= PIPELINE_LIMIT:
             self._check_reading()
@@ -257,6 +279,9 @@ class Connection(asyncio.Protocol):
         if flow is not None:
             flow.paused = False
             flow.event.set()
+        push = self.push
+        if push is not None and push.armed:  # woken while the client was not reading
+            self.loop.call_soon(self.pump, push)
         self._check_reading()
 
     def _check_reading(self) -> None:
@@ -304,7 +329,12 @@ class Connection(asyncio.Protocol):
             and expect.lower() == "100-continue"
             and self.parser.get_http_version() != "1.0"
         ):
-            if self.flow is None and not self.queue and self.transport is not None:
+            if (
+                self.flow is None
+                and self.push is None
+                and not self.queue
+                and self.transport is not None
+            ):
                 self.transport.write(CONTINUE)
             else:
                 self.continue_owed = True
@@ -341,7 +371,7 @@ class Connection(asyncio.Protocol):
     def _next(self) -> None:
         """Answers the queued requests until one goes off the loop or the queue is empty."""
         queue = self.queue
-        while queue and self.flow is None:
+        while queue and self.flow is None and self.push is None:
             transport = self.transport
             if transport is None:
                 queue.clear()
@@ -354,7 +384,12 @@ class Connection(asyncio.Protocol):
                 transport.close()
                 return
             self._answer(item, transport)
-        if self.continue_owed and self.flow is None and self.transport is not None:
+        if (
+            self.continue_owed
+            and self.flow is None
+            and self.push is None
+            and self.transport is not None
+        ):
             self.continue_owed = False
             self.transport.write(CONTINUE)
         if self.read_paused:
@@ -375,6 +410,9 @@ class Connection(asyncio.Protocol):
                 return
             answer = call_app(served.app, env, served.name)
         if isinstance(answer, Stream):
+            if isinstance(answer.result, Push):
+                self._begin_push(req, answer.start, answer.result)
+                return
             self.flow = flow = Flow(self.write_paused)
             served.pool.submit(self._stream, flow, req, answer.start, answer.result)
             return
@@ -389,7 +427,9 @@ class Connection(asyncio.Protocol):
         if flow.cancelled:
             return
         answer = call_app(self.served.app, req.environ, self.served.name)
-        if isinstance(answer, Stream):
+        if isinstance(answer, Stream) and isinstance(answer.result, Push):
+            self._to_loop(self._push_from_thread, flow, req, answer.start, answer.result)
+        elif isinstance(answer, Stream):
             self._stream(flow, req, answer.start, answer.result)
         else:
             self._to_loop(self._done, flow, _whole(answer, req), req.keep)
@@ -474,6 +514,129 @@ class Connection(asyncio.Protocol):
         if flow.waiting:
             flow.event.set()
 
+    def _push_from_thread(self, flow: Flow, req: _Request, start: Start, push: Push) -> None:
+        if flow is not self.flow or flow.cancelled or self.transport is None:
+            push.finish()
+            return
+        self.flow = None
+        self._begin_push(req, start, push)
+
+    # ---- push streams (loop thread): see ``push``
+    def _begin_push(self, req: _Request, start: Start, push: Push) -> None:
+        transport = self.transport
+        if transport is None:
+            push.finish()
+            return
+        chunked = not req.http10
+        keep = req.keep and chunked
+        try:
+            if not start.status:
+                raise RuntimeError("the WSGI app returned without calling start_response")
+            head = render_stream_head(start.status, start.headers, keep=keep, chunked=chunked)
+        except Exception:
+            push.finish()
+            self._answered(transport, _whole(failed(self.served.name, req.environ), req), req.keep)
+            return
+        start.sent = True
+        if req.head:
+            push.finish()
+            self._answered(transport, head, keep)
+            return
+        if start.written:  # the legacy write() of WSGI, before the body
+            data = b"".join(start.written)
+            start.written.clear()
+            if data:
+                head += chunk(data) if chunked else data
+        self.push = push
+        self.push_chunked = chunked
+        self.push_keep = keep
+        push.bind(self.served.wake_push, self)
+        transport.write(head)
+        if push.timeout_s is not None:
+            self.push_deadline = self.loop.call_later(push.timeout_s, self._push_timeout, push)
+        if push.tick_s is not None:
+            self.push_ticker = self.loop.call_later(push.tick_s, self._push_tick, push)
+        push.armed = True
+        self.pump(push)
+
+    def pump(self, push: Push) -> None:
+        """``push.produce()`` and its bytes to the client (unless it does not read now)."""
+        transport = self.transport
+        if push is not self.push or transport is None:
+            return
+        if push.ended:
+            self._end_push(push, forced=True)
+            return
+        if self.write_paused:
+            return  # stays armed: resume_writing pumps it
+        push.armed = False
+        try:
+            data = push.produce()
+        except Exception:
+            log.exception("%s: the push stream of a request failed", self.served.name)
+            data = None
+        if push is not self.push:
+            return
+        if data is None:
+            self._end_push(push, forced=False)
+        elif data:
+            transport.write(chunk(data) if self.push_chunked else data)
+
+    def _push_tick(self, push: Push) -> None:
+        if push is not self.push or push.tick_s is None:
+            return
+        self.push_ticker = self.loop.call_later(push.tick_s, self._push_tick, push)
+        push.armed = True
+        self.pump(push)
+
+    def _push_timeout(self, push: Push) -> None:
+        if push is self.push:
+            self._end_push(push, forced=False)
+
+    def _cancel_push_timers(self) -> None:
+        if self.push_deadline is not None:
+            self.push_deadline.cancel()
+            self.push_deadline = None
+        if self.push_ticker is not None:
+            self.push_ticker.cancel()
+            self.push_ticker = None
+
+    def _drop_push(self, push: Push) -> None:
+        """The stream is over without a proper end (the client went)."""
+        self._cancel_push_timers()
+        self.push = None
+        push.finish()
+
+    def _end_push(self, push: Push, *, forced: bool) -> None:
+        """The body ends (its terminating chunk); ``forced``: by ``end()``, whatever the client
+        reads: the connection closes, and is dropped if it has not taken the rest in time."""
+        self._drop_push(push)
+        transport = self.transport
+        if transport is None:
+            return
+        self.last = self.loop.time()
+        tail = END_CHUNKS if self.push_chunked else b""
+        if forced:
+            if tail:
+                transport.write(tail)
+            self.queue.clear()
+            self.dead = True
+            transport.close()
+            self.loop.call_later(END_TIMEOUT_S, transport.abort)
+            return
+        self._answered(transport, tail, self.push_keep)
+
+    def _answered(self, transport: asyncio.Transport, tail: bytes, keep: bool) -> None:
+        """The current answer ends with ``tail``; the next request, or the connection closes."""
+        if tail:
+            transport.write(tail)
+        if not keep:
+            self.queue.clear()
+            self.dead = True
+            transport.close()
+        else:
+            self._next()
+
     def _done(self, flow: Flow, tail: bytes, keep: bool) -> None:
         if flow is not self.flow or flow.cancelled:
             return
@@ -494,7 +657,7 @@ class Connection(asyncio.Protocol):
     # ---- server side (loop thread)
     def idle_since(self) -> float | None:
         """When this connection last did anything, if it waits for a request now."""
-        if self.flow is not None or self.queue:
+        if self.flow is not None or self.push is not None or self.queue:
             return None
         return self.last
 
@@ -505,9 +668,15 @@ class Connection(asyncio.Protocol):
         self.dead = True
         self.queue.clear()
         flow, self.flow = self.flow, None
+        push = self.push
+        if push is not None:
+            self._drop_push(push)
         if transport is None:
             return
-        if flow is not None:
+        if push is not None:
+            if self.push_chunked:
+                transport.write(END_CHUNKS)
+        elif flow is not None:
             flow.cancel()
             if not flow.on_wire:
                 transport.write(

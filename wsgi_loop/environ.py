@@ -5,7 +5,8 @@ Header names map to environ keys once (``Content-Type`` -> ``CONTENT_TYPE``, ``X
 says (``, ``; ``Cookie`` with ``; `` as RFC 6265 says). The path is percent-decoded to bytes and
 given as a latin-1 ``str`` (PEP 3333); the query string stays as sent. The body is read whole
 before the app runs: ``wsgi.input`` is a ``BytesIO`` and ``CONTENT_LENGTH`` its size, for
-chunked requests too. No sockets, no threads here.
+chunked requests too. ``wsgi_loop.push`` offers the push-stream extension (``push.Push``).
+No sockets, no threads here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import httptools
+
+from wsgi_loop.push import ENVIRON_KEY, Push
 
 SERVER_SOFTWARE = "wsgi_loop"
 _SPECIAL = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
@@ -38,6 +41,7 @@ def base_environ(host: str, port: int, scheme: str) -> dict[str, Any]:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
         "wsgi.input_terminated": True,
+        ENVIRON_KEY: Push,  # the push-stream extension (see ``push``)
     }
 
 
