@@ -28,6 +28,11 @@ from steps.support.wait import consistently, eventually
 from wsgi_loop import Handle, serve
 
 
+def holds(value: bool) -> None:
+    """For eventually/consistently, which poll for an AssertionError (a False is no failure)."""
+    assert value
+
+
 class Recorder:
     """A WSGI app: echoes the environ (werkzeug's view of it too) as JSON; ``/stream`` yields
     an empty chunk then one chunk per ``release()``; ``/block`` waits for ``release()``."""
@@ -512,7 +517,7 @@ def test_a_stream_to_a_client_that_does_not_read_waits_for_it(
 
     def stalled() -> int:
         before = app.big_chunks
-        consistently(lambda: app.big_chunks == before, duration=0.2)
+        consistently(lambda: holds(app.big_chunks == before), duration=0.5)
         return before
 
     stalled_at = eventually(stalled)
@@ -521,9 +526,9 @@ def test_a_stream_to_a_client_that_does_not_read_waits_for_it(
     got = 0
     while got < 4 * 1024 * 1024:  # reading lets it go on
         got += len(sock.recv(1 << 20))
-    eventually(lambda: app.big_chunks > stalled_at)
+    eventually(lambda: holds(app.big_chunks > stalled_at))
     sock.close()
-    eventually(lambda: app.closed.is_set())
+    eventually(lambda: holds(app.closed.is_set()))
 
 
 def test_a_body_too_large_is_a_413_and_the_server_goes_on(
