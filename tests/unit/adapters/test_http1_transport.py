@@ -3,19 +3,24 @@ server: what is sent arrives as sent (method, path, headers, body; no ``Expect``
 status come back whole (by length or chunked), connections are kept alive and lent to one call
 at a time, a kept-alive connection the server closed is replaced without a failed call, every
 transport failure (refused, no answer in time, closed transport) is a ``TransportError``, and a
-streamed answer hands out its lines as they arrive and ends when interrupted."""
+streamed answer hands out its lines as they arrive and ends when interrupted. "No answer in time"
+holds over TLS and for an answer that stops midway too (the sockets are blocking ones with the
+kernel's timeouts on Linux), and a call after a timed-out one still gets its answer."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from simulator.adapters.http1 import Http1Transport, TransportError
+from simulator.adapters.http1 import Http1Transport, TlsSettings, TransportError
+from tests.unit.adapters.test_kube_transport import _self_signed
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -153,6 +158,57 @@ def test_no_answer_within_the_timeout_is_a_transport_error() -> None:
         transport = Http1Transport(f"http://127.0.0.1:{listener.getsockname()[1]}")
         with pytest.raises(TransportError, match="timed out"):
             transport.request("GET", "/", [], timeout=0.2)
+
+
+def _silent_server(answer: bytes, context: ssl.SSLContext | None = None) -> socket.socket:
+    """A server that reads one request per connection, writes ``answer`` and then says nothing
+    more (the connection stays open until the listener is closed)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+                if context is not None:
+                    conn = context.wrap_socket(conn, server_side=True)
+                conn.recv(65536)
+                conn.sendall(answer)
+                held.append(conn)
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener
+
+
+def test_no_answer_over_tls_within_the_timeout_is_a_transport_error(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path, "server")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with _silent_server(b"", context) as listener:
+        port = listener.getsockname()[1]
+        transport = Http1Transport(f"https://127.0.0.1:{port}", tls=TlsSettings(verify=False))
+        with pytest.raises(TransportError, match="timed out"):
+            transport.request("GET", "/", [], timeout=0.3)
+
+
+def test_an_answer_that_stops_midway_times_out_and_the_next_call_is_answered(
+    server: tuple[str, type[_Recorder]],
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+    with _silent_server(head + b"abc") as listener:
+        transport = Http1Transport(f"http://127.0.0.1:{listener.getsockname()[1]}")
+        with pytest.raises(TransportError, match="timed out"):
+            transport.request("GET", "/", [], timeout=0.3)
+        with pytest.raises(TransportError, match="timed out"):  # the head only, then nothing
+            transport.request("GET", "/", [], timeout=0.3)
+    url, _ = server
+    transport = Http1Transport(url)
+    for timeout in (5, 0.5, 5):  # a kept-alive connection takes each call's own timeout
+        assert transport.request("GET", "/again", [], timeout=timeout).status == 200
 
 
 def test_a_closed_transport_refuses_calls(server: tuple[str, type[_Recorder]]) -> None:
