@@ -92,6 +92,7 @@ class Watcher:
         "_last_rv",
         "_mark_lock",
         "_notify",
+        "_taken_rv",
         "_waiting",
         "_wake",
         "bookmarks",
@@ -108,6 +109,7 @@ class Watcher:
         self._events: deque[tuple[str, Change]] = deque()
         self._bookmark_rv = 0
         self._last_rv = 0
+        self._taken_rv = 0  # (consumer) the RV of the last event taken
         self.closed = False
         self.close_reason = ""
         self._waiting = False  # the consumer is blocked in drain(): a push must wake it
@@ -186,10 +188,15 @@ class Watcher:
 
     def take(self) -> tuple[list[tuple[str, Change]], int | None]:
         """Queued events and a bookmark RV (if one is due), at once."""
-        # the bookmark first: every event at or below its RV is queued before it was set
-        with self._mark_lock:
-            marked, self._bookmark_rv = self._bookmark_rv, 0
+        # the bookmark first: every event at or below its RV is queued before it was set; one
+        # set after this look waits for the next take, and is dropped if an event taken now
+        # (pushed after it was set) is already beyond it
+        marked = 0
+        if self._bookmark_rv:
+            with self._mark_lock:
+                marked, self._bookmark_rv = self._bookmark_rv, 0
         queue = self._events
         events = [queue.popleft() for _ in range(len(queue))]
-        last = events[-1][1].rv if events else 0
-        return events, marked if marked and marked > last else None
+        if events:
+            self._taken_rv = events[-1][1].rv
+        return events, marked if marked and marked > self._taken_rv else None

@@ -96,6 +96,9 @@ class Served:
         self.all_gone: asyncio.Event | None = None  # set once stopping and none is left
         self._outbox: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self._armed = False  # a drain of the outbox is scheduled on the loop
+        # the last chunk framed for a push stream (loop only): one event line that a write
+        # brought to many streams is the same bytes object for all of them, framed once
+        self.framed: tuple[bytes, bytes] = (b"", b"")
 
     def post(self, fn: Callable[..., None], *args: Any) -> bool:
         """(any thread) Run ``fn(*args)`` on the loop, after what was posted before; False once
@@ -580,7 +583,14 @@ class Connection(asyncio.Protocol):
         if data is None:
             self._end_push(push, forced=False)
         elif data:
-            transport.write(chunk(data) if self.push_chunked else data)
+            if self.push_chunked:
+                served = self.served
+                last, framed = served.framed
+                if data is not last:
+                    framed = chunk(data)
+                    served.framed = (data, framed)
+                data = framed
+            transport.write(data)
 
     def _push_tick(self, push: Push) -> None:
         if push is not self.push or push.tick_s is None:
