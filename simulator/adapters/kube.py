@@ -9,6 +9,12 @@ The generated API methods are not used: their model deserialisation is slow and 
 per-call argument validation and serialisation cost more than the request itself, and importing
 them (``CoreV1Api`` and its pydantic schemas) cost about 1.5 CPU seconds at every start.
 
+A watch may be told which versions its caller already holds (``watch(..., holds=...)``): a
+MODIFIED event of such a version (the echo of the engine's own status patch, whose answer the
+engine already stored) is then read for its object's name, namespace and resourceVersion only
+(``msgspec`` typed decoding skips the rest without building it) and handed out as a ``HELD``
+event, instead of being decoded whole to be thrown away.
+
 Errors are mapped to :class:`KubeError` (with ``status``; ``status is None`` for transport
 failures) and :class:`Gone` (410). Nothing here retries or sleeps: the informers and the work
 queue decide what happens next.
@@ -23,11 +29,12 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
+import msgspec
 import urllib3
 
 from simulator.adapters import jsoncodec
@@ -97,6 +104,14 @@ class ListResult:
     resource_version: str
 
 
+#: ``holds(metadata)``: whether the watch's caller already holds the version of the object whose
+#: ``metadata`` (name, namespace, resourceVersion) is given
+Holds = Callable[[dict[str, str]], bool]
+#: the type of a MODIFIED event whose version the caller holds: its object is
+#: ``{"metadata": {"name": ..., "namespace": ..., "resourceVersion": ...}}`` only
+HELD = "HELD"
+
+
 class WatchStream(Protocol):
     """Watch events as raw dicts ``{"type": ..., "object": {...}}``; ``close`` ends it early."""
 
@@ -111,7 +126,12 @@ class KubeApi(Protocol):
     def list_objects(self, resource: Resource) -> ListResult: ...
 
     def watch(
-        self, resource: Resource, resource_version: str, timeout_seconds: int
+        self,
+        resource: Resource,
+        resource_version: str,
+        timeout_seconds: int,
+        *,
+        holds: Holds | None = None,
     ) -> WatchStream: ...
 
     def server_resource_version(self) -> str: ...
@@ -122,9 +142,9 @@ class KubeApi(Protocol):
 
     def list_events(self) -> list[dict[str, Any]]: ...
 
-    def create_event(self, namespace: str, body: Mapping[str, Any]) -> dict[str, Any]: ...
+    def create_event(self, namespace: str, body: Mapping[str, Any]) -> None: ...
 
-    def patch_event(self, namespace: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]: ...
+    def patch_event(self, namespace: str, name: str, body: Mapping[str, Any]) -> None: ...
 
     def patch_custom_status(
         self, resource: Resource, namespace: str | None, name: str, status: Mapping[str, Any]
@@ -267,17 +287,63 @@ class _RawWatch:
             self._response.release_conn()
 
 
+class _PeekMeta(msgspec.Struct, frozen=True):
+    name: str = ""
+    namespace: str = ""
+    resourceVersion: str = ""  # the API's field name
+
+
+class _PeekObject(msgspec.Struct, frozen=True):
+    metadata: _PeekMeta = _PeekMeta()
+
+
+class _PeekEvent(msgspec.Struct, frozen=True):
+    type: str = ""
+    object: _PeekObject = _PeekObject()
+
+
+_peek = msgspec.json.Decoder(_PeekEvent).decode
+#: how the API server's compact JSON starts a MODIFIED event (any other spelling is decoded whole)
+_MODIFIED = b'{"type":"MODIFIED"'
+
+
+def _held(line: bytes, holds: Holds) -> dict[str, Any] | None:
+    """The ``HELD`` event for a MODIFIED ``line`` whose version ``holds`` says is held, else
+    None (the line is then decoded whole: another event, a version not held, or not readable
+    this way)."""
+    try:
+        peeked = _peek(line)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    meta = peeked.object.metadata
+    if peeked.type != "MODIFIED" or not meta.resourceVersion or not meta.name:
+        return None
+    metadata = {
+        "name": meta.name,
+        "namespace": meta.namespace,
+        "resourceVersion": meta.resourceVersion,
+    }
+    if not meta.namespace:
+        del metadata["namespace"]
+    if not holds(metadata):
+        return None
+    return {"type": HELD, "object": {"metadata": metadata}}
+
+
 class _StreamWatch:
     """Iterates the lines of a watch answer read by :class:`~simulator.adapters.http1.Stream`
-    on its own socket; ``close`` interrupts a blocked read."""
+    on its own socket; ``close`` interrupts a blocked read. With ``holds``, a MODIFIED event of
+    a held version comes out as a ``HELD`` event (see the module docstring)."""
 
-    def __init__(self, stream: Stream) -> None:
+    def __init__(self, stream: Stream, holds: Holds | None = None) -> None:
         self._stream = stream
         self._closed = threading.Event()
+        self._holds = holds
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         closed = self._closed
         loads = jsoncodec.loads
+        holds = self._holds
         try:
             for raw in self._stream.lines():
                 if closed.is_set():
@@ -285,6 +351,11 @@ class _StreamWatch:
                 line = raw.strip()
                 if not line:
                     continue
+                if holds is not None and line.startswith(_MODIFIED):
+                    held = _held(line, holds)
+                    if held is not None:
+                        yield held
+                        continue
                 try:
                     event = loads(line)
                 except ValueError:
@@ -435,7 +506,17 @@ class KubeClient:
             if not token:
                 return ListResult(items, resource_version)
 
-    def watch(self, resource: Resource, resource_version: str, timeout_seconds: int) -> WatchStream:
+    def watch(
+        self,
+        resource: Resource,
+        resource_version: str,
+        timeout_seconds: int,
+        *,
+        holds: Holds | None = None,
+    ) -> WatchStream:
+        """Watch ``resource`` from ``resource_version``; with ``holds``, MODIFIED events of the
+        versions it holds come out as ``HELD`` events (through the bare transport; a watch
+        through a proxy decodes every event)."""
         query = [
             ("allowWatchBookmarks", "true"),
             ("resourceVersion", resource_version),
@@ -471,7 +552,7 @@ class KubeClient:
                 stream.close()
             reason = Answer(stream.status, b"").reason
             raise _error_from_response(stream.status, reason, data)
-        return _StreamWatch(stream)
+        return _StreamWatch(stream, holds)
 
     def server_resource_version(self) -> str:
         body = self._get("/api/v1/namespaces", [("limit", "1")])
@@ -488,12 +569,15 @@ class KubeClient:
         body = self._get("/api/v1/events", [])
         return [item for item in body.get("items") or [] if isinstance(item, dict)]
 
-    def create_event(self, namespace: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._write("POST", f"/api/v1/namespaces/{_seg(namespace)}/events", body, JSON)
+    # An Event write's answer (the whole Event, managedFields and all) is not read: nobody in the
+    # engine uses it, and decoding it was a JSON document per Service for nothing.
+    def create_event(self, namespace: str, body: Mapping[str, Any]) -> None:
+        path = f"/api/v1/namespaces/{_seg(namespace)}/events"
+        self._write("POST", path, body, JSON, decode=False)
 
-    def patch_event(self, namespace: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def patch_event(self, namespace: str, name: str, body: Mapping[str, Any]) -> None:
         path = f"/api/v1/namespaces/{_seg(namespace)}/events/{_seg(name)}"
-        return self._write("PATCH", path, body, MERGE_PATCH)
+        self._write("PATCH", path, body, MERGE_PATCH, decode=False)
 
     def patch_custom_status(
         self, resource: Resource, namespace: str | None, name: str, status: Mapping[str, Any]
@@ -508,10 +592,16 @@ class KubeClient:
         return self._exchange("GET", path, query, None, None)
 
     def _write(
-        self, method: str, path: str, body: Mapping[str, Any], content_type: str
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any],
+        content_type: str,
+        *,
+        decode: bool = True,
     ) -> dict[str, Any]:
         payload = jsoncodec.dumps(body)
-        return self._exchange(method, path, [], payload, content_type)
+        return self._exchange(method, path, [], payload, content_type, decode=decode)
 
     def _exchange(
         self,
@@ -520,16 +610,19 @@ class KubeClient:
         query: list[tuple[str, str]],
         payload: bytes | None,
         content_type: str | None,
+        *,
+        decode: bool = True,
     ) -> dict[str, Any]:
         """One call with its whole answer: through the bare transport
         (:mod:`simulator.adapters.http1`, a third of urllib3's CPU per call) unless the API
         server is reached through a proxy or with a TLS server name of its own, then through
-        the ApiClient's urllib3 pool."""
+        the ApiClient's urllib3 pool. ``decode=False``: the answer is read but not decoded
+        (``{}``)."""
         direct = self._direct_transport()
         if direct is None:
             timeout = urllib3.Timeout(total=self._timeout)
             return self._read_json(
-                self._request(method, path, query, payload, content_type, timeout)
+                self._request(method, path, query, payload, content_type, timeout), decode
             )
         headers, path = _prepared(self._api_client, method, path, query, content_type)
         lines = [f"{name}: {value}" for name, value in headers.items()]
@@ -539,7 +632,7 @@ class KubeClient:
             raise KubeError(str(exc), status=None) from exc
         if not 200 <= answer.status <= 299:
             raise _error_from_response(answer.status, answer.reason, answer.body)
-        return _decode(answer.body)
+        return _decode(answer.body) if decode else {}
 
     def _direct_transport(self) -> Http1Transport | None:
         transport = self._direct
@@ -627,7 +720,7 @@ class KubeClient:
         return target[0], target[1] + path
 
     @staticmethod
-    def _read_json(response: Any) -> dict[str, Any]:
+    def _read_json(response: Any, decode: bool = True) -> dict[str, Any]:
         try:
             data = response.data
         except Exception as exc:
@@ -635,7 +728,7 @@ class KubeClient:
         finally:
             with contextlib.suppress(Exception):
                 response.release_conn()
-        return _decode(data)
+        return _decode(data) if decode else {}
 
 
 def _decode(data: bytes | None) -> dict[str, Any]:

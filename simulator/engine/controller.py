@@ -95,7 +95,12 @@ class Engine:
             if resource is ENDPOINTSLICES:
                 indexes["service"] = service_name_index
             self.informers[resource.name] = Informer(
-                self.kube, resource, self._handle, indexes=indexes, stop=self._stop
+                self.kube,
+                resource,
+                self._handle,
+                indexes=indexes,
+                stop=self._stop,
+                echoes=resource is SERVICES,  # the status patches' answers are stored too
             )
         self.cluster = InformerCluster(
             self.informers[SERVICES.name].store,

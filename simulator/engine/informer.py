@@ -8,6 +8,10 @@ with the server" implies "every change handed to the handler". Handlers must be 
 enqueue keys). The cache hands out the stored dicts: callers must not mutate them. It keeps each
 object without ``metadata.managedFields`` (as client-go controllers do with a transform): nothing
 in the engine reads them, and they are about half of every Service.
+
+An informer made with ``echoes=True`` (Services: the engine stores its status patches' answers)
+tells its watch which versions its store holds; the watch event of such a version is not
+decoded (a ``HELD`` event) and is handed to the handler as the stored object, old and new alike.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from simulator.adapters.kube import Gone, KubeApi, KubeError, Resource
+from simulator.adapters.kube import HELD, Gone, KubeApi, KubeError, Resource
 from simulator.engine.compact import compact, compact_like
 
 log = logging.getLogger("ako_sim.informer")
@@ -180,10 +184,12 @@ class Informer:
         *,
         indexes: dict[str, IndexFunc] | None = None,
         stop: threading.Event | None = None,
+        echoes: bool = False,
     ) -> None:
         self.kube = kube
         self.resource = resource
         self.store = Store(indexes)
+        self._echoes = echoes  # the store also gets versions from writes' answers
         self._handler = handler
         self._stop = stop or threading.Event()
         self._synced = threading.Event()
@@ -278,7 +284,10 @@ class Informer:
     def _watch_once(self) -> None:
         if self._stop.is_set():
             return
-        stream = self.kube.watch(self.resource, self._rv, self.WATCH_TIMEOUT)
+        if self._echoes:
+            stream = self.kube.watch(self.resource, self._rv, self.WATCH_TIMEOUT, holds=self._holds)
+        else:
+            stream = self.kube.watch(self.resource, self._rv, self.WATCH_TIMEOUT)
         self.watches += 1
         with self._stream_lock:
             self._stream = stream
@@ -295,6 +304,12 @@ class Informer:
                 self._stream = None
             stream.close()
 
+    def _holds(self, metadata: dict[str, str]) -> bool:
+        """Whether the store holds this version of this object (``metadata``: name, namespace
+        and resourceVersion of a watch event's object)."""
+        stored = self.store.get(object_key({"metadata": metadata}))
+        return stored is not None and resource_version_of(stored) == metadata["resourceVersion"]
+
     def _apply(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         obj = event.get("object")
@@ -310,7 +325,11 @@ class Informer:
             self._set_rv(rv)
             return
         key = object_key(obj)
-        if kind in ("ADDED", "MODIFIED"):
+        if kind == HELD:  # a version the store held when the watch read it: not decoded
+            stored = self.store.get(key)
+            if stored is not None:  # (or a newer one, from a write's answer meanwhile)
+                self._handler(self.resource, stored, stored)
+        elif kind in ("ADDED", "MODIFIED"):
             old = self.store.get(key)
             if old is None or not rv or resource_version_of(old) != rv:
                 old = self.store.put(obj)

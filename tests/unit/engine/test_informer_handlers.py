@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from simulator.adapters.kube import SERVICES, Gone, KubeError, ListResult, Resource
@@ -29,13 +29,22 @@ class ScriptedKube:
         self.lists = lists
         self.watches = watches
         self.watch_rvs: list[str] = []
+        self.holds: list[Callable[[dict[str, str]], bool] | None] = []
         self.done = threading.Event()
 
     def list_objects(self, resource: Resource) -> ListResult:
         return self.lists.pop(0)
 
-    def watch(self, resource: Resource, resource_version: str, timeout_seconds: int) -> Any:
+    def watch(
+        self,
+        resource: Resource,
+        resource_version: str,
+        timeout_seconds: int,
+        *,
+        holds: Callable[[dict[str, str]], bool] | None = None,
+    ) -> Any:
         self.watch_rvs.append(resource_version)
+        self.holds.append(holds)
         if not self.watches:
             self.done.set()
             raise KubeError("no more scripted watches")
@@ -53,7 +62,9 @@ class ScriptedKube:
         return Stream()
 
 
-def run_informer(kube: ScriptedKube) -> tuple[Informer, list[tuple[str | None, str | None]]]:
+def run_informer(
+    kube: ScriptedKube, *, echoes: bool = False
+) -> tuple[Informer, list[tuple[str | None, str | None]]]:
     seen: list[tuple[str | None, str | None]] = []
 
     def handler(resource: Resource, old: Any, new: Any) -> None:
@@ -64,7 +75,7 @@ def run_informer(kube: ScriptedKube) -> tuple[Informer, list[tuple[str | None, s
 
         seen.append((name(old), name(new)))
 
-    informer = Informer(kube, SERVICES, handler)  # type: ignore[arg-type]
+    informer = Informer(kube, SERVICES, handler, echoes=echoes)  # type: ignore[arg-type]
     informer.start()
     assert kube.done.wait(5)
     informer.stop()
@@ -90,6 +101,43 @@ def test_list_then_watch_from_the_list_version_and_resume_after_a_drop() -> None
     assert informer.resource_version == "17"
     assert informer.lists == 1
     assert [o["metadata"]["name"] for o in informer.store.values()] == ["a"]
+
+
+def held(name: str, rv: int) -> dict[str, Any]:
+    return {
+        "type": "HELD",
+        "object": {"metadata": {"name": name, "namespace": "default", "resourceVersion": str(rv)}},
+    }
+
+
+def test_an_echoing_informer_tells_its_watch_what_it_holds_and_keeps_it_for_a_held_event() -> None:
+    kube = ScriptedKube(
+        [ListResult([obj("a", 5), obj("b", 6)], "10")],
+        [[held("a", 5), {"type": "MODIFIED", "object": obj("b", 12)}, held("b", 12)]],
+    )
+    informer, seen = run_informer(kube, echoes=True)
+    holds = kube.holds[0]
+    assert holds is not None
+    assert holds({"name": "a", "namespace": "default", "resourceVersion": "5"})
+    assert not holds({"name": "a", "namespace": "default", "resourceVersion": "4"})
+    assert not holds({"name": "a", "namespace": "other", "resourceVersion": "5"})
+    # a held event: the stored object, old and new alike; nothing stored again
+    assert seen == [(None, "a@5"), (None, "b@6"), ("a@5", "a@5"), ("b@6", "b@12"), ("b@12", "b@12")]
+    assert informer.resource_version == "12"
+    stored = informer.store.get("default/a")
+    assert stored is not None and stored["spec"]["ports"], "the whole object is kept"
+    plain = ScriptedKube([ListResult([], "1")], [[]])
+    run_informer(plain)
+    assert plain.holds[0] is None, "an informer without echoes decodes every event"
+
+
+def test_a_held_event_never_replaces_a_newer_stored_version() -> None:
+    newer = obj("a", 9)
+    kube = ScriptedKube([ListResult([newer], "10")], [[held("a", 7), held("gone", 8)]])
+    informer, seen = run_informer(kube, echoes=True)
+    assert seen == [(None, "a@9"), ("a@9", "a@9")]
+    assert informer.store.get("default/a") == newer
+    assert informer.store.get("default/gone") is None
 
 
 def test_gone_relists_and_emits_the_difference() -> None:
