@@ -120,6 +120,11 @@ def map_refs(value: Any, fn: Callable[[str, str], str], key: str = "") -> Any:
     return value
 
 
+# How ``map_planned`` treats a key it does not skip (worked out once per key of a shape).
+_INTO, _REF, _REFS, _OTHER = range(4)
+Step = tuple[str, int, "RefWalk | None"]  # (key, how, the walk of its value for _INTO)
+
+
 @dataclass(frozen=True)
 class RefWalk:
     """Where an object of one schema can hold references, for ``map_planned``.
@@ -129,22 +134,37 @@ class RefWalk:
     whose values are objects (or lists of objects) of a known schema: walked with theirs. Any
     other key (references themselves, free-form values, keys the schema does not name) is
     walked as ``map_refs`` walks it. ``visits``: per key sequence of an object seen (a body's
-    shape), its keys that are not skipped, in order (worked out once per shape).
+    shape), its keys that are not skipped, in order, each with how it is walked (worked out
+    once per shape).
     """
 
     skip: frozenset[str] = frozenset()
     into: Mapping[str, RefWalk] = field(default_factory=dict)
-    visits: dict[tuple[str, ...], tuple[str, ...]] = field(
+    visits: dict[tuple[str, ...], tuple[Step, ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
 
     def visited(self, value: Mapping[str, Any]) -> tuple[str, ...]:
         """The keys of ``value`` that are not skipped, in ``value``'s order."""
+        return tuple(step[0] for step in self.steps(value))
+
+    def steps(self, value: Mapping[str, Any]) -> tuple[Step, ...]:
+        """``visited(value)``, each key with how ``map_planned`` walks its value."""
         keys = tuple(value)
         found = self.visits.get(keys)
         if found is None:
-            skip = self.skip
-            found = tuple(k for k in keys if k not in skip)
+            skip, into = self.skip, self.into
+            found = tuple(
+                (k, _INTO, into[k])
+                if k in into
+                else (k, _REF, None)
+                if k.endswith("_ref")
+                else (k, _REFS, None)
+                if k.endswith("_refs")
+                else (k, _OTHER, None)
+                for k in keys
+                if k not in skip
+            )
             if len(self.visits) >= _VISITS_MAX:
                 self.visits.clear()
             self.visits[keys] = found
@@ -161,27 +181,40 @@ def map_planned(
     (and ``fn`` called in the same order), the keys that cannot hold references shared.
 
     A copy of ``value`` with only the keys ``walk`` does not skip replaced: a skipped key
-    costs no step of its own."""
+    costs no step of its own, and an object below with no key to visit (every one skipped)
+    is shared as it is, not copied."""
+    return _mapped(value, fn, walk.steps(value))
+
+
+def _mapped(
+    value: Mapping[str, Any], fn: Callable[[str, str], str], steps: tuple[Step, ...]
+) -> dict[str, Any]:
     out = dict(value)
-    into = walk.into
-    for k in walk.visited(value):
+    for k, how, sub in steps:
         v = out[k]
-        sub = into.get(k)
-        if sub is not None:
+        if how == _INTO:
+            assert sub is not None
             if isinstance(v, dict):
-                out[k] = map_planned(v, fn, sub)
+                below = sub.steps(v)
+                if below:
+                    out[k] = _mapped(v, fn, below)
             elif isinstance(v, list):
-                out[k] = [
-                    map_planned(x, fn, sub) if isinstance(x, dict) else map_refs(x, fn, k)
-                    for x in v
-                ]
-        elif k.endswith("_ref") and isinstance(v, str):
+                out[k] = [_item(x, fn, sub, k) for x in v]
+        elif how == _REF and isinstance(v, str):
             out[k] = fn(k, v)
-        elif k.endswith("_refs") and isinstance(v, list):
+        elif how == _REFS and isinstance(v, list):
             out[k] = [fn(k, r) if isinstance(r, str) else r for r in v]
         elif isinstance(v, dict | list):
             out[k] = map_refs(v, fn, k)
     return out
+
+
+def _item(x: Any, fn: Callable[[str, str], str], walk: RefWalk, key: str) -> Any:
+    """One item of a list walked with ``walk`` (an object with nothing to visit: shared)."""
+    if isinstance(x, dict):
+        below = walk.steps(x)
+        return _mapped(x, fn, below) if below else x
+    return map_refs(x, fn, key)
 
 
 def drop_empty_refs(value: Any) -> Any:
