@@ -27,8 +27,8 @@ from mock_k8s.validation.decoding import (
     go_format,
     go_json,
     is_object,
-    parse_pairs,
     plain,
+    read_json,
 )
 from mock_k8s.validation.scope import (
     IGNORE,
@@ -115,7 +115,7 @@ def _write_check(ctx: Context, rt: ResourceType, body: dict[str, Any]) -> dict[s
         return body
     source: Any = None
     if scope.directive != IGNORE:
-        source = parse_pairs(scope.raw, scope.mimetype)
+        source = read_json(scope.raw, scope.mimetype)
     if not is_object(source):
         source = body
     try:
@@ -194,7 +194,7 @@ def check_patch(
 
     strict: list[str] = []
     if scope.directive != IGNORE and ptype != "application/json-patch+json":
-        strict += duplicate_fields(parse_pairs(scope.raw, "application/json"))
+        strict += duplicate_fields(read_json(scope.raw, "application/json"))
     try:
         given = _kept_by_status_write(patched, current) if status else frozenset()
         obj, found = _decode(ctx, rt, _without_kept_managed_fields(patched, current), given)

@@ -19,7 +19,15 @@ from typing import Any
 from mock_k8s.errors import FieldError, required_value
 from mock_k8s.openapi import models
 from mock_k8s.openapi.models import TypeRef
-from mock_k8s.validation.decoding import is_object, items, json_kind, number_text, path_text, plain
+from mock_k8s.validation.decoding import (
+    Pairs,
+    is_object,
+    items,
+    json_kind,
+    number_text,
+    path_text,
+    plain,
+)
 
 RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
@@ -121,7 +129,7 @@ class Walker:
         if kind == "model":
             return self.model(value, ref, path, gopath, struct)
         if kind == "list":
-            if not isinstance(value, list):
+            if not isinstance(value, list) or isinstance(value, Pairs):  # Pairs: an object
                 raise _type_error(value, struct, gopath, ref)
             assert ref.item is not None
             out = []

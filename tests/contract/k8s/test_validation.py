@@ -134,6 +134,38 @@ def test_no_directive_means_warn_and_the_last_duplicate_wins(k8s_server: Running
     assert "foo" not in spec
 
 
+@pytest.mark.parametrize(
+    ("body", "directive"),
+    [
+        ('{"metadata": {"name": "o"}, "spec": {"ports": {}}}', "Warn"),
+        ('{"metadata": {"name": "o", "name": "o"}, "spec": {"ports": {}}}', "Warn"),
+        ('{"metadata": {"name": "o", "name": "o"}, "spec": {"ports": {}}}', "Strict"),
+        ('{"metadata": {"name": "o"}, "spec": {"ports": {}}}', "Ignore"),
+    ],
+)
+def test_an_object_where_a_list_goes_is_refused_whatever_the_directive(
+    k8s_server: RunningServer, body: str, directive: str
+) -> None:
+    """encoding/json's text, the same with or without a repeated key and for every directive
+    (a body read keeping its repeated keys once let an empty object pass as an empty list)."""
+    resp = _post(k8s_server, f"{NS_PATH}/services", body, fieldValidation=directive)
+    assert resp.status_code == 400
+    assert resp.json()["message"] == (
+        'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal object '
+        "into Go struct field ServiceSpec.spec.ports of type []v1.ServicePort"
+    )
+
+
+def test_an_object_where_a_string_goes_is_named_an_object(k8s_server: RunningServer) -> None:
+    body = '{"metadata": {"name": {}, "labels": {}, "labels": {}}}'
+    resp = _post(k8s_server, f"{NS_PATH}/configmaps", body)
+    assert resp.status_code == 400
+    assert resp.json()["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal '
+        "object into Go struct field ObjectMeta.metadata.name of type string"
+    )
+
+
 def test_an_unknown_directive_is_refused(k8s_server: RunningServer) -> None:
     resp = _post(
         k8s_server, f"{NS_PATH}/configmaps", {"metadata": {"name": "c"}}, fieldValidation="Bogus"
