@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -70,8 +71,16 @@ SESSION_MAX_AGE = 86400
 
 
 class ApiResponse(Response):
-    """A response that may carry a ``Location`` already in URI form (``uri_location``): sent
-    first, as werkzeug sends a ``Location`` given with the headers, without converting it."""
+    """A JSON answer built here (``raw_response``): what werkzeug sends, without the work
+    werkzeug's ``get_wsgi_response`` does for any response when it would change nothing.
+
+    A one-piece ``bytes`` body with its ``Content-Length`` and no ``Location`` or
+    ``Content-Location`` header to convert, to a request that is not ``HEAD``, with a status
+    that has a body and nothing to call on close, is sent as it is: its header list, and the
+    body as the list it is kept in (werkzeug copies the headers and wraps the body in a
+    closing iterator that closes nothing). Anything else goes werkzeug's way. May carry a
+    ``Location`` already in URI form (``uri_location``): sent first, as werkzeug sends a
+    ``Location`` given with the headers, without converting it."""
 
     uri_location: str | None = None
 
@@ -82,23 +91,57 @@ class ApiResponse(Response):
         headers._list.insert(0, ("Location", self.uri_location))  # a fresh copy: ours
         return headers
 
+    def get_wsgi_response(
+        self, environ: WSGIEnvironment
+    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        body = self.response
+        status = self.status_code
+        if (
+            type(body) is list
+            and len(body) == 1
+            and type(body[0]) is bytes
+            and status >= 200
+            and status not in (204, 304)
+            and not self._on_close
+            and not self.direct_passthrough
+            and environ["REQUEST_METHOD"] != "HEAD"
+        ):
+            pairs = self.headers._list
+            length = False
+            for key, _ in pairs:
+                low = key.lower()
+                if low == "content-length":
+                    length = True
+                elif low in ("location", "content-location"):
+                    length = False
+                    break
+            if length:
+                headers = list(pairs)
+                if self.uri_location is not None:
+                    headers.insert(0, ("Location", self.uri_location))
+                return body, self.status, headers
+        return super().get_wsgi_response(environ)
+
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return raw_response(dumps(body), status, headers)
 
 
 _NEWLINE = re.compile(r"[\r\n]")  # what werkzeug refuses in a header value
+_OWN_HEADERS = ("content-type", "content-length")
 
 
-def _json_headers(headers: dict[str, str] | None) -> Headers | None:
-    """``headers`` then ``Content-Type: application/json``, as ``Response(...,
-    content_type=...)`` orders them, without werkzeug's per-item checks (done here once);
-    ``None`` when werkzeug must see them (a CR/LF to refuse, a Content-Type to replace)."""
+def _json_headers(headers: dict[str, str] | None, length: int) -> Headers | None:
+    """``headers``, ``Content-Type: application/json`` and ``Content-Length``, as
+    ``Response(..., content_type=...)`` orders them, without werkzeug's per-item checks (done
+    here once); ``None`` when werkzeug must see them (a CR/LF to refuse, a Content-Type or
+    Content-Length to replace)."""
     pairs = [*headers.items()] if headers else []
     for key, value in pairs:
-        if _NEWLINE.search(value) is not None or key.lower() == "content-type":
+        if _NEWLINE.search(value) is not None or key.lower() in _OWN_HEADERS:
             return None
     pairs.append(("Content-Type", "application/json"))
+    pairs.append(("Content-Length", str(length)))
     built = Headers()
     built._list = pairs
     return built
@@ -106,16 +149,20 @@ def _json_headers(headers: dict[str, str] | None) -> Headers | None:
 
 def raw_response(data: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """An already encoded JSON body (an object's cached answer, a page put together)."""
-    return _response(Response, data, status, headers)
+    return _response(ApiResponse, data, status, headers)
 
 
 def _response(
     cls: type[Response], data: bytes, status: int, headers: dict[str, str] | None
 ) -> Response:
-    built = _json_headers(headers)
+    built = _json_headers(headers, len(data))
     if built is None:
         return cls(data, status=status, headers=headers, content_type="application/json")
-    return cls(data, status=status, headers=built)
+    # what Response(data, ...) does with a bytes body: kept as a one-item list, its length
+    # already among the headers
+    response = cls(None, status=status, headers=built)
+    response.response = [data]
+    return response
 
 
 # ``scheme://host[:port]`` with nothing ``iri_to_uri`` would change but the host's case.
@@ -270,15 +317,32 @@ def before_api_request() -> Response | None:
     return json_response(hit.body, hit.status)
 
 
+def _put(headers: Headers, key: str, value: str) -> None:
+    """``headers[key] = value`` (werkzeug's ``Headers.set``: the first entry of that name
+    replaced and the others removed, else appended) without its value check when the value
+    has nothing it refuses (a CR or LF: then werkzeug's own way, which raises)."""
+    if "\n" in value or "\r" in value:
+        headers.set(key, value)
+        return
+    pairs = headers._list
+    low = key.lower()
+    for idx, (old, _) in enumerate(pairs):
+        if old.lower() == low:
+            pairs[idx] = (key, value)
+            pairs[idx + 1 :] = [p for p in pairs[idx + 1 :] if p[0].lower() != low]
+            return
+    pairs.append((key, value))
+
+
 def after_api_request(response: Response) -> Response:
     headers = response.headers
-    headers["Date"] = HTTP_DATE.now()
+    _put(headers, "Date", HTTP_DATE.now())
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     path = req.path
     if _is_api_path(path):
         environ = req.environ
         backend = _backend()
-        headers["AVI_API_VERSION"] = _answer_version(environ, backend)
+        _put(headers, "AVI_API_VERSION", _answer_version(environ, backend))
         backend.journal.record(
             req.method,
             path,
