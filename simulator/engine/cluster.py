@@ -1,11 +1,11 @@
 """Read access to the Kubernetes state the reconciler needs, over the informer caches.
 
 Raw dicts come from the stores; parsed domain views are memoised per object so reconciling many
-keys of one namespace does not re-parse every Service each time: a view is parsed again only when
-the parts of the object it reads changed (a status-only update, the status patch's answer and its
-watch event keep the view they had). Reads only:
-the one write-ish call, :meth:`InformerCluster.note_service`, folds a status-patch response into
-the cache when it is newer than what the watch delivered so far.
+keys of one namespace does not re-parse every Service each time (the same stored object is one
+look-up by identity): a view is parsed again only when the parts of the object it reads changed
+(a status-only update, the status patch's answer and its watch event keep the view they had).
+Reads only: the one write-ish call, :meth:`InformerCluster.note_service`, folds a status-patch
+response into the cache when it is newer than what the watch delivered so far.
 """
 
 from __future__ import annotations
@@ -96,29 +96,39 @@ def slice_inputs(obj: Obj) -> tuple[Any, ...]:
 
 class _ViewMemo:
     """The last view parsed per object key, with the object it came from and the parts of it
-    the parser reads: the same object (identity and resourceVersion) is a hit, and so is another
-    version whose read parts are equal (compared as plain values, far cheaper than a parse; the
-    API server's typed JSON never alternates ``1``, ``1.0`` and ``true`` in one field)."""
+    the parser reads: the same object (identity) is a hit, and so is another version whose read
+    parts are equal (compared as plain values, far cheaper than a parse; the API server's typed
+    JSON never alternates ``1``, ``1.0`` and ``true`` in one field). The identity hit is one
+    look-up by ``id`` without the lock: the entry holds the object itself (its id cannot be
+    reused meanwhile), and the stores' objects are never changed once stored."""
+
+    _LIMIT = 200_000
 
     def __init__(self, parse: Callable[[Obj], Any], inputs: Callable[[Obj], tuple[Any, ...]]):
         self._parse = parse
         self._inputs = inputs
         self._lock = threading.Lock()
-        self._views: dict[str, tuple[str, int, tuple[Any, ...], Any]] = {}
+        self._views: dict[str, tuple[Obj, tuple[Any, ...], Any]] = {}  # key -> (obj, inputs, view)
+        self._by_id: dict[int, tuple[Obj, Any]] = {}  # id(obj) -> (obj, view), obj in _views
 
     def get(self, obj: Obj) -> Any:
+        same = self._by_id.get(id(obj))
+        if same is not None and same[0] is obj:
+            return same[1]
         key = object_key(obj)
-        rv = resource_version_of(obj)
         with self._lock:
             hit = self._views.get(key)
-        if hit is not None and hit[0] == rv and hit[1] == id(obj):
-            return hit[3]
         inputs = self._inputs(obj)
-        view = hit[3] if hit is not None and hit[2] == inputs else self._parse(obj)
+        view = hit[2] if hit is not None and hit[1] == inputs else self._parse(obj)
         with self._lock:
-            self._views[key] = (rv, id(obj), inputs, view)
-            if len(self._views) > 200_000:
+            current = self._views.get(key)
+            if current is not None:
+                self._by_id.pop(id(current[0]), None)
+            if len(self._views) >= self._LIMIT:
                 self._views.clear()
+                self._by_id.clear()
+            self._views[key] = (obj, inputs, view)
+            self._by_id[id(obj)] = (obj, view)
         return view
 
 

@@ -5,9 +5,10 @@ dropped or timed-out watch restarts from the last resourceVersion seen (object o
 relists and diffs the cache against the new list, emitting synthetic add/update/delete calls. The
 handler runs on the informer thread before the informer's resourceVersion moves on, so "caught up
 with the server" implies "every change handed to the handler". Handlers must be quick (they only
-enqueue keys). The cache hands out the stored dicts: callers must not mutate them. It keeps each
-object without ``metadata.managedFields`` (as client-go controllers do with a transform): nothing
-in the engine reads them, and they are about half of every Service.
+enqueue keys); it is handed the stored copies (old and new), not the decoded events. The cache
+hands out the stored dicts: callers must not mutate them. It keeps each object without
+``metadata.managedFields`` (as client-go controllers do with a transform): nothing in the engine
+reads them, and they are about half of every Service.
 
 An informer made with ``echoes=True`` (Services: the engine stores its status patches' answers)
 tells its watch which versions its store holds; the watch event of such a version is not
@@ -121,11 +122,19 @@ class Store:
 
     def put(self, obj: Obj, *, shared: bool = True, only_newer: bool = False) -> Obj | None:
         """Store a compact copy of ``obj`` (shared keys and strings, no managedFields); returns
-        the old one. The parts equal to the stored version's are taken from it (a status update
-        changes little else). ``shared=False`` does not walk the other parts to share their
-        strings (for an object the watch replaces moments later). ``only_newer``: store it only
-        if its resourceVersion is newer than the stored one's, decided at the moment of the
-        write (another thread, the informer, may store a newer version meanwhile)."""
+        the old one (see :meth:`replace`)."""
+        return self.replace(obj, shared=shared, only_newer=only_newer)[0]
+
+    def replace(
+        self, obj: Obj, *, shared: bool = True, only_newer: bool = False
+    ) -> tuple[Obj | None, Obj | None]:
+        """Store a compact copy of ``obj`` (shared keys and strings, no managedFields); returns
+        the old one and the copy stored (None if ``only_newer`` kept the old one). The parts
+        equal to the stored version's are taken from it (a status update changes little else).
+        ``shared=False`` does not walk the other parts to share their strings (for an object the
+        watch replaces moments later). ``only_newer``: store it only if its resourceVersion is
+        newer than the stored one's, decided at the moment of the write (another thread, the
+        informer, may store a newer version meanwhile)."""
         obj = without_managed_fields(obj)
         key = object_key(obj)
         with self._lock:
@@ -137,13 +146,13 @@ class Store:
         with self._lock:
             old = self._items.get(key)
             if only_newer and old is not None and not _newer(obj, old):
-                return old
+                return old, None
             self._writes += 1
             if old is not None:
                 self._unindex(key, old)
             self._items[key] = obj
             self._index(key, obj)
-            return old
+            return old, obj
 
     def remove(self, key: str) -> Obj | None:
         with self._lock:
@@ -276,8 +285,7 @@ class Informer:
             old = self.store.get(key)
             if old is not None and resource_version_of(old) == resource_version_of(obj):
                 continue
-            self.store.put(obj)
-            self._handler(self.resource, old, obj)
+            self._handler(self.resource, *self.store.replace(obj))
         self._set_rv(result.resource_version)
         self._synced.set()
 
@@ -332,10 +340,10 @@ class Informer:
         elif kind in ("ADDED", "MODIFIED"):
             old = self.store.get(key)
             if old is None or not rv or resource_version_of(old) != rv:
-                old = self.store.put(obj)
-            # else this very version is stored already (a write's answer, folded in by the
-            # cluster state before its watch event came): nothing to store again
-            self._handler(self.resource, old, obj)
+                self._handler(self.resource, *self.store.replace(obj))
+            else:  # this very version is stored already (a write's answer, folded in by the
+                # cluster state before its watch event came): nothing to store again
+                self._handler(self.resource, old, old)
         elif kind == "DELETED":
             old = self.store.remove(key)
             self._handler(self.resource, old if old is not None else obj, None)

@@ -136,3 +136,32 @@ def test_a_namespaces_views_follow_every_add_change_and_removal(parses: list[str
     views = cluster.service_views("ns")
     views.clear()  # a caller's list is its own
     assert [v.name for v in cluster.service_views("ns")] == ["web"]
+
+
+def test_the_same_object_is_a_hit_by_identity_and_one_entry_is_kept_per_key(
+    parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    service_inputs = cluster_mod.service_inputs
+
+    def count_inputs(obj: Any) -> tuple[Any, ...]:
+        reads.append(obj["metadata"]["resourceVersion"])
+        return service_inputs(obj)
+
+    monkeypatch.setattr(cluster_mod, "service_inputs", count_inputs)
+    cluster, services, _ = _cluster()
+    services.put(_service("1"))
+    stored = services.get("ns/web")
+    assert stored is not None
+    view = cluster.service_view(stored)
+    assert cluster.service_view(stored) is view and reads == ["1"], "no second look at it"
+    copy_of = copy.deepcopy(stored)  # another object, the same read parts: the same view
+    assert cluster.service_view(copy_of) is view and reads == ["1", "1"]
+    assert cluster.service_view(stored) is view and reads == ["1", "1", "1"]
+    services.put(_service("2", loadBalancerIP="100.64.0.40"))
+    newer = services.get("ns/web")
+    assert newer is not None
+    assert cluster.service_view(newer).load_balancer_ip == "100.64.0.40"
+    assert parses == ["service", "service"]
+    memo = cluster._memo
+    assert len(memo._by_id) == len(memo._views) == 1, "only the last object of a key is held"

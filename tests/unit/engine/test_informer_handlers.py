@@ -131,6 +131,24 @@ def test_an_echoing_informer_tells_its_watch_what_it_holds_and_keeps_it_for_a_he
     assert plain.holds[0] is None, "an informer without echoes decodes every event"
 
 
+def test_the_handler_is_handed_the_stored_copies_not_the_decoded_events() -> None:
+    listed = obj("a", 5)
+    listed["metadata"]["managedFields"] = [{"manager": "kubectl"}]
+    changed = obj("a", 6)
+    changed["metadata"]["managedFields"] = [{"manager": "kubectl"}]
+    kube = ScriptedKube([ListResult([listed], "10")], [[{"type": "MODIFIED", "object": changed}]])
+    handed: list[tuple[Any, Any]] = []
+    informer = Informer(kube, SERVICES, lambda r, old, new: handed.append((old, new)))  # type: ignore[arg-type]
+    informer.start()
+    assert kube.done.wait(5)
+    informer.stop()
+    informer.join(5)
+    (_, first), (before, after) = handed
+    assert before is first and after is informer.store.get("default/a")
+    assert "managedFields" not in first["metadata"] and "managedFields" not in after["metadata"]
+    assert after["metadata"]["resourceVersion"] == "6"
+
+
 def test_a_held_event_never_replaces_a_newer_stored_version() -> None:
     newer = obj("a", 9)
     kube = ScriptedKube([ListResult([newer], "10")], [[held("a", 7), held("gone", 8)]])
