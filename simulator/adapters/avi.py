@@ -234,7 +234,8 @@ class AviSdkClient:
         self._sdk: Any = None  # the avi.sdk.avi_api module (its session cache)
         self._pool: Http1Transport | None = None
         self._base = ""  # the path of the SDK's prefix, if any
-        self._auth: tuple[tuple[str, str], dict[str, str]] | None = None  # (token, sid), headers
+        # (token, sid), the headers, and their header block for the transport
+        self._auth: tuple[tuple[str, str], dict[str, str], bytes] | None = None
         self._touched = 0.0
 
     # -- the SDK session ------------------------------------------------------------------------
@@ -302,15 +303,17 @@ class AviSdkClient:
     def request_headers(self) -> dict[str, str]:
         """The headers (``Cookie`` included) the next call sends: the SDK's headers for its
         current session, rebuilt by the SDK whenever its CSRF token or session id changes."""
-        return dict(self._headers())
+        return dict(self._headers()[0])
 
-    def _headers(self) -> Mapping[str, str]:
+    def _headers(self) -> tuple[Mapping[str, str], bytes]:
+        """The headers of the next call and the transport's header block of them (built once
+        per session)."""
         api = self._login()
         entry = self._session_entry(api)
         key = (str(entry.get("csrftoken") or ""), str(entry.get("session_id") or ""))
         auth = self._auth
         if auth is not None and auth[0] == key and key[0]:
-            return auth[1]
+            return auth[1], auth[2]
         with self._lock:
             sdk_headers = api._get_api_headers("", "", self.timeout, None, self.api_version)
             entry = self._session_entry(api)  # the SDK logs in there when it has no session
@@ -323,8 +326,11 @@ class AviSdkClient:
                 cookies += [("sessionid", sid), ("avi-sessionid", sid)]
             if cookies:
                 headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies)
-            self._auth = ((token, sid), headers)
-            return headers
+            pool = self._pool
+            lines = [f"{name}: {value}" for name, value in headers.items()]
+            block = pool.header_block(lines) if pool is not None else b""
+            self._auth = ((token, sid), headers, block)
+            return headers, block
 
     def _relogin(self, stale_headers: Mapping[str, str]) -> None:
         """Log in again (the SDK's ``reset_session``) unless another thread already did since
@@ -378,8 +384,8 @@ class AviSdkClient:
             if params:
                 url += "?" + urlencode(list(params.items()))
             for attempt in range(self.MAX_API_RETRIES + 1):
-                headers = self._headers()
-                status, payload = self._send(method, url, body, headers)
+                headers, block = self._headers()
+                status, payload = self._send(method, url, body, block)
                 if status not in (401, 419) or attempt == self.MAX_API_RETRIES:
                     break
                 log.info("Avi %s %s answered %d: logging in again", method, path, status)
@@ -412,14 +418,12 @@ class AviSdkClient:
                 f"{method} {path}: the controller answered non-JSON", status=status
             ) from exc
 
-    def _send(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
-    ) -> tuple[int, bytes]:
+    def _send(self, method: str, url: str, body: bytes | None, block: bytes) -> tuple[int, bytes]:
+        """One call with the header ``block`` of :meth:`_headers`."""
         pool = self._pool
         if pool is None:
             raise TransientError(f"{method} {url}: the Avi client is closed", method=method)
-        lines = [f"{name}: {value}" for name, value in headers.items()]
-        answer = pool.request(method, url, lines, body, timeout=self.timeout)
+        answer = pool.request(method, url, block, body, timeout=self.timeout)
         return answer.status, answer.body
 
     def _observe(self, method: str, obj_type: str, status: str) -> None:

@@ -157,14 +157,15 @@ class Http1Transport:
         self,
         method: str,
         path: str,
-        headers: Iterable[str],
+        headers: Iterable[str] | bytes,
         body: bytes | None = None,
         *,
         timeout: float,
         connect_timeout: float | None = None,
     ) -> Answer:
         """Send ``method`` ``path`` (joined to the base) with ``headers`` (``"Name: value"``
-        lines) and ``body``; the status and the whole body of the answer."""
+        lines, or the bytes :meth:`header_block` made of them) and ``body``; the status and the
+        whole body of the answer."""
         data = self._request_bytes(method, path, headers, body)
         deadline = time.monotonic() + timeout
         for attempt in range(2):
@@ -187,23 +188,29 @@ class Http1Transport:
             return Answer(status, answer)
         raise TransportError(f"{method} {self.base}{path}: the connection closed without an answer")
 
-    def _request_bytes(
-        self, method: str, path: str, headers: Iterable[str], body: bytes | None
-    ) -> bytes:
-        """The request's bytes: request line, Host, the caller's header lines, ``Accept: */*``
-        unless one of them is an Accept, ``Content-Length`` with a body."""
+    def header_block(self, headers: Iterable[str]) -> bytes:
+        """The header lines of a request as sent (Host, the caller's ``"Name: value"`` lines,
+        ``Accept: */*`` unless one of them is an Accept), for callers that send the same
+        headers call after call."""
         joined = "\r\n".join(headers)
-        parts = [f"{method} {self._prefix}{path} HTTP/1.1\r\n", self._host_line]
+        parts = [self._host_line]
         if joined:
             parts.append(joined)
             parts.append("\r\n")
         if "\naccept:" not in "\n" + joined.lower():
             parts.append("Accept: */*\r\n")
-        if body is not None:
-            parts.append(f"Content-Length: {len(body)}\r\n")
-        parts.append("\r\n")
-        head = "".join(parts).encode("latin-1")
-        return head + body if body else head
+        return "".join(parts).encode("latin-1")
+
+    def _request_bytes(
+        self, method: str, path: str, headers: Iterable[str] | bytes, body: bytes | None
+    ) -> bytes:
+        """The request's bytes: request line, the header block (see :meth:`header_block`),
+        ``Content-Length`` with a body."""
+        block = headers if isinstance(headers, bytes) else self.header_block(headers)
+        line = f"{method} {self._prefix}{path} HTTP/1.1\r\n".encode("latin-1")
+        if body is None:
+            return b"".join((line, block, b"\r\n"))
+        return b"".join((line, block, b"Content-Length: %d\r\n\r\n" % len(body), body))
 
     def open_stream(
         self,

@@ -459,6 +459,7 @@ class KubeClient:
         self._timeout = request_timeout
         self._pools: dict[bool, tuple[Any, str]] = {}  # watching -> (pool, path prefix)
         self._direct: Http1Transport | None = None  # every call and watch, unless proxied
+        self._blocks: dict[tuple[tuple[str, str], ...], bytes] = {}  # headers -> header block
         self._direct_unusable = False
         self._direct_lock = threading.Lock()
 
@@ -625,14 +626,26 @@ class KubeClient:
                 self._request(method, path, query, payload, content_type, timeout), decode
             )
         headers, path = _prepared(self._api_client, method, path, query, content_type)
-        lines = [f"{name}: {value}" for name, value in headers.items()]
         try:
-            answer = direct.request(method, path, lines, payload, timeout=self._timeout)
+            block = self._blocks[tuple(headers.items())]
+        except KeyError:
+            block = self._header_block(direct, headers)
+        try:
+            answer = direct.request(method, path, block, payload, timeout=self._timeout)
         except TransportError as exc:
             raise KubeError(str(exc), status=None) from exc
         if not 200 <= answer.status <= 299:
             raise _error_from_response(answer.status, answer.reason, answer.body)
         return _decode(answer.body) if decode else {}
+
+    def _header_block(self, direct: Http1Transport, headers: dict[str, str]) -> bytes:
+        """The transport's header block of ``headers``, kept for the next calls with the same
+        headers (a call's headers are those of a few kinds of call, until the token changes)."""
+        block = direct.header_block(f"{name}: {value}" for name, value in headers.items())
+        if len(self._blocks) >= 64:  # tokens that changed: start again
+            self._blocks = {}
+        self._blocks[tuple(headers.items())] = block
+        return block
 
     def _direct_transport(self) -> Http1Transport | None:
         transport = self._direct

@@ -93,6 +93,23 @@ def test_a_call_arrives_as_sent_and_its_answer_comes_back(
     transport.close()
 
 
+def test_a_header_block_sends_the_same_call_as_its_lines(
+    server: tuple[str, type[_Recorder]],
+) -> None:
+    url, handler = server
+    transport = Http1Transport(url)
+    lines = ["Content-Type: application/json", "Cookie: a=b; c=d"]
+    block = transport.header_block(lines)
+    assert block.startswith(b"Host: ") and block.endswith(b"Accept: */*\r\n")
+    assert transport.header_block(["accept: x"]).count(b"ccept") == 1  # the caller's Accept
+    for headers in (lines, block, block):
+        assert transport.request("PUT", "/same", headers, b"[1]", timeout=5).status == 200
+    first, *others = handler.seen
+    for seen in others:
+        assert (seen["method"], seen["path"], seen["body"]) == ("PUT", "/same", b"[1]")
+        assert seen["headers"] == first["headers"]
+
+
 def test_other_methods_and_a_non_2xx_answer(server: tuple[str, type[_Recorder]]) -> None:
     url, handler = server
     transport = Http1Transport(url)
