@@ -201,7 +201,7 @@ def test_a_ref_walk_maps_the_references_map_refs_maps_in_the_same_order(
 
 
 # ----- body checks before parsing -------------------------------------------------------------
-RISKY = re.compile(rb"[0-9]{20}|[eE][+-]?[0-9]{3}")
+RISKY = re.compile(rb"[0-9]{20}|[0-9][eE][+-]?[0-9]{3}")
 
 
 @EXAMPLES
