@@ -182,7 +182,7 @@ def map_planned(
 
     A copy of ``value`` with only the keys ``walk`` does not skip replaced: a skipped key
     costs no step of its own, and an object below with no key to visit (every one skipped)
-    is shared as it is, not copied."""
+    is shared as it is, not copied (a list of such objects too)."""
     return _mapped(value, fn, walk.steps(value))
 
 
@@ -199,7 +199,7 @@ def _mapped(
                 if below:
                     out[k] = _mapped(v, fn, below)
             elif isinstance(v, list):
-                out[k] = [_item(x, fn, sub, k) for x in v]
+                out[k] = _items(v, fn, sub, k)
         elif how == _REF and isinstance(v, str):
             out[k] = fn(k, v)
         elif how == _REFS and isinstance(v, list):
@@ -209,12 +209,27 @@ def _mapped(
     return out
 
 
-def _item(x: Any, fn: Callable[[str, str], str], walk: RefWalk, key: str) -> Any:
-    """One item of a list walked with ``walk`` (an object with nothing to visit: shared)."""
-    if isinstance(x, dict):
-        below = walk.steps(x)
-        return _mapped(x, fn, below) if below else x
-    return map_refs(x, fn, key)
+def _items(values: list[Any], fn: Callable[[str, str], str], walk: RefWalk, key: str) -> list[Any]:
+    """A list walked with ``walk``: a copy (an object with nothing to visit shared), or the
+    list itself when no item has anything to visit (a list of markers)."""
+    visits = walk.visits
+    out: list[Any] | None = None
+    for i, x in enumerate(values):
+        if isinstance(x, dict):
+            below = visits.get(tuple(x))
+            if below is None:
+                below = walk.steps(x)
+            if not below:
+                continue
+            y: Any = _mapped(x, fn, below)
+        elif isinstance(x, list):
+            y = map_refs(x, fn, key)
+        else:
+            continue  # a scalar: map_refs keeps it
+        if out is None:
+            out = list(values)
+        out[i] = y
+    return values if out is None else out
 
 
 def drop_empty_refs(value: Any) -> Any:

@@ -35,7 +35,7 @@ from mock_avi.object_types import (
     TYPES,
     TypeSpec,
 )
-from mock_avi.refs import map_planned, map_refs, parse_ref, split_stored, stored
+from mock_avi.refs import map_planned, map_refs, parse_ref, stored
 from mock_avi.schema import plan, ref_walk
 
 ALL_TENANTS = "*"
@@ -187,30 +187,41 @@ class Store:
     # ----- reference resolution -------------------------------------------------------------
     def resolve(self, field_name: str, ref: str, ctx: str, cloud: str | None) -> str:
         """Any accepted reference form -> stored ``/api/<type>/<uuid>``; 400 when it misses."""
+        return stored(*self.target(field_name, ref, ctx, cloud))
+
+    def target(self, field_name: str, ref: str, ctx: str, cloud: str | None) -> tuple[str, str]:
+        """``(type, uuid)`` of the object a reference names (``resolve``'s answer, split)."""
         expected = REF_TARGETS.get(field_name)
         parsed = parse_ref(ref)
-        model = _model(expected or (parsed.type if parsed and parsed.type else "Object"))
         if parsed is None or (expected and parsed.type and parsed.type != expected):
-            raise ref_not_found(model)
+            raise self._missed(expected, parsed)
         obj_type = parsed.type or expected
         if parsed.uuid is not None:
             rec = self.records.get(parsed.uuid)
             if rec is None or (obj_type and rec.type != obj_type) or not self.visible(rec, ctx):
-                raise ref_not_found(model)
-            return stored(rec.type, rec.uuid)
+                raise self._missed(expected, parsed)
+            return rec.type, rec.uuid
         assert obj_type is not None and parsed.name is not None
         if obj_type not in TYPES:
-            raise ref_not_found(model)
+            raise self._missed(expected, parsed)
         candidates = self.named(obj_type, parsed.name, ctx)
         if parsed.tenant is not None:
             candidates = [r for r in candidates if self._tenant_name(r.tenant) == parsed.tenant]
         if parsed.cloud is not None:
             candidates = [r for r in candidates if self.name_of(r.cloud or "") == parsed.cloud]
         if not candidates:
-            raise ref_not_found(model)
+            raise self._missed(expected, parsed)
         if len(candidates) > 1 and cloud is not None:
             candidates.sort(key=lambda r: r.cloud != cloud)
-        return stored(obj_type, candidates[0].uuid)
+        return obj_type, candidates[0].uuid
+
+    @staticmethod
+    def _missed(expected: str | None, parsed: Any) -> AviError:
+        """The 400 of a reference that names nothing (the expected type's model, else the
+        reference's own type, else ``Object``)."""
+        return ref_not_found(
+            _model(expected or (parsed.type if parsed and parsed.type else "Object"))
+        )
 
     def _tenant_name(self, tenant_uuid: str) -> str | None:
         return self.name_of(tenant_uuid)
@@ -246,21 +257,21 @@ class Store:
             # A VS without a VRF takes its VsVip's, as the controller does.
             vsvip_ref = clean.get("vsvip_ref")
             if isinstance(vsvip_ref, str):
-                vsvip = self.records.get(
-                    split_stored(self.resolve("vsvip_ref", vsvip_ref, tenant, None))[1]
-                )
+                vsvip = self.records.get(self.target("vsvip_ref", vsvip_ref, tenant, None)[1])
                 if vsvip is not None and isinstance(vsvip.body.get("vrf_context_ref"), str):
                     clean["vrf_context_ref"] = vsvip.body["vrf_context_ref"]
         compiled.fill(clean)
         cloud: str | None = None
         if "cloud_ref" in clean:
-            cloud = split_stored(self.resolve("cloud_ref", clean["cloud_ref"], tenant, None))[1]
+            cloud = self.target("cloud_ref", clean["cloud_ref"], tenant, None)[1]
         targets: set[str] = set()
 
+        target = self.target
+
         def resolve(key: str, ref: str) -> str:
-            out = self.resolve(key, ref, tenant, cloud)
-            targets.add(split_stored(out)[1])
-            return out
+            obj_type, uuid = target(key, ref, tenant, cloud)
+            targets.add(uuid)
+            return f"/api/{obj_type}/{uuid}"  # stored(obj_type, uuid)
 
         resolved: dict[str, Any] = map_planned(clean, resolve, ref_walk(spec.spec))
         if spec.has_tenant:
@@ -297,7 +308,7 @@ class Store:
         ref = clean.pop("tenant_ref", None)
         if ref is None:
             return ctx_for_ref if ctx_for_ref != ALL_TENANTS else ADMIN
-        wanted = split_stored(self.resolve("tenant_ref", ref, ALL_TENANTS, None))[1]
+        wanted = self.target("tenant_ref", ref, ALL_TENANTS, None)[1]
         if ctx_for_ref not in (ALL_TENANTS, wanted):
             raise BadRequest(errors.TENANT_MISMATCH.format(ref=ref))
         return wanted
@@ -485,7 +496,7 @@ class Store:
         for uuid, raw in pending:
             ref = raw.get("tenant_ref")
             tenants[uuid] = (
-                split_stored(self.resolve("tenant_ref", ref, ALL_TENANTS, None))[1]
+                self.target("tenant_ref", ref, ALL_TENANTS, None)[1]
                 if isinstance(ref, str) and self.records[uuid].type != "tenant"
                 else ADMIN
             )
