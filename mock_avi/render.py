@@ -80,16 +80,17 @@ def render(
     url = f"{base}/api/{rec.type}/{rec.uuid}"
     if include_name and rec.name:
         url += "#" + rec.name
+    body = rec.body
+    if fields is not None:  # only the wanted fields are rendered (a name list: no refs)
+        wanted = set(fields) | set(ALWAYS)
+        body = {k: v for k, v in body.items() if k in wanted}
     out: dict[str, Any] = {"url": url}
-    out.update(map_planned(rec.body, ref_url, ref_walk(TYPES[rec.type].spec)))
+    out.update(map_planned(body, ref_url, ref_walk(TYPES[rec.type].spec)))
     if skip_default:
         defaults = TYPES[rec.type].spec.defaults
         for key, value in defaults.items():
             if key in out and not key.endswith("_ref") and out[key] == value:
                 del out[key]
-    if fields is not None:
-        wanted = set(fields) | set(ALWAYS)
-        out = {k: v for k, v in out.items() if k in wanted}
     return out
 
 
