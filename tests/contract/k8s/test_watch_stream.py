@@ -2,12 +2,14 @@
 (raw socket and the kubernetes client's watch with timeoutSeconds), a client that reads
 nothing is ended as too slow once it falls the backlog behind while other watchers and the
 writer go on, stop() ends open watches properly, and initial events beyond one batch all come,
-in order, before the initial-events-end bookmark and the live events."""
+in order, before the initial-events-end bookmark and the live events; and (no HTTP) a bookmark
+set while a take is under way never follows a newer event."""
 
 from __future__ import annotations
 
 import json
 import socket
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +19,7 @@ from kubernetes import client, watch
 
 from mock_k8s import routes
 from mock_k8s.server import RunningServer, start_server
+from mock_k8s.watch import Change, Watcher, WatchFilter
 from steps.support.wait import eventually
 
 pytestmark = pytest.mark.contract
@@ -219,3 +222,31 @@ def test_initial_events_beyond_one_batch_come_in_order_then_live_ones(
     while live["type"] == "BOOKMARK":
         (live,) = st.events(1)
     assert live["type"] == "ADDED" and live["object"]["metadata"]["name"] == "live"
+
+
+def test_a_bookmark_set_during_a_take_never_follows_a_newer_event() -> None:
+    """The pulse sets a bookmark after ``take`` looked for one, then a write queues a newer
+    event that this take hands out: the next take must not send the older bookmark."""
+
+    def change(rv: int) -> Change:
+        obj = {"metadata": {"name": f"o{rv}", "namespace": "default"}}
+        return Change(rv, "configmaps", "ADDED", obj, None, b"{}")
+
+    watcher = Watcher(WatchFilter(key="configmaps"), bookmarks=True)
+    watcher.push(change(4))
+
+    class Interleaved(deque[tuple[str, Change]]):
+        hooked = False
+
+        def __len__(self) -> int:
+            if not self.hooked:  # between take's look at the bookmark and its pops
+                self.hooked = True
+                watcher.push_bookmark(5)
+                watcher.push(change(6))
+            return super().__len__()
+
+    queued = Interleaved(watcher._events)
+    watcher._events = queued
+    events, mark = watcher.take()
+    assert [c.rv for _, c in events] == [4, 6] and mark is None
+    assert watcher.take() == ([], None)  # not a BOOKMARK at 5 after the event at 6
