@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
+from flask.globals import _cv_app, _cv_request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.urls import iri_to_uri
@@ -200,7 +201,14 @@ def error_response(exc: AviError) -> Response:
 
 
 def _backend() -> Backend:
-    return backend_of(current_app)
+    """The app's ``Backend`` (``current_app``'s, without the proxy's lookup)."""
+    return backend_of(_cv_app.get().app)
+
+
+def _request() -> Request:
+    """The request (``request._get_current_object()``, without the proxy's lookup)."""
+    req: Request = _cv_request.get().request
+    return req
 
 
 _BASES: dict[tuple[str, str], str] = {}
@@ -301,7 +309,7 @@ def _check_write(obj_type: str, body: Any, version: versions.Version) -> None:
 
 # ----- hooks: faults before, journal after ----------------------------------------------------
 def before_api_request() -> Response | None:
-    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    req = _request()
     path = req.path
     if not _is_api_path(path):
         return None
@@ -337,7 +345,7 @@ def _put(headers: Headers, key: str, value: str) -> None:
 def after_api_request(response: Response) -> Response:
     headers = response.headers
     _put(headers, "Date", HTTP_DATE.now())
-    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    req = _request()
     path = req.path
     if _is_api_path(path):
         environ = req.environ
@@ -518,7 +526,7 @@ def _request_data(req: Request) -> bytes:
 
 
 def _json_body(req: Request | None = None) -> Any:
-    raw = _request_data(req or request._get_current_object())  # type: ignore[attr-defined]
+    raw = _request_data(req or _request())
     if not raw.strip():
         raise BadRequest(errors.NOT_AN_OBJECT)
     try:
@@ -580,7 +588,7 @@ def api(rest: str) -> Response:
         raise NotFound(errors.UNKNOWN_TYPE.format(type=""))
     joined = "/".join(parts)
     backend = _backend()
-    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    req = _request()
     method = req.method
     environ = req.environ
     if joined in UNAUTHENTICATED and method == "GET":
