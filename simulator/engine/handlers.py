@@ -71,6 +71,14 @@ class EventRouter:
         self._view_of = view_of  # the engine's memoised parse (InformerCluster.service_view)
         self._lock = threading.Lock()
         self._last_keys: dict[str, tuple[Key, ...]] = {}
+        self._handlers: dict[str, Callable[[Obj | None, Obj | None], None]] = {
+            "services": self.on_service,
+            "endpointslices": self.on_endpointslice,
+            "nodes": self.on_node,
+            "namespaces": self.on_namespace,
+            "aviinfrasettings": self.on_infra,
+            "l4rules": self.on_l4rule,
+        }
 
     @property
     def settings(self) -> Settings:
@@ -83,14 +91,7 @@ class EventRouter:
             rv = resource_version_of(new)
             if rv and rv == resource_version_of(old):
                 return
-        handler = {
-            "services": self.on_service,
-            "endpointslices": self.on_endpointslice,
-            "nodes": self.on_node,
-            "namespaces": self.on_namespace,
-            "aviinfrasettings": self.on_infra,
-            "l4rules": self.on_l4rule,
-        }.get(resource.name)
+        handler = self._handlers.get(resource.name)
         if handler is not None:
             handler(old, new)
 
