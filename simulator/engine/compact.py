@@ -8,7 +8,8 @@ value (the copy compares equal to the input) and never mutates its input.
 
 :func:`compact_like` does the same for a new version of a cached object: the parts equal to the
 previous version's (most of an object after a status update) are taken from it as they are,
-already compact, instead of being walked again.
+already compact, instead of being walked again. :func:`compact_top` interns only the top level
+and the ``metadata`` of a Kubernetes object (the informers' stores).
 """
 
 from __future__ import annotations
@@ -68,6 +69,29 @@ def _list(value: list[Any]) -> list[Any]:
         elif item is not None and kind is not int and kind is not bool and kind is not float:
             item = compact(item)
         out.append(item)
+    return out
+
+
+def compact_top(value: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a decoded Kubernetes object (a new top-level dict and a new ``metadata`` dict)
+    whose top-level and ``metadata`` string values and keys are interned; everything deeper is
+    kept as decoded (orjson already shares the strings of repeated keys). The walk of
+    :func:`compact` over every nested value of each new Service and EndpointSlice was ~5-7% of
+    the engine's samples at N=2000, for strings (port names, protocols, IPs) worth a few MB at
+    10,000 Services. The copy compares equal to ``value``; ``value`` is not changed."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            item = _intern(item)
+        elif kind is dict and key == "metadata":
+            item = {
+                _intern(name) if type(name) is str else name: (
+                    _intern(field) if type(field) is str else field
+                )
+                for name, field in item.items()
+            }
+        out[_intern(key) if type(key) is str else key] = item
     return out
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from simulator.adapters.kube import HELD, Gone, KubeApi, KubeError, Resource
-from simulator.engine.compact import compact, compact_like
+from simulator.engine.compact import compact, compact_like, compact_top
 
 log = logging.getLogger("ako_sim.informer")
 
@@ -129,8 +129,10 @@ class Store:
         self, obj: Obj, *, shared: bool = True, only_newer: bool = False
     ) -> tuple[Obj | None, Obj | None]:
         """Store a compact copy of ``obj`` (shared keys and strings, no managedFields); returns
-        the old one and the copy stored (None if ``only_newer`` kept the old one). The parts
-        equal to the stored version's are taken from it (a status update changes little else).
+        the old one and the copy stored (None if ``only_newer`` kept the old one). A new object
+        has its top level and metadata compacted (:func:`compact_top`); for a new version the
+        parts equal to the stored version's are taken from it (a status update changes little
+        else) and the others compacted.
         ``shared=False`` does not walk the other parts to share their strings (for an object the
         watch replaces moments later). ``only_newer``: store it only if its resourceVersion is
         newer than the stored one's, decided at the moment of the write (another thread, the
@@ -142,7 +144,7 @@ class Store:
         if previous is not None:
             obj = compact_like(obj, previous, compact if shared else _as_is)
         elif shared:
-            obj = compact(obj)
+            obj = compact_top(obj)
         with self._lock:
             old = self._items.get(key)
             if only_newer and old is not None and not _newer(obj, old):

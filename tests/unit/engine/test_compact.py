@@ -1,6 +1,7 @@
 """``compact``: an equal copy of a decoded JSON value whose keys and strings are shared with
 every other compacted value; its input is left as it was. ``compact_like``: the same for a new
-version of an object, sharing the parts equal to the previous version's."""
+version of an object, sharing the parts equal to the previous version's. ``compact_top``: the
+same for the top level and the metadata of a Kubernetes object only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import copy
 import json
 from typing import Any
 
-from simulator.engine.compact import compact, compact_like
+from simulator.engine.compact import compact, compact_like, compact_top
 
 DOC = (
     '{"name": "cluster--ns-a", "uuid": "pool-1", "enabled": true, "ratio": 1.5, "none": null,'
@@ -74,3 +75,23 @@ def test_one_level_below_equal_fields_are_shared_and_types_are_not_mixed() -> No
     assert out["metadata"]["labels"] is previous["metadata"]["labels"]
     assert out["metadata"]["rv"] == "2"
     assert out["metadata"]["n"] is True and out["flag"] is True  # 1 == True, yet not shared
+
+
+SERVICE = (
+    '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop",'
+    ' "labels": {"app": "web"}, "resourceVersion": "7", "generation": 1},'
+    ' "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]}}'
+)
+
+
+def test_a_new_kubernetes_object_has_its_top_level_and_metadata_compacted() -> None:
+    original = json.loads(SERVICE)
+    before = copy.deepcopy(original)
+    first, second = compact_top(original), compact_top(json.loads(SERVICE))
+    assert first == original == before
+    assert first is not original and first["metadata"] is not original["metadata"]
+    assert first["spec"] is original["spec"], "kept as decoded below the top and metadata"
+    assert first["kind"] is second["kind"] and first["apiVersion"] is second["apiVersion"]
+    meta_a, meta_b = first["metadata"], second["metadata"]
+    assert meta_a["namespace"] is meta_b["namespace"] and meta_a["name"] is meta_b["name"]
+    assert compact_top({"metadata": None, "n": 1}) == {"metadata": None, "n": 1}
