@@ -280,7 +280,7 @@ class MockAviFlask(flask.Flask):
         ):
             return super().create_url_adapter(request)
         environ = request.environ
-        key = tuple([environ.get(k) for k in _BIND_KEYS])
+        key = tuple(map(environ.get, _BIND_KEYS))
         hit = self._adapters.get(key)
         if hit is None:
             adapter = super().create_url_adapter(request)  # sets request.host

@@ -170,6 +170,9 @@ def _response(
 _PLAIN_BASE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 _URI_PREFIX: dict[str, str] = {}
 _FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"  # what iri_to_uri leaves unquoted in a fragment
+# A fragment that ``quote(..., safe=_FRAGMENT_SAFE)`` returns as it is (its always-safe
+# characters and the safe ones): the usual object name.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~\-%!#$&'()*+,/:;=?@]*")
 
 
 def created_response(
@@ -190,9 +193,9 @@ def created_response(
     _, _, fragment = url.partition("#")
     response = _response(ApiResponse, data, 201, headers)
     assert isinstance(response, ApiResponse)
-    response.uri_location = f"{prefix}{obj_type}/{uuid}" + (
-        "#" + quote(fragment, safe=_FRAGMENT_SAFE) if fragment else ""
-    )
+    if fragment and _UNQUOTED.fullmatch(fragment) is None:
+        fragment = quote(fragment, safe=_FRAGMENT_SAFE)
+    response.uri_location = f"{prefix}{obj_type}/{uuid}" + ("#" + fragment if fragment else "")
     return response
 
 
