@@ -1,17 +1,17 @@
 """Serving a WSGI callable over HTTP/1.1 (and TLS) on an asyncio loop in a background thread.
 
 One thread per server runs an asyncio loop (uvloop's: see ``_new_loop``) with
-``connection.Connection`` as the protocol of every accepted connection; requests are parsed
-by httptools and most are answered inline on that loop, the ones that may block in a pool of
-daemon threads (``pool``). The listening socket is bound here, in the caller's thread, before
-the loop starts: a port in use is an ``OSError`` from ``serve()``, port 0 gives any free port
-(read back from that socket). ``SO_REUSEADDR`` (past TIME_WAIT only), never ``SO_REUSEPORT``.
-``TCP_NODELAY`` on every connection: a watch's small chunks must not wait for the client's
-delayed ACK. Idle keep-alive connections close after ``IDLE_TIMEOUT_S`` (client-go, kubectl,
-avisdk and the Go SDK reconnect). TLS: 1.2 or newer, ALPN ``http/1.1`` only (client-go offers
-``h2`` first and falls back). ``stop()`` ends open streams (their chunked body ends properly),
-answers requests still in a pool thread with a 503, closes every connection and the loop.
-No application logic here.
+``connection.Connection`` as the protocol of every accepted connection; requests are parsed by
+httptools and most are answered inline on that loop, the ones that may block in a pool of daemon
+threads (``pool``); push streams are served on the loop itself. The listening socket is bound
+here, in the caller's thread, before the loop starts: a port in use is an ``OSError`` from
+``serve()``, port 0 gives any free port (read back from that socket). ``SO_REUSEADDR`` (past
+TIME_WAIT only), never ``SO_REUSEPORT``. ``TCP_NODELAY`` on every connection: a watch's small
+chunks must not wait for the client's delayed ACK. Idle keep-alive connections close after
+``IDLE_TIMEOUT_S`` (client-go, kubectl, avisdk and the Go SDK reconnect). TLS: 1.2 or newer,
+ALPN ``http/1.1`` only (client-go offers ``h2`` first and falls back). ``stop()`` ends open
+streams (their chunked body ends properly), answers requests still in a pool thread with a 503,
+closes every connection and the loop. No application logic here.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ log = logging.getLogger("wsgi_loop")
 
 # Connections waiting to be accepted (a burst of clients connecting at once must not be reset).
 BACKLOG = 1024
-# Threads for offloaded requests and streams: each open watch holds one while it is open.
+# Threads for offloaded requests and iterator streams (each holds one while it is open); push
+# streams (``push.Push``: the mocks' watches) hold none.
 THREADS = 1024
 # How long an idle keep-alive connection (or one whose request head never completes) is kept,
 # and how often that is looked at.
