@@ -90,18 +90,47 @@ def _is_map(kind: str, path: tuple[str, ...]) -> bool:
 _KEY_DEFAULTS = {"protocol": "TCP"}
 
 
+# per key names: each name (sorted) with the text before its value (``"port":``)
+_KEY_PLANS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _key_plan(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    plan = _KEY_PLANS.get(keys)
+    if plan is None:
+        if len(_KEY_PLANS) > 1024:  # key names come from the structure: a handful
+            _KEY_PLANS.clear()
+        plan = _KEY_PLANS[keys] = tuple((k, _compact(k) + ":") for k in sorted(keys))
+    return plan
+
+
 def _item_key(item: Any, keys: tuple[str, ...]) -> str | None:
+    """``"k:"`` and the compact JSON of the item's key fields, sorted (the text ``_compact``
+    gives that object, put together from its members' texts; a string value that needs no
+    escape written as it is)."""
     if not isinstance(item, dict):
         return None
-    values = {}
-    for k in sorted(keys):
+    parts = []
+    for k, head in _key_plan(keys):
         if k in item:
-            values[k] = item[k]
+            value = item[k]
         elif k in _KEY_DEFAULTS:
-            values[k] = _KEY_DEFAULTS[k]
+            value = _KEY_DEFAULTS[k]
         else:
             return None
-    return "k:" + _compact(values)
+        vtype = type(value)
+        if vtype is int:
+            parts.append(f"{head}{value}")
+        elif (
+            vtype is str
+            and value.isascii()
+            and value.isprintable()  # printable ASCII: JSON escapes only '"' and '\\'
+            and '"' not in value
+            and "\\" not in value
+        ):
+            parts.append(f'{head}"{value}"')
+        else:
+            parts.append(head + _compact(value))
+    return "k:{" + ",".join(parts) + "}"
 
 
 def _value_key(value: Any) -> str:
@@ -338,6 +367,107 @@ def _scalar_changed(old: _Nav, new: _Nav, path: Path, parents: FieldSet) -> bool
     return bool(a != b)
 
 
+class _Unsure(Exception):
+    """A walk met a list whose items a path does not name as navigating finds them (two items
+    with one key, an associative list taken as atomic for an item without its keys)."""
+
+
+def _walk_values(
+    value: Any,
+    kind: str,
+    path: Path,
+    plain: tuple[str, ...],
+    out: FieldSet,
+    seen: dict[Path, Any],
+) -> None:
+    """``_walk``, also noting every node it passes (``seen``: path -> value, what ``_Nav``
+    finds there); raises ``_Unsure`` where the two could differ. A set's items are not noted
+    (navigating to one gives its key's value, compared by ``==``)."""
+    seen[path] = value
+    if isinstance(value, dict):
+        if _is_map(kind, plain) or not value:
+            out.add(path)
+        for k, v in value.items():
+            _walk_values(v, kind, (*path, f"f:{k}"), (*plain, str(k)), out, seen)
+        return
+    if isinstance(value, list):
+        keys = _list_keys(kind, plain)
+        if keys is None:
+            out.add(path)  # atomic
+            return
+        if keys == ():
+            out.update((*path, _value_key(v)) for v in value)
+            return
+        item_keys = [_item_key(item, keys) for item in value]
+        if None in item_keys or len(set(item_keys)) != len(item_keys):
+            raise _Unsure
+        for item, ik in zip(value, item_keys, strict=True):
+            item_path = (*path, str(ik))
+            out.add(item_path)
+            seen[item_path] = item
+            for k, v in item.items():
+                _walk_values(v, kind, (*item_path, f"f:{k}"), (*plain, str(k)), out, seen)
+        return
+    out.add(path)
+
+
+def _values_of(obj: dict[str, Any], kind: str, status: bool) -> tuple[FieldSet, dict[Path, Any]]:
+    """``fields_of(obj, kind, status)`` and the nodes its walk passed, by path."""
+    out: FieldSet = set()
+    seen: dict[Path, Any] = {(): obj}
+    for key, value in obj.items():
+        if status:
+            if key == "status":
+                _walk_values(value, kind, ("f:status",), ("status",), out, seen)
+            continue
+        if key in _SKIPPED_TOP:
+            continue
+        if key == "metadata":
+            seen[("f:metadata",)] = value
+            if isinstance(value, dict):
+                for mkey in _OWNED_META:
+                    if mkey not in value:
+                        continue
+                    if value[mkey] is None:  # no field, but there to navigate to
+                        seen[("f:metadata", f"f:{mkey}")] = None
+                        continue
+                    mpath = ("f:metadata", f"f:{mkey}")
+                    _walk_values(value[mkey], kind, mpath, ("metadata", mkey), out, seen)
+            continue
+        _walk_values(value, kind, (f"f:{key}",), (key,), out, seen)
+    return out, seen
+
+
+def _changes(
+    old: dict[str, Any], new: dict[str, Any], kind: str, status: bool
+) -> tuple[FieldSet, FieldSet, FieldSet] | None:
+    """The fields of ``new`` and ``old`` and those of ``new`` whose value changed, as
+    ``_scalar_changed`` over ``_Nav`` says, from one walk of each object: a path's value is
+    the one its walk passed (a node no walk passed is not there). None where that could
+    differ from navigating (see ``_Unsure``)."""
+    try:
+        new_fields, after = _values_of(new, kind, status)
+        old_fields, before = _values_of(old, kind, status)
+    except _Unsure:
+        return None
+    parents = parents_of(new_fields)
+    navs: tuple[_Nav, _Nav] | None = None
+    changed: FieldSet = set()
+    for path in new_fields:
+        if path[-1].startswith("v:"):  # a set's item: as navigation finds it
+            if navs is None:
+                navs = (_Nav(old), _Nav(new))
+            a, b = navs[0].at(path), navs[1].at(path)
+        else:
+            a, b = before.get(path, _MISSING), after[path]
+        if path in parents or isinstance(a, dict) or isinstance(b, dict):
+            if (a is _MISSING) != (b is _MISSING):
+                changed.add(path)
+        elif a != b:
+            changed.add(path)
+    return new_fields, old_fields, changed
+
+
 def remove_path(obj: Any, path: Path) -> None:
     parent = value_at(obj, path[:-1]) if len(path) > 1 else obj
     kind, _, rest = path[-1].partition(":")
@@ -473,15 +603,20 @@ def record_update(
         if status:
             entry["subresource"] = "status"
         return [{**entry, "fieldsType": "FieldsV1", "fieldsV1": tree}]
-    new_fields = fields_of(new, kind, status)
     stored: Any = None
     if old is None:
+        new_fields = fields_of(new, kind, status)
         changed, removed = new_fields, set()
     else:
-        old_fields = fields_of(old, kind, status)
-        parents = parents_of(new_fields)
-        before, after = _Nav(old), _Nav(new)
-        changed = {p for p in new_fields if _scalar_changed(before, after, p, parents)}
+        found = _changes(old, new, kind, status)
+        if found is not None:
+            new_fields, old_fields, changed = found
+        else:
+            new_fields = fields_of(new, kind, status)
+            old_fields = fields_of(old, kind, status)
+            parents = parents_of(new_fields)
+            before, after = _Nav(old), _Nav(new)
+            changed = {p for p in new_fields if _scalar_changed(before, after, p, parents)}
         removed = old_fields - new_fields
         stored = (old.get("metadata") or {}).get("managedFields")
     touched = changed | removed
