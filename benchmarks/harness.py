@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -437,49 +437,113 @@ def _has_ingress(obj: dict[str, Any]) -> str | None:
 
 class StatusWatch:
     """One watch on every Service: records when each first shows an EXTERNAL-IP. Events are
-    decoded with orjson on the watch's own thread (one kept-alive connection of its own)."""
+    decoded with orjson on the watch's own thread (one kept-alive connection of its own).
 
-    def __init__(self, cluster: Cluster) -> None:
+    A watch ends when its ``timeoutSeconds`` is up (or the server drops it); the run may be
+    longer (the real AKO takes about an hour for N=10,000), so an ended watch is opened again
+    from the last resourceVersion it delivered, and after a ``410 Gone`` from a fresh list."""
+
+    def __init__(self, cluster: Cluster, watch_timeout_s: int = 1800) -> None:
         self._cluster = cluster
+        self._watch_timeout_s = watch_timeout_s
         self._cond = threading.Condition()
         self.first_vip: dict[str, tuple[float, str]] = {}  # "ns/name" -> (perf_counter, ip)
         self.vip: dict[str, str] = {}
+        self.rewatches = 0  # watches opened again after one ended
+        self.relists = 0  # lists read after a 410 Gone
         self._stop = threading.Event()
-        rv = cluster.server_rv()
-        headers = cluster.headers(cluster.k8s.url)
-        self._conn = lean_http.Connection(cluster.k8s.url, headers, timeout=1900)
-        target = f"/api/v1/services?watch=1&resourceVersion={rv}&timeoutSeconds=1800"
+        self._conn_lock = threading.Lock()
+        self._conn: lean_http.Connection | None = None
+        self._rv = cluster.server_rv()
+        self._gone = False
         try:
-            self._lines = self._conn.stream("GET", target)  # the watch is open on return
+            lines = self._open()  # the first watch is open on return
         except HttpError as exc:
             raise BenchError(f"watch failed: {exc}") from exc
-        self._thread = threading.Thread(target=self._run, name="bench-watch", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(lines,), name="bench-watch", daemon=True
+        )
         self._thread.start()
 
-    def _run(self) -> None:
-        try:
-            for line in self._lines:
-                if self._stop.is_set():
+    def _open(self) -> Iterator[bytes]:
+        url = self._cluster.k8s.url
+        conn = lean_http.Connection(
+            url, self._cluster.headers(url), timeout=self._watch_timeout_s + 100
+        )
+        with self._conn_lock:
+            if self._stop.is_set():
+                raise HttpError("the watch is closed")
+            self._conn = conn
+        timeout = self._watch_timeout_s
+        target = f"/api/v1/services?watch=1&resourceVersion={self._rv}&timeoutSeconds={timeout}"
+        return conn.stream("GET", target)
+
+    def _run(self, lines: Iterator[bytes]) -> None:
+        while True:
+            try:
+                for line in lines:
+                    if self._stop.is_set():
+                        return
+                    self._event(line, time.perf_counter())
+            except (HttpError, OSError, ValueError, AttributeError):
+                pass
+            if self._stop.is_set():
+                return
+            try:  # the watch ended: resume where it stopped (after a 410, from a new list)
+                if self._gone:
+                    self._relist()
+                lines = self._open()
+            except (BenchError, HttpError, OSError, ValueError, KeyError):
+                if self._stop.wait(0.2):
                     return
-                self._event(line, time.perf_counter())
-        except (HttpError, OSError, ValueError, AttributeError):
-            return
+                lines = iter(())
+                continue
+            self.rewatches += 1
+
+    def _relist(self) -> None:
+        body = self._cluster.k8s_call("GET", "/api/v1/services")
+        now = time.perf_counter()
+        with self._cond:
+            self.vip.clear()
+            for obj in body.get("items") or []:
+                self._record(obj, now)
+            self._cond.notify_all()
+        self._rv = str(body["metadata"]["resourceVersion"])
+        self._gone = False
+        self.relists += 1
 
     def _event(self, line: bytes, now: float) -> None:
         if not line.strip():
             return
         event = orjson.loads(line)
         obj = event.get("object") or {}
+        kind = event.get("type")
+        if kind == "ERROR":  # 410 Gone: the resourceVersion is too old to resume from
+            self._gone = True
+            return
+        rv = (obj.get("metadata") or {}).get("resourceVersion")
+        if rv:
+            self._rv = str(rv)
+        if kind == "BOOKMARK":
+            return
+        with self._cond:
+            if kind == "DELETED":
+                meta = obj.get("metadata") or {}
+                self.vip.pop(f"{meta.get('namespace')}/{meta.get('name')}", None)
+            elif self._record(obj, now):
+                self._cond.notify_all()
+
+    def _record(self, obj: dict[str, Any], now: float) -> bool:
+        """Note ``obj``'s VIP (the caller holds the condition); True if it has one."""
         meta = obj.get("metadata") or {}
         key = f"{meta.get('namespace')}/{meta.get('name')}"
-        ip = _has_ingress(obj) if event.get("type") != "DELETED" else None
-        with self._cond:
-            if ip is not None:
-                self.vip[key] = ip
-                self.first_vip.setdefault(key, (now, ip))
-                self._cond.notify_all()
-            else:
-                self.vip.pop(key, None)
+        ip = _has_ingress(obj)
+        if ip is None:
+            self.vip.pop(key, None)
+            return False
+        self.vip[key] = ip
+        self.first_vip.setdefault(key, (now, ip))
+        return True
 
     def wait_for(self, keys: Iterable[str], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -500,5 +564,8 @@ class StatusWatch:
 
     def close(self) -> None:
         self._stop.set()
-        self._conn.abort()  # interrupts the blocked read
+        with self._conn_lock:
+            conn = self._conn
+        if conn is not None:
+            conn.abort()  # interrupts the blocked read
         self._thread.join(2)
