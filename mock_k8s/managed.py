@@ -647,9 +647,9 @@ def record_update(
         _set_entry(updated, manager, "Update", api_version, subresource, mine | changed)
     out: list[Entry] = []
     for i, (meta, fields) in enumerate(updated):
-        found = kept.get(i)
-        if found is not None:
-            out.append(found)
+        entry_as_is = kept.get(i)
+        if entry_as_is is not None:
+            out.append(entry_as_is)
         elif fields:
             out.append({**meta, "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(fields)})
     return out
