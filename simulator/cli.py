@@ -144,8 +144,9 @@ def engine_choice(
     )
 
 
-def wait_for_shutdown() -> None:
-    """Block until Ctrl-C or SIGTERM."""
+def catch_shutdown() -> threading.Event:
+    """Take Ctrl-C and SIGTERM from now on: they set the returned event. Called before a command
+    starts its servers, so a SIGTERM sent as soon as one answers stops it cleanly (exit 0)."""
     stop = threading.Event()
 
     def _handler(signum: int, frame: object) -> None:
@@ -153,6 +154,11 @@ def wait_for_shutdown() -> None:
 
     signal.signal(signal.SIGTERM, _handler)
     signal.signal(signal.SIGINT, _handler)
+    return stop
+
+
+def wait_for_shutdown(stop: threading.Event) -> None:
+    """Block until Ctrl-C or SIGTERM (caught by :func:`catch_shutdown`)."""
     while not stop.wait(0.5):
         pass
 
@@ -208,12 +214,13 @@ def mock_avi_command(
 
     use_avi_version(avi_version, "--version")
     gc_policy.install()
+    stop = catch_shutdown()
     server = start_server(
         host=host, port=port, user=user, password=password, seed_file=seed_file, tls=tls
     )
     click.echo(f"mock-avi serving on {server.url}", err=False)
     try:
-        wait_for_shutdown()
+        wait_for_shutdown(stop)
     finally:
         server.stop()
 
@@ -249,6 +256,7 @@ def mock_k8s_command(
     from mock_k8s.server import start_server, write_kubeconfig
 
     gc_policy.install()
+    stop = catch_shutdown()
     try:
         server = start_server(
             host=host,
@@ -265,7 +273,7 @@ def mock_k8s_command(
         write_kubeconfig(kubeconfig, advertise_url or server.url)
         click.echo(f"export KUBECONFIG={kubeconfig.resolve()}")
     try:
-        wait_for_shutdown()
+        wait_for_shutdown(stop)
     finally:
         server.stop()
 
@@ -344,6 +352,7 @@ def up_command(
             raise click.BadParameter(f"not a TCP port: {port}", param_hint=name)
     overrides = engine_config({"cluster_name": cluster_name, "service_type": service_type})
     gc_policy.install()
+    stop = catch_shutdown()
     try:
         stack = start_stack(
             host=host,
@@ -374,7 +383,7 @@ def up_command(
         click.echo(f"engine ({choice.kind}) serving on {engine.url if engine else ''}")
         click.echo(f"export KUBECONFIG={stack.kubeconfig}")
         sys.stdout.flush()
-        wait_for_shutdown()
+        wait_for_shutdown(stop)
     finally:
         stack.stop()
         click.echo("stopped")
@@ -410,6 +419,7 @@ def engine_command(
     if choice.kind == "ako" and config.kubeconfig is None:
         raise click.BadParameter("--engine ako needs --kubeconfig", param_hint="--kubeconfig")
     gc_policy.install()
+    stop = catch_shutdown()
     try:
         engine = build_engine(config, choice)
         engine.start()
@@ -422,7 +432,7 @@ def engine_command(
     click.echo(f"engine serving on {engine.url}")
     sys.stdout.flush()
     try:
-        wait_for_shutdown()
+        wait_for_shutdown(stop)
     finally:
         engine.stop()
 
