@@ -655,14 +655,7 @@ class Connection(asyncio.Protocol):
         transport = self.transport
         if transport is None:
             return
-        if tail:
-            transport.write(tail)
-        if not keep:
-            self.queue.clear()
-            self.dead = True
-            transport.close()
-        else:
-            self._next()
+        self._answered(transport, tail, keep)
 
     # ---- server side (loop thread)
     def idle_since(self) -> float | None:
