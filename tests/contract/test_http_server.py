@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from werkzeug.serving import generate_adhoc_ssl_pair
 from werkzeug.wrappers import Request
 
 import wsgi_loop.connection
@@ -366,22 +364,6 @@ def test_a_malformed_request_is_a_400_and_the_server_goes_on(
 def test_a_port_in_use_is_an_error_at_start(server: Handle, app: Recorder) -> None:
     with pytest.raises(OSError):
         serve(app, "127.0.0.1", server.port, name="test-dup")
-
-
-@pytest.fixture(scope="module")
-def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    cert, key = generate_adhoc_ssl_pair(cn="localhost")
-    folder = tmp_path_factory.mktemp("tls")
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
 
 
 def test_tls_1_2_and_up_keep_alive(app: Recorder, tls_pair: tuple[Path, Path]) -> None:

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from werkzeug.serving import generate_adhoc_ssl_pair
 
 from steps.support.wait import consistently, eventually
 from wsgi_loop import Handle, Push, serve
@@ -173,12 +171,9 @@ def test_stop_ends_open_push_streams_properly(app: PushApp) -> None:
         sock.close()
 
 
-def test_a_client_that_reads_nothing_stalls_the_producer_and_end_drops_it(
-    server: Handle, app: PushApp
-) -> None:
-    """Flow control: produce() is not called while the transport cannot write, so the server
-    buffers no more than its high-water mark past the socket buffers; end() ends the body
-    whatever the client reads, and once the client reads it sees the end."""
+def _stalled_big_push(server: Handle, app: PushApp) -> tuple[socket.socket, Feed, int]:
+    """A client with a small receive buffer that reads nothing of a stream of 64 KiB pieces;
+    returns it, its feed and the produce() calls made when they stopped coming."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     sock.sendall(b"GET /push?big HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -189,7 +184,16 @@ def test_a_client_that_reads_nothing_stalls_the_producer_and_end_drops_it(
         consistently(lambda: holds(feed.calls == before), duration=0.5)
         return before
 
-    stalled_at = eventually(stalled)
+    return sock, feed, eventually(stalled)
+
+
+def test_a_client_that_reads_nothing_stalls_the_producer_and_end_drops_it(
+    server: Handle, app: PushApp
+) -> None:
+    """Flow control: produce() is not called while the transport cannot write, so the server
+    buffers no more than its high-water mark past the socket buffers; end() ends the body
+    whatever the client reads, and once the client reads it sees the end."""
+    sock, feed, stalled_at = _stalled_big_push(server, app)
     assert stalled_at < 200, stalled_at  # a few MiB of socket buffers, not more
     other = open_push(server.port)  # others are served meanwhile
     other_feed = app.feed()
@@ -210,17 +214,7 @@ def test_a_client_that_reads_nothing_stalls_the_producer_and_end_drops_it(
 
 
 def test_reading_again_lets_the_producer_go_on(server: Handle, app: PushApp) -> None:
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    sock.sendall(b"GET /push?big HTTP/1.1\r\nHost: x\r\n\r\n")
-    feed = app.feed()
-
-    def stalled() -> int:
-        before = feed.calls
-        consistently(lambda: holds(feed.calls == before), duration=0.5)
-        return before
-
-    stalled_at = eventually(stalled)
+    sock, feed, stalled_at = _stalled_big_push(server, app)
     got = 0
     while got < 8 * 1024 * 1024:
         got += len(sock.recv(1 << 20))
@@ -253,18 +247,8 @@ def test_an_offloaded_request_may_answer_with_a_push_stream(server: Handle, app:
     sock.close()
 
 
-def test_push_streams_over_tls(app: PushApp, tmp_path: Path) -> None:
-    cert, key = generate_adhoc_ssl_pair()
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
-    handle = serve(app, name="test-push-tls", tls=(cert_file, key_file))
+def test_push_streams_over_tls(app: PushApp, tls_pair: tuple[Path, Path]) -> None:
+    handle = serve(app, name="test-push-tls", tls=tls_pair)
     try:
         context = ssl.create_default_context()
         context.check_hostname = False
