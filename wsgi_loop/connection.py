@@ -122,7 +122,10 @@ class Served:
     def _drain(self) -> None:
         self._armed = False  # before draining: a post after this point schedules a new drain
         outbox = self._outbox
-        while outbox:
+        # only what was posted before this drain: what these calls post runs in the next one,
+        # after the loop's other callbacks (a producer that wakes itself must not hold the loop,
+        # and keep a lost connection's connection_lost from running)
+        for _ in range(len(outbox)):
             fn, args = outbox.popleft()
             try:
                 fn(*args)
@@ -565,8 +568,8 @@ class Connection(asyncio.Protocol):
     def pump(self, push: Push) -> None:
         """``push.produce()`` and its bytes to the client (unless it does not read now)."""
         transport = self.transport
-        if push is not self.push or transport is None:
-            return
+        if push is not self.push or transport is None or transport.is_closing():
+            return  # a transport that is closing: connection_lost drops the stream soon
         if push.ended:
             self._end_push(push, forced=True)
             return

@@ -25,12 +25,14 @@ def holds(value: bool) -> None:
 
 class Feed:
     """The producer of one push stream: sends what ``put()`` queued; None after ``finish()``;
-    ``big``: 64 KiB each call, waking itself again (a client must read to let it go on)."""
+    ``big``: 64 KiB each call, waking itself again (a client must read to let it go on);
+    ``fail``: with ``big``, the connection's transport fails (aborts) at the third call."""
 
-    def __init__(self, big: bool = False) -> None:
+    def __init__(self, big: bool = False, fail: bool = False) -> None:
         self.items: list[bytes] = []
         self.done = False
         self.big = big
+        self.fail = fail
         self.calls = 0
         self.closed = threading.Event()
         self.push: Push | None = None
@@ -50,6 +52,8 @@ class Feed:
         assert self.push is not None
         if self.big:
             self.push.wake()
+            if self.fail and self.calls == 3:  # as a write that finds the peer gone would
+                self.push.connection.transport.abort()
             return b"x" * 65536
         out, self.items = b"".join(self.items), []
         if self.done:
@@ -60,7 +64,8 @@ class Feed:
 
 
 class PushApp:
-    """``/push`` (``?timeout``: 0.3 s; ``?big``) answers with a push stream; ``/plain`` JSON."""
+    """``/push`` (``?timeout``: 0.3 s; ``?big``; ``?fail``) answers with a push stream;
+    ``/plain``: ``ok``."""
 
     def __init__(self) -> None:
         self.feeds: list[Feed] = []
@@ -72,7 +77,7 @@ class PushApp:
             return [b"ok"]
         push_class = environ["wsgi_loop.push"]
         query = environ["QUERY_STRING"]
-        feed = Feed(big="big" in query)
+        feed = Feed(big="big" in query, fail="fail" in query)
         push = feed.push = push_class(
             feed,
             timeout_s=0.3 if "timeout" in query else None,
@@ -153,6 +158,22 @@ def test_the_client_going_closes_the_stream_and_it_is_produced_no_more(
     calls = feed.calls
     feed.put(b"nobody reads this\n")
     consistently(lambda: holds(feed.calls == calls), duration=0.2)
+
+
+def test_a_transport_failing_under_a_producer_that_wakes_itself_closes_the_stream(
+    server: Handle, app: PushApp
+) -> None:
+    """The wakes a produce() call makes run after the loop's other callbacks, and a closing
+    transport is produced for no more: the loop is not held, and connection_lost runs."""
+    sock = open_push(server.port, "big&fail")
+    feed = app.feed()
+    assert feed.closed.wait(10)
+    assert feed.calls == 3
+    other = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    other.sendall(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert read_until(other, b"ok").startswith(b"HTTP/1.1 200")
+    other.close()
+    sock.close()
 
 
 def test_stop_ends_open_push_streams_properly(app: PushApp) -> None:
