@@ -8,7 +8,8 @@
 Figures: time to VIP (lone and joining member, p50/p95/p99), scale (wall time to settle, Avi and
 Kubernetes calls, CPU seconds and peak RSS of each process, and the benchmark process's own CPU
 seconds from the first create to the end: what its clients cost) for each N, the floor and the ratio
-engine/floor, growth T(b)/T(a) between the sizes, restart on a converged cluster (settle time,
+engine/floor, the watching floor (``scale.run_watched_floor``: the least any engine must do) and
+its ratios to both, growth T(b)/T(a) between the sizes, restart on a converged cluster (settle time,
 writes), wall time of the BDD suite; with ``--ako-binary`` the real AKO at ``--ako-sizes`` on
 the same mocks (each N capped at ``--cap`` seconds), side by side with ako-sim's engine. Targets
 are printed beside the figures; nothing here passes or fails.
@@ -65,12 +66,22 @@ def run(
     out["time_to_vip"] = time_to_vip.run(trials)
     out["scale"] = {}
     out["floor"] = {}
+    out["watched_floor"] = {}
     for n in sizes:
         print(f"[sim] N={n}", file=sys.stderr)
         out["scale"][str(n)] = scale.run_engine(n, restart=(n == restart_n))
         out["floor"][str(n)] = scale.run_floor(n)
+        out["watched_floor"][str(n)] = scale.run_watched_floor(n)
     out["ratio_engine_floor"] = {
         str(n): ratio(out["scale"][str(n)]["settled_s"], out["floor"][str(n)]["all_vips_s"])
+        for n in sizes
+    }
+    out["ratio_watched_floor_floor"] = {
+        str(n): ratio(out["watched_floor"][str(n)]["done_s"], out["floor"][str(n)]["all_vips_s"])
+        for n in sizes
+    }
+    out["ratio_engine_watched_floor"] = {
+        str(n): ratio(out["scale"][str(n)]["settled_s"], out["watched_floor"][str(n)]["done_s"])
         for n in sizes
     }
     ordered = sorted(sizes)
@@ -135,6 +146,7 @@ def render(out: dict[str, Any]) -> str:
     rows = []
     for n, res in out["scale"].items():
         floor = out["floor"][n]
+        watched = out["watched_floor"][n]
         rss = res["peak_rss_mb"]
         rows.append(
             [
@@ -145,6 +157,9 @@ def render(out: dict[str, Any]) -> str:
                 res["settled_s"],
                 floor["all_vips_s"],
                 out["ratio_engine_floor"][n],
+                watched["done_s"],
+                out["ratio_watched_floor_floor"][n],
+                out["ratio_engine_watched_floor"][n],
                 f"{res['avi_calls']['total']} ({floor['avi_calls']['total']})",
                 f"{res['k8s_calls']['total']} ({floor['k8s_calls']['total']})",
                 "/".join(
@@ -155,7 +170,9 @@ def render(out: dict[str, Any]) -> str:
                 rss.get("engine"),
                 rss.get("mock_k8s"),
                 rss.get("mock_avi"),
-                "ok" if res["check"]["ok"] and floor["check"]["ok"] else "WRONG",
+                "ok"
+                if res["check"]["ok"] and floor["check"]["ok"] and watched["check"]["ok"]
+                else "WRONG",
             ]
         )
     parts.append(
@@ -170,6 +187,9 @@ def render(out: dict[str, Any]) -> str:
                 "settled",
                 "floor",
                 "eng/floor",
+                "watched floor",
+                "watched/floor",
+                "eng/watched",
                 "Avi calls (floor)",
                 "k8s calls (floor)",
                 "CPU s eng/k8s/avi",

@@ -91,6 +91,56 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
+# -- REST calls -------------------------------------------------------------------------------
+class RestCalls:
+    """Calls to mock_k8s and mock_avi as their real clients make them, one kept-alive
+    connection per thread (:mod:`benchmarks.lean_http`); :class:`Cluster` and the floor's
+    engine process (:mod:`benchmarks.floor_engine`) each have one."""
+
+    def __init__(
+        self,
+        k8s_url: str,
+        avi_url: str,
+        kubeconfig: Path | str | None,
+        conns: lean_http.PerThread | None = None,
+    ) -> None:
+        self.k8s_url = k8s_url
+        self.avi_url = avi_url
+        self.conns = conns if conns is not None else lean_http.PerThread()
+        self.conns.set_headers(k8s_url, lean_http.k8s_headers(kubeconfig))
+        self.conns.set_headers(avi_url, lean_http.avi_headers(avi_url, "basic"))
+
+    def conn(self, url: str) -> lean_http.Connection:
+        """This thread's kept-alive connection to ``url`` (a part's base URL)."""
+        return self.conns.get(url)
+
+    def headers(self, url: str) -> dict[str, str]:
+        """The headers every request to ``url`` carries (the real client's)."""
+        return self.conns.headers(url)
+
+    def _call(self, url: str, method: str, path: str, body: Any, ctype: bytes) -> Any:
+        data = None if body is None else lean_http.dumps(body)
+        try:
+            answer = self.conn(url).request(method, path, data, ctype if data is not None else b"")
+        except HttpError as exc:
+            raise BenchError(str(exc)) from exc
+        if answer.status >= 300:
+            raise BenchError(f"{method} {path}: HTTP {answer.status} {answer.text[:300]}")
+        return answer.json()
+
+    def k8s_call(self, method: str, path: str, body: Any = None, ctype: str = JSON) -> Any:
+        """A call to mock_k8s as the ``kubernetes`` client makes it (``ctype``: the body's
+        Content-Type, e.g. :data:`benchmarks.lean_http.MERGE_PATCH`); raises on non-2xx."""
+        return self._call(self.k8s_url, method, path, body, _CTYPES[ctype])
+
+    def avi_call(self, method: str, path: str, body: Any = None) -> Any:
+        """A call to mock_avi with avisdk's headers and HTTP Basic; raises on non-2xx."""
+        return self._call(self.avi_url, method, path, body, b"")  # avisdk's Content-Type is set
+
+    def close(self) -> None:
+        self.conns.close_all()
+
+
 # -- processes --------------------------------------------------------------------------------
 @dataclass
 class Proc:
@@ -138,11 +188,11 @@ def spawn(name: str, args: list[str], workdir: Path) -> subprocess.Popen[bytes]:
             stderr=err,
             stdin=subprocess.DEVNULL,
             cwd=workdir,
-            env=_child_env(),
+            env=child_env(),
         )
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """The environment of a started part: unbuffered, with this checkout first on the import
     path (the parts run in a temporary directory; an editable install may point elsewhere)."""
     path = [str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
@@ -197,6 +247,7 @@ class Cluster:
     #: polls the engine answered by reading mock_k8s once (ako-sim's engine lists one namespace
     #: for the server's resourceVersion; AKO's launcher reads only the mocks' journals)
     state_k8s_reads: int = 0
+    calls: RestCalls | None = field(default=None, repr=False)
     _conns: lean_http.PerThread = field(default_factory=lean_http.PerThread, repr=False)
 
     @classmethod
@@ -227,8 +278,7 @@ class Cluster:
         cluster = cls(workdir, k8s, avi)
         try:
             cluster._await_kubeconfig()
-            cluster._conns.set_headers(k8s.url, lean_http.k8s_headers(kubeconfig))
-            cluster._conns.set_headers(avi.url, lean_http.avi_headers(avi.url, "basic"))
+            cluster.calls = RestCalls(k8s.url, avi.url, kubeconfig, cluster._conns)
             cluster.wait_healthy()
         except BaseException:
             cluster.stop()
@@ -318,6 +368,12 @@ class Cluster:
         return out
 
     # -- HTTP ---------------------------------------------------------------------------------
+    @property
+    def rest(self) -> RestCalls:
+        if self.calls is None:
+            raise BenchError("the cluster has not started")
+        return self.calls
+
     def conn(self, url: str) -> lean_http.Connection:
         """This thread's kept-alive connection to ``url`` (a part's base URL)."""
         return self._conns.get(url)
@@ -339,24 +395,13 @@ class Cluster:
                     raise BenchError(f"{url} not healthy")
                 time.sleep(0.02)
 
-    def _call(self, url: str, method: str, path: str, body: Any, ctype: bytes) -> Any:
-        data = None if body is None else lean_http.dumps(body)
-        try:
-            answer = self.conn(url).request(method, path, data, ctype if data is not None else b"")
-        except HttpError as exc:
-            raise BenchError(str(exc)) from exc
-        if answer.status >= 300:
-            raise BenchError(f"{method} {path}: HTTP {answer.status} {answer.text[:300]}")
-        return answer.json()
-
     def k8s_call(self, method: str, path: str, body: Any = None, ctype: str = JSON) -> Any:
-        """A call to mock_k8s as the ``kubernetes`` client makes it (``ctype``: the body's
-        Content-Type, e.g. :data:`benchmarks.lean_http.MERGE_PATCH`); raises on non-2xx."""
-        return self._call(self.k8s.url, method, path, body, _CTYPES[ctype])
+        """See :meth:`RestCalls.k8s_call`."""
+        return self.rest.k8s_call(method, path, body, ctype)
 
     def avi_call(self, method: str, path: str, body: Any = None) -> Any:
-        """A call to mock_avi with avisdk's headers and HTTP Basic; raises on non-2xx."""
-        return self._call(self.avi.url, method, path, body, b"")  # avisdk's Content-Type is set
+        """See :meth:`RestCalls.avi_call`."""
+        return self.rest.avi_call(method, path, body)
 
     def create_namespaces(self, names: Iterable[str]) -> None:
         for ns in names:

@@ -8,12 +8,15 @@
 - ``run_floor(n)``: the same Services on fresh mocks, with no engine: a minimal script creates
   them (same 4 client threads) and, as each group is created, issues the necessary REST calls
   directly (4 more threads): POST VsVip, pools, L4PolicySet, VS, then PATCH each member's status.
-Both check the final state (every Service has a VIP, one VIP per group, no VIP shared by two
-groups; the same Avi object names in both runs) and report this process's own CPU seconds over
+- ``run_watched_floor(n)``: the same Services with :mod:`benchmarks.floor_engine` as the engine
+  process: the least any engine must do (learn of each Service from a watch, the floor's calls
+  per complete group, each member's Event).
+All check the final state (every Service has a VIP, one VIP per group, no VIP shared by two
+groups; the same Avi object names in every run) and report this process's own CPU seconds over
 the run (``bench_cpu_s``: its client threads, the watch, the state polls). Its requests go
 through :mod:`benchmarks.lean_http` (see :mod:`benchmarks.harness`).
 
-    python -m benchmarks.scale --n 1000 [--floor] [--restart] [--cap SECONDS]
+    python -m benchmarks.scale --n 1000 [--floor] [--watched-floor] [--restart] [--cap SECONDS]
 """
 
 from __future__ import annotations
@@ -21,13 +24,25 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import select
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from benchmarks.harness import BenchError, Cluster, StatusWatch
+from benchmarks.harness import (
+    REPO_ROOT,
+    BenchError,
+    Cluster,
+    RestCalls,
+    StatusWatch,
+    child_env,
+    cpu_seconds,
+    peak_rss_mb,
+)
 from benchmarks.lean_http import MERGE_PATCH
 from benchmarks.timeline import Timeline
 from benchmarks.workload import Group, Workload, build
@@ -211,7 +226,7 @@ def run_engine(
         result["peak_rss_mb"] = cluster.rss()
         result["cpu_s"] = {k: round(v - cpu_before.get(k, 0.0), 2) for k, v in cpu_after.items()}
         # this process (its create threads, the watch, the state polls) over the same span
-        result["bench_cpu_s"] = round(bench_cpu, 2)
+        result["bench_cpu_s"] = round(bench_cpu, 3)
         return result
     finally:
         cluster.stop()
@@ -246,15 +261,20 @@ def _marker(key: str, value: str) -> dict[str, Any]:
     return {"key": key, "values": [value]}
 
 
-def _floor_group(cluster: Cluster, group: Group) -> dict[str, str]:
+def floor_vs_name(group: Group) -> str:
+    """The name of a group's VS (and of its VsVip and L4PolicySet), as the engine names it."""
+    return f"{CLUSTER}--{group.namespace}-{group.key if group.key is not None else group.names[0]}"
+
+
+def floor_group(calls: RestCalls, group: Group) -> dict[str, str]:
     """The necessary calls for one group, straight REST; returns {service: vip}."""
     ns = group.namespace
     shared = group.key is not None
-    base = f"{CLUSTER}--{ns}-{group.key if shared else group.names[0]}"
+    base = floor_vs_name(group)
     owner = _marker("GatewayName" if shared else "ServiceName", group.key or group.names[0])
     markers = [_marker("clustername", CLUSTER), _marker("Namespace", ns), owner]
     common = {"tenant_ref": "/api/tenant/?name=admin", "cloud_ref": "/api/cloud?name=Default-Cloud"}
-    vsvip = cluster.avi_call(
+    vsvip = calls.avi_call(
         "POST",
         "/api/vsvip",
         {
@@ -285,7 +305,7 @@ def _floor_group(cluster: Cluster, group: Group) -> dict[str, str]:
                 if shared
                 else f"{CLUSTER}--{ns}-{svc}-{proto}-{number}"
             )
-            cluster.avi_call(
+            calls.avi_call(
                 "POST",
                 "/api/pool",
                 {
@@ -316,7 +336,7 @@ def _floor_group(cluster: Cluster, group: Group) -> dict[str, str]:
                 }
             )
             services.append({"port": number, "port_range_end": number, "proto": proto})
-    cluster.avi_call(
+    calls.avi_call(
         "POST",
         "/api/l4policyset",
         {
@@ -333,7 +353,7 @@ def _floor_group(cluster: Cluster, group: Group) -> dict[str, str]:
         entry_profile = own[entry.pop("proto")]
         if entry_profile != profile:
             entry["override_network_profile_ref"] = f"/api/networkprofile/?name={entry_profile}"
-    cluster.avi_call(
+    calls.avi_call(
         "POST",
         "/api/virtualservice",
         {
@@ -351,7 +371,7 @@ def _floor_group(cluster: Cluster, group: Group) -> dict[str, str]:
     )
     out: dict[str, str] = {}
     for svc in group.names:
-        cluster.k8s_call(
+        calls.k8s_call(
             "PATCH",
             f"/api/v1/namespaces/{ns}/services/{svc}/status",
             {"status": {"loadBalancer": {"ingress": [{"ip": vip, "ipMode": "VIP"}]}}},
@@ -378,7 +398,7 @@ def run_floor(n: int, timeout: float = 600.0) -> dict[str, Any]:
                 if group is None:
                     return
                 try:
-                    done = _floor_group(cluster, group)
+                    done = floor_group(cluster.rest, group)
                 except BaseException as exc:  # reported after the run
                     errors.append(exc)
                     continue
@@ -412,10 +432,94 @@ def run_floor(n: int, timeout: float = 600.0) -> dict[str, Any]:
             "avi_objects": {t: len(v) for t, v in avi_names(cluster).items()},
             "peak_rss_mb": cluster.rss(),
             "cpu_s": {k: round(v - cpu_before.get(k, 0.0), 2) for k, v in cpu_after.items()},
-            "bench_cpu_s": round(bench_cpu, 2),
+            "bench_cpu_s": round(bench_cpu, 3),
         }
         return result
     finally:
+        cluster.stop()
+
+
+def _read_line(proc: subprocess.Popen[bytes], deadline: float) -> str:
+    """The next line the floor's engine prints (its standard output), by ``deadline``."""
+    assert proc.stdout is not None
+    left = deadline - time.monotonic()
+    ready, _, _ = select.select([proc.stdout], [], [], max(left, 0.0))
+    if not ready:
+        raise BenchError("the floor's engine said nothing in time")
+    line = proc.stdout.readline().decode(errors="replace").strip()
+    if not line:
+        raise BenchError(f"the floor's engine ended (exit {proc.wait(10)})")
+    return line
+
+
+def _start_floor_engine(cluster: Cluster, n: int) -> subprocess.Popen[bytes]:
+    args = [
+        *("--k8s", cluster.k8s.url, "--avi", cluster.avi.url),
+        *("--kubeconfig", str(cluster.kubeconfig), "--n", str(n)),
+        *("--resource-version", cluster.server_rv(), "--workers", str(ENGINE_WORKERS)),
+    ]
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.floor_engine", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=REPO_ROOT,
+        env=child_env(),
+    )
+
+
+def run_watched_floor(n: int, timeout: float = 600.0) -> dict[str, Any]:
+    """The watching floor: the same Services with :mod:`benchmarks.floor_engine` as the engine
+    (a process that learns of them from a watch, makes the plain floor's calls per complete
+    group and posts each member's Event): ``all_vips_s`` when the last VIP showed, ``done_s``
+    when its Events were in too (what the engine's ``settled_s`` compares with)."""
+    cluster, workload = _prepare(n)
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        deadline = time.monotonic() + timeout
+        proc = _start_floor_engine(cluster, n)
+        if (line := _read_line(proc, deadline)) != "watching":
+            raise BenchError(f"the floor's engine: {line}")
+        watch = StatusWatch(cluster)
+        avi_seq = cluster.avi_seq()
+        k8s_before = cluster.k8s_stats()
+        cpu_before = {**cluster.cpu(), "floor_engine": cpu_seconds(proc.pid)}
+        bench_cpu = time.process_time()
+        started = time.perf_counter()
+        _create_all(cluster, workload)
+        created = time.perf_counter()
+        if not watch.wait_for(workload.service_keys(), deadline - time.monotonic()):
+            raise BenchError(f"watched floor N={n}: not every Service got a VIP in time")
+        if (line := _read_line(proc, deadline)) != "done":
+            raise BenchError(f"the floor's engine: {line}")
+        done = time.perf_counter()
+        bench_cpu = time.process_time() - bench_cpu
+        cpu_after = {**cluster.cpu(), "floor_engine": cpu_seconds(proc.pid)}
+        rss = {**cluster.rss(), "floor_engine": peak_rss_mb(proc.pid)}
+        k8s_after = cluster.k8s_stats()
+        watch.close()
+        vips_at = max(t for t, _ in watch.first_vip.values())
+        return {
+            "n": n,
+            "create_s": round(created - started, 3),
+            "all_vips_s": round(vips_at - started, 3),
+            "done_s": round(done - started, 3),
+            "avi_calls": _avi_counts(cluster, avi_seq),
+            "k8s_calls": _k8s_delta(k8s_before, k8s_after, Counter({"POST": n})),
+            "check": _check_vips(workload, dict(watch.vip)),
+            "avi_objects": {t: len(v) for t, v in avi_names(cluster).items()},
+            "peak_rss_mb": rss,
+            "cpu_s": {k: round(v - cpu_before.get(k, 0.0), 2) for k, v in cpu_after.items()},
+            "bench_cpu_s": round(bench_cpu, 3),
+        }
+    finally:
+        if proc is not None:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
         cluster.stop()
 
 
@@ -423,6 +527,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=250)
     parser.add_argument("--floor", action="store_true")
+    parser.add_argument("--watched-floor", action="store_true", help="and the watching floor")
     parser.add_argument("--restart", action="store_true")
     parser.add_argument("--cap", type=float, help="stop waiting after this many seconds")
     parser.add_argument(
@@ -433,6 +538,8 @@ def main() -> None:
     out = {"engine": run}
     if args.floor:
         out["floor"] = run_floor(args.n)
+    if args.watched_floor:
+        out["watched_floor"] = run_watched_floor(args.n)
     print(json.dumps(out, indent=2))
 
 

@@ -62,6 +62,15 @@ def test_the_benchmark_command_prints_every_figure(
     assert floor["bench_cpu_s"] > 0  # the floor's REST calls are this process's
     assert floor["avi_objects"] == scale["avi_objects"]  # the floor builds the same Avi state
     assert out["ratio_engine_floor"]["8"] > 0
+
+    watched = out["watched_floor"]["8"]  # the least an engine must do: a watch, REST, Events
+    assert watched["check"]["ok"] is True
+    assert watched["k8s_calls"]["by_method"] == {"PATCH": 8, "POST": 8}  # statuses and Events
+    assert watched["avi_objects"] == scale["avi_objects"]
+    assert watched["done_s"] >= watched["all_vips_s"] > 0
+    assert set(watched["cpu_s"]) == {"floor_engine", "mock_k8s", "mock_avi"}
+    assert out["ratio_watched_floor_floor"]["8"] > 0
+    assert out["ratio_engine_watched_floor"]["8"] > 0
     assert out["growth"] == {}  # one size: no T(4N)/T(N)
 
 

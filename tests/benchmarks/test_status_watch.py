@@ -34,9 +34,8 @@ def cluster(server: RunningServer, tmp_path: Path) -> harness.Cluster:
     kubeconfig = tmp_path / "kubeconfig"
     write_kubeconfig(kubeconfig, server.url)
     k8s = cast(harness.Proc, SimpleNamespace(url=server.url))
-    cluster = harness.Cluster(tmp_path, k8s, cast(harness.Proc, None))
-    cluster._conns.set_headers(server.url, lean_http.k8s_headers(kubeconfig))
-    return cluster
+    calls = harness.RestCalls(server.url, "http://127.0.0.1:9", kubeconfig)  # no mock_avi
+    return harness.Cluster(tmp_path, k8s, cast(harness.Proc, None), calls=calls)
 
 
 def _at_least(value: int, least: int) -> None:
