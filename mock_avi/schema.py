@@ -175,8 +175,11 @@ def _closed(spec: Obj, walk: RefWalk) -> bool:
 
 
 # ----- compiled plans: validate + drop_empty_refs, apply_defaults ------------------------------
-Check = Callable[[Any, str], Any]  # (value, field path) -> the value checked and cleaned
-_K_STR, _K_BOOL, _K_INT, _K_NUM, _K_ANY, _K_SUB = range(6)
+# A compiled check takes only the value: the field path is put together only for an error, from
+# the keys and indexes a ``_Miss`` collects on its way out (no path text per object, per field
+# or per list item of a body that passes).
+Check = Callable[[Any], Any]  # value -> the value checked and cleaned; raises _Miss
+_K_STR, _K_BOOL, _K_INT, _K_NUM, _K_ANY, _K_SUB, _K_SCALARS = range(7)
 _KIND_OF = {STR: _K_STR, REF: _K_STR, BOOL: _K_BOOL, INT: _K_INT, NUM: _K_NUM, ANY: _K_ANY}
 _EXPECTED = ("a string", "a boolean", "an integer", "a number")
 _N_PLAIN, _N_REF, _N_REFS = range(3)  # a key named like neither, ``*_ref``, ``*_refs``
@@ -196,9 +199,46 @@ def _scalar_ok(kind: int, value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _wrong(path: str, value: Any, expected: str) -> BadRequest:
+class _Miss(Exception):
+    """A compiled check's failure: ``error(path)`` is the ``BadRequest`` to raise for the
+    field path; ``at`` records, innermost first, the key or index of each level it leaves."""
+
+    def __init__(self, error: Callable[[str], BadRequest]) -> None:
+        self.error = error
+        self.where: list[str | int] = []
+
+    def at(self, step: str | int) -> _Miss:
+        self.where.append(step)
+        return self
+
+    def raised(self, path: str) -> BadRequest:
+        for step in reversed(self.where):
+            if isinstance(step, int):
+                path = f"{path}[{step}]"
+            else:
+                path = f"{path}.{step}" if path else step
+        return self.error(path)
+
+
+def _wrong(value: Any, expected: str) -> _Miss:
     # the value as validate saw it: after drop_empty_refs
-    return _type_error(path, drop_empty_refs(value), expected)
+    return _Miss(lambda path: _type_error(path, drop_empty_refs(value), expected))
+
+
+def _required() -> _Miss:
+    return _Miss(lambda path: BadRequest(errors.FIELD_REQUIRED.format(field=path)))
+
+
+def _walked(spec: Spec, value: Any) -> _Miss:
+    # what ``validate`` reports for ``value`` at the path (it is pure: run again with it)
+    def error(path: str) -> BadRequest:
+        try:
+            validate(spec, value, path, "")
+        except BadRequest as exc:
+            return exc
+        raise AssertionError("validate passed a value it failed")
+
+    return _Miss(error)
 
 
 class Plan:
@@ -206,8 +246,15 @@ class Plan:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
-        self.check: Check = _compile(spec)
+        self._check: Check = _compile(spec)
         self.has_defaults = _has_defaults(spec)
+
+    def check(self, value: Any, path: str) -> Any:
+        """``validate(spec, drop_empty_refs(value), path, ...)``."""
+        try:
+            return self._check(value)
+        except _Miss as miss:
+            raise miss.raised(path) from None
 
     def fill(self, value: Any) -> Any:
         """``apply_defaults(spec, value)``."""
@@ -250,12 +297,12 @@ def _compile(spec: Spec) -> Check:
 def _compile_scalar(kind_name: str) -> Check:
     kind = _KIND_OF[kind_name]
     if kind == _K_ANY:
-        return lambda value, path: drop_empty_refs(value)
+        return drop_empty_refs
     expected = _EXPECTED[kind]
 
-    def check(value: Any, path: str) -> Any:
+    def check(value: Any) -> Any:
         if not _scalar_ok(kind, value):
-            raise _wrong(path, value, expected)
+            raise _wrong(value, expected)
         return value
 
     return check
@@ -265,93 +312,136 @@ def _compile_enum(spec: Enum) -> Check:
     choices = frozenset(spec.choices)
     shown = ", ".join(spec.choices)
 
-    def check(value: Any, path: str) -> Any:
+    def check(value: Any) -> Any:
         if not isinstance(value, str) or value not in choices:
-            raise BadRequest(
-                errors.BAD_ENUM.format(field=path, value=drop_empty_refs(value), choices=shown)
+            raise _Miss(
+                lambda path: BadRequest(
+                    errors.BAD_ENUM.format(field=path, value=drop_empty_refs(value), choices=shown)
+                )
             )
         return value
 
     return check
 
 
+def _scalar_items(kind: int, value: Any) -> list[Any]:
+    """A list of scalars of ``kind`` checked (a copy); ``_Miss`` at the first wrong item."""
+    if not isinstance(value, list):
+        raise _wrong(value, "a list")
+    if kind == _K_STR:
+        for v in value:
+            if not isinstance(v, str):
+                break
+        else:
+            return list(value)
+    for i, v in enumerate(value):
+        if not _scalar_ok(kind, v):
+            raise _wrong(v, _EXPECTED[kind]).at(i)
+    return list(value)
+
+
 def _compile_list(spec: ListOf) -> Check:
     item = spec.item
     if isinstance(item, str) and _KIND_OF[item] != _K_ANY:
         kind = _KIND_OF[item]
-        expected = _EXPECTED[kind]
-
-        def check_scalars(value: Any, path: str) -> Any:
-            if not isinstance(value, list):
-                raise _wrong(path, value, "a list")
-            for i, v in enumerate(value):
-                if not _scalar_ok(kind, v):
-                    raise _wrong(f"{path}[{i}]", v, expected)
-            return list(value)
-
-        return check_scalars
+        return lambda value: _scalar_items(kind, value)
     sub = _compile(item)
 
-    def check(value: Any, path: str) -> Any:
+    def check(value: Any) -> Any:
         if not isinstance(value, list):
-            raise _wrong(path, value, "a list")
-        return [sub(v, f"{path}[{i}]") for i, v in enumerate(value)]
+            raise _wrong(value, "a list")
+        out: list[Any] = []
+        append = out.append
+        try:
+            for v in value:
+                append(sub(v))
+        except _Miss as miss:
+            raise miss.at(len(out)) from None
+        return out
 
     return check
 
 
-_Field = tuple[int, int, Any, Spec]  # (kind, name kind, sub check, spec)
+_Field = tuple[int, int, Any, Spec]  # (kind, name kind, sub check or item kind, spec)
 
 
 def _field(key: str, spec: Spec) -> _Field:
-    kind = _KIND_OF[spec] if isinstance(spec, str) else _K_SUB
-    return (kind, _name_kind(key), None if kind != _K_SUB else _compile(spec), spec)
+    if isinstance(spec, str):
+        return (_KIND_OF[spec], _name_kind(key), None, spec)
+    if isinstance(spec, ListOf) and isinstance(spec.item, str) and _KIND_OF[spec.item] != _K_ANY:
+        return (_K_SCALARS, _name_kind(key), _KIND_OF[spec.item], spec)
+    return (_K_SUB, _name_kind(key), _compile(spec), spec)
 
 
 def _compile_obj(spec: Obj) -> Check:
     # complete before the check can run (specs are built bottom-up: no cycles to recurse into)
     fields: dict[str, _Field] = {k: _field(k, s) for k, s in spec.fields.items()}
+    get = fields.get
     strict = spec.strict
     required = spec.required
     unknown = {n: _field(k, s) for n, k, s in ((_N_REF, "x_ref", REF), (_N_REFS, "x_refs", REFS))}
     unknown[_N_PLAIN] = _field("x", ANY)
 
-    def check(value: Any, path: str) -> Any:
+    def check(value: Any) -> Any:
         if not isinstance(value, dict):
-            raise _wrong(path, value, "an object")
+            raise _wrong(value, "an object")
         out: dict[str, Any] = {}
-        prefix = f"{path}." if path else ""
-        for key, val in value.items():
-            if val is None:
-                continue
-            f = fields.get(key)
-            if f is None:
-                if strict:
+        key = ""
+        try:
+            for key, val in value.items():
+                if val is None:
                     continue
-                f = unknown[_name_kind(key)]
-            kind, name_kind, sub, sub_spec = f
-            if name_kind == _N_REF:
-                if isinstance(val, str) and not val.strip():
-                    continue  # an empty reference: not set
-            elif name_kind == _N_REFS and isinstance(val, list):
-                # empty elements dropped, the others as given (not walked for empty refs)
-                kept = [r for r in val if not (isinstance(r, str) and not r.strip())]
-                out[key] = validate(sub_spec, kept, prefix + key, "")
-                continue
-            if kind == _K_SUB:
-                out[key] = sub(val, prefix + key)
-            elif kind == _K_ANY:
-                out[key] = drop_empty_refs(val)
-            elif _scalar_ok(kind, val):
-                out[key] = val
-            else:
-                raise _wrong(prefix + key, val, _EXPECTED[kind])
+                f = get(key)
+                if f is None:
+                    if strict:
+                        continue
+                    f = unknown[_name_kind(key)]
+                kind, name_kind, sub, sub_spec = f
+                if name_kind == _N_REF:
+                    if isinstance(val, str) and not val.strip():
+                        continue  # an empty reference: not set
+                elif name_kind == _N_REFS and isinstance(val, list):
+                    # empty elements dropped, the others as given (not walked for empty refs)
+                    kept = [r for r in val if not (isinstance(r, str) and not r.strip())]
+                    out[key] = _listed(sub_spec, kept)
+                    continue
+                if kind == _K_STR:
+                    if not isinstance(val, str):
+                        raise _wrong(val, "a string")
+                    out[key] = val
+                elif kind == _K_SUB:
+                    out[key] = sub(val)
+                elif kind == _K_SCALARS:
+                    out[key] = _scalar_items(sub, val)
+                elif kind == _K_ANY:
+                    out[key] = drop_empty_refs(val)
+                elif _scalar_ok(kind, val):
+                    out[key] = val
+                else:
+                    raise _wrong(val, _EXPECTED[kind])
+        except _Miss as miss:
+            raise miss.at(key) from None
         for key in required:
             if key not in out or out[key] == "":
-                raise BadRequest(errors.FIELD_REQUIRED.format(field=prefix + key))
+                raise _required().at(key)
         return out
 
     return check
+
+
+def _listed(spec: Spec, kept: list[Any]) -> Any:
+    """``validate(spec, kept, ...)`` of a ``*_refs`` list (its items not walked for empty refs):
+    a list of references or strings tested here, any other spec walked by ``validate``."""
+    if isinstance(spec, ListOf) and spec.item in (REF, STR):
+        for v in kept:
+            if not isinstance(v, str):
+                break
+        else:
+            return kept
+    try:
+        return validate(spec, kept, "", "")
+    except BadRequest:
+        raise _walked(spec, kept) from None
 
 
 def _has_defaults(spec: Spec) -> bool:

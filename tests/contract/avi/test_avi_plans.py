@@ -180,6 +180,61 @@ def test_a_compiled_plan_checks_and_fills_as_the_schema_walks_do(obj_type: str, 
     assert _outcome(planned) == _outcome(walks)
 
 
+NESTED_ERRORS = [
+    (
+        "l4policyset",
+        {
+            "l4_connection_policy": {
+                "rules": [
+                    {"name": "r0", "index": 1},
+                    {"name": "r1", "index": 2, "match": {"port": {"ports": [80, "x"]}}},
+                ]
+            }
+        },
+        "l4_connection_policy.rules[1].match.port.ports[1]: Invalid value 'x', expected an"
+        " integer.",
+    ),
+    (
+        "pool",
+        {"markers": [{"key": "a"}, {"values": ["b"]}]},
+        "markers[1].key: This field is required.",
+    ),
+    (
+        "pool",
+        {"markers": [{"key": "a", "values": ["b", 3]}]},
+        "markers[0].values[1]: Invalid value 3, expected a string.",
+    ),
+    (
+        "pool",
+        {"health_monitor_refs": ["", {"x_ref": ""}]},
+        "health_monitor_refs[0]: Invalid value {'x_ref': ''}, expected a string.",
+    ),
+    (
+        "virtualservice",
+        {"services": [{"port": 80}, {"port": 81, "enable_ssl": "no"}]},
+        "services[1].enable_ssl: Invalid value 'no', expected a boolean.",
+    ),
+    (
+        "vsvip",
+        {"vip": [{"vip_id": "0", "ip_address": {"addr": "1.2.3.4", "type": "V5"}}]},
+        "vip[0].ip_address.type: Invalid choice 'V5', expected one of V4, V6, DNS.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("obj_type", "body", "error"), NESTED_ERRORS)
+def test_a_compiled_plan_names_the_field_of_a_nested_error_as_the_walk_does(
+    obj_type: str, body: dict[str, Any], error: str
+):
+    spec = TYPES[obj_type].spec
+    body = {"name": "n", **body}
+    assert _outcome(lambda: plan(spec).check(body, "")) == ("error", {"error": error})
+    assert _outcome(lambda: validate(spec, refs.drop_empty_refs(body), "", obj_type)) == (
+        "error",
+        {"error": error},
+    )
+
+
 @EXAMPLES
 @given(st.sampled_from(SPECS), st.randoms(use_true_random=False))
 def test_a_ref_walk_maps_the_references_map_refs_maps_in_the_same_order(
