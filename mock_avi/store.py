@@ -202,7 +202,14 @@ class Store:
                 raise self._missed(expected, parsed)
             return rec.type, rec.uuid
         assert obj_type is not None and parsed.name is not None
-        if obj_type not in TYPES:
+        same = self.by_name.get((obj_type, parsed.name))
+        if same is None:
+            raise self._missed(expected, parsed)  # (also a type the mock does not serve)
+        if len(same) == 1 and parsed.tenant is None and parsed.cloud is None:
+            # the usual case, one object of that name: what ``named`` and the filters give
+            for rec in same.values():
+                if rec.tenant == ctx or self.visible(rec, ctx):
+                    return obj_type, rec.uuid
             raise self._missed(expected, parsed)
         candidates = self.named(obj_type, parsed.name, ctx)
         if parsed.tenant is not None:

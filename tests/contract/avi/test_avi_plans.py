@@ -399,3 +399,57 @@ def test_a_body_is_read_as_werkzeug_reads_it(
         environ["HTTP_TRANSFER_ENCODING"] = "chunked"
     want = _body_read(environ, data, lambda req: req.get_data(cache=True))
     assert _body_read(environ, data, routes._request_data) == want
+
+
+# ----- references by name ---------------------------------------------------------------------
+def _named_target(s: store.Store, field: str, ref: str, ctx: str) -> tuple[str, str]:
+    """``Store.target`` of a ``?name=`` reference as ``named`` and its filters resolve it."""
+    parsed = refs.parse_ref(ref)
+    assert parsed is not None and parsed.type is not None and parsed.name is not None
+    found = s.named(parsed.type, parsed.name, ctx)
+    if parsed.tenant is not None:
+        found = [r for r in found if s.name_of(r.tenant) == parsed.tenant]
+    if parsed.cloud is not None:
+        found = [r for r in found if s.name_of(r.cloud or "") == parsed.cloud]
+    if not found:
+        raise s._missed(None, parsed)
+    return parsed.type, found[0].uuid
+
+
+def _named_store() -> store.Store:
+    from mock_avi.seed import default_state
+
+    s = store.Store()
+    s.load(default_state())
+    s.create("tenant", {"name": "t1"}, store.ADMIN)
+    t1 = s.tenant_context("t1", None)
+    s.create("pool", {"name": "mine"}, t1)  # one object of its name, in t1
+    s.create("pool", {"name": "both"}, t1)
+    s.create("pool", {"name": "both"}, store.ADMIN)  # two of one name
+    s.create("applicationprofile", {"name": "prof", "type": "APPLICATION_PROFILE_TYPE_L4"}, t1)
+    return s
+
+
+@pytest.mark.parametrize("ctx", ["admin", "t1", "*"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "/api/pool?name=mine",
+        "/api/pool?name=both",
+        "/api/pool?name=nothing",
+        "/api/pool?name=mine&tenant=t1",
+        "/api/pool?name=mine&tenant=admin",
+        "/api/pool?name=mine&cloud=Default-Cloud",
+        "/api/healthmonitor/?name=System-TCP",
+        "/api/applicationprofile/?name=prof",
+        "/api/cloud?name=Default-Cloud",
+        "/api/nosuchtype?name=mine",
+    ],
+)
+def test_a_reference_by_name_names_what_named_and_its_filters_find(ref: str, ctx: str):
+    s = _named_store()
+    ctx = ctx if ctx == "*" else s.tenant_context(ctx, None)
+    field = "pool_ref" if "/pool?" in ref else "x_ref"
+    assert _outcome(lambda: s.target(field, ref, ctx, None)) == _outcome(
+        lambda: _named_target(s, field, ref, ctx)
+    )
