@@ -182,7 +182,7 @@ def created_response(
     url = f"{base}/api/{obj_type}/{uuid}" + (f"#{name}" if name else "")
     # The name in "#<name>" may hold characters a header cannot carry (CR, LF, ...).
     if not (url.isascii() and url.isprintable()):
-        url = "".join(c if " " <= c < "\x7f" else quote(c) for c in url)
+        url = "".join(c if " " <= c < "\x7f" else quote(c, errors="surrogatepass") for c in url)
     prefix = _URI_PREFIX.get(base)
     if prefix is None and _PLAIN_BASE.fullmatch(base) and len(_URI_PREFIX) < 64:
         prefix = _URI_PREFIX[base] = iri_to_uri(f"{base}/api/")
@@ -194,7 +194,7 @@ def created_response(
     response = _response(ApiResponse, data, 201, headers)
     assert isinstance(response, ApiResponse)
     if fragment and _UNQUOTED.fullmatch(fragment) is None:
-        fragment = quote(fragment, safe=_FRAGMENT_SAFE)
+        fragment = quote(fragment, safe=_FRAGMENT_SAFE, errors="surrogatepass")
     response.uri_location = f"{prefix}{obj_type}/{uuid}" + ("#" + fragment if fragment else "")
     return response
 

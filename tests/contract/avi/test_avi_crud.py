@@ -105,6 +105,16 @@ def test_post_returns_location_and_slug_forces_uuid(api: ApiSession):
     assert again.status_code == 409
 
 
+def test_a_name_with_a_lone_surrogate_is_created_and_answered(api: ApiSession):
+    """JSON may escape a lone surrogate (``"\\ud800"``); the standard library reads it, and so
+    does the mock: the create is answered (its Location quoted as UTF-8 with surrogatepass)
+    instead of a 500 after the object was stored."""
+    rsp = api.post("pool", data={"name": "odd-\ud800"})
+    assert rsp.status_code == 201, rsp.text
+    assert rsp.headers["Location"].endswith("#odd-%ED%A0%80")
+    assert api.get(f"pool/{rsp.json()['uuid']}").json()["name"] == "odd-\ud800"
+
+
 def test_lookup_by_name_and_delete_by_name(api: ApiSession):
     _chain(api)
     assert api.get_object_by_name("pool", "pool")["name"] == "pool"
