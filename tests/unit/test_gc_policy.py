@@ -1,5 +1,6 @@
 """simulator.gc_policy: survivors of full collections frozen, all unfrozen once doubled, and
-cyclic garbage among frozen objects freed in the end (real gc, in a child process)."""
+cyclic garbage among frozen objects freed in the end, young collections made rarer (real gc, in
+a child process)."""
 
 from __future__ import annotations
 
@@ -62,10 +63,11 @@ def test_young_collections_and_start_phases_change_nothing() -> None:
 CHILD = textwrap.dedent(
     """
     import gc, weakref
-    from simulator.gc_policy import install
+    from simulator.gc_policy import THRESHOLDS, install
 
     policy = install()
     assert install() is policy and gc.callbacks.count(policy) == 1
+    assert gc.get_threshold() == THRESHOLDS, gc.get_threshold()
 
     class Node:
         pass
