@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from simulator import gc_policy
+from simulator.commands import LazyGroup, register
 from simulator.config import SERVICE_TYPES, ConfigError, EngineConfig, build_config, settings_of
 from simulator.engines import ENGINES, AkoOptions, EngineChoice
-from simulator.engines.ako_setup import AkoSetupError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -127,7 +127,7 @@ def engine_choice(
         return EngineChoice("sim")
     if not ako_binary:
         raise click.UsageError("--engine ako needs --ako-binary PATH (or AKO_BINARY)")
-    from simulator.engines.ako_setup import check_binary
+    from simulator.engines.ako_setup import AkoSetupError, check_binary
 
     try:
         binary = check_binary(ako_binary)
@@ -180,7 +180,7 @@ def use_avi_version(version: str, hint: str) -> None:
     os.environ[VERSION_ENV] = version
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="ako-sim")
 def main() -> None:
     """ako-sim: simulate and test AKO's shared VIP across LoadBalancer Services."""
@@ -329,6 +329,7 @@ def up_command(
 
     from mock_k8s.app import K8S_VERSION_ENV
     from mock_k8s.discovery import version_info
+    from simulator.engines.ako_setup import AkoSetupError
     from simulator.stack import start_stack
 
     try:
@@ -406,6 +407,7 @@ def engine_command(
     """Run the engine alone, against any API server and controller: ako-sim's own, or the real
     AKO (--engine ako --ako-binary PATH; it needs the controller over HTTPS)."""
     from simulator.engines import build_engine
+    from simulator.engines.ako_setup import AkoSetupError
 
     choice = engine_choice(
         engine_kind, ako_binary, ako_log, settle_quiet_ms, ako_leader_election, avi_tls
@@ -437,12 +439,4 @@ def engine_command(
         engine.stop()
 
 
-def _register_commands() -> None:
-    from simulator.commands import register
-    from simulator.commands.nodes import node
-
-    register(main)
-    main.add_command(node)
-
-
-_register_commands()
+register(main)
