@@ -11,15 +11,19 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from simulator import gc_policy
 from simulator.commands import LazyGroup, register
-from simulator.config import SERVICE_TYPES, ConfigError, EngineConfig, build_config, settings_of
+from simulator.domain.service_types import SERVICE_TYPES
 from simulator.engines import ENGINES, AkoOptions, EngineChoice
+
+if TYPE_CHECKING:  # simulator.config brings the domain model: imported where it is used
+    from simulator.config import EngineConfig
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -34,6 +38,8 @@ def setup_logging(level: str) -> None:
 
 def engine_config(flags: dict[str, Any]) -> EngineConfig:
     """Flags (None = not given) over the AKO-style environment; errors as click.BadParameter."""
+    from simulator.config import ConfigError, build_config
+
     try:
         return build_config(flags)
     except ConfigError as exc:
@@ -54,6 +60,8 @@ def config_options(func: Any) -> Any:
     """One ``--<name>`` option per :class:`~simulator.config.EngineConfig` field that has a flag,
     generated from its metadata (help, default, environment variable). Every option defaults to
     ``None`` (not given), so the environment and then the field's default apply."""
+    from simulator.config import settings_of
+
     for name, meta, default in reversed(settings_of()):
         if not meta.flag:
             continue
@@ -68,6 +76,39 @@ def config_options(func: Any) -> Any:
             help=f"{meta.help} [{notes}]".strip(),
         )(func)
     return func
+
+
+def _config_params() -> list[click.Parameter]:
+    """The options :func:`config_options` adds, in the order a command lists them."""
+
+    def target() -> None: ...
+
+    config_options(target)
+    return list(reversed(getattr(target, "__click_params__", [])))
+
+
+class DeferredOptions(click.Command):
+    """A command whose first options are made when first asked for (its help, its parsing):
+    ``ako-sim engine``'s come from :class:`~simulator.config.EngineConfig`, whose module
+    brings the domain model, which ``ako-sim mock-avi`` and ``mock-k8s`` never use."""
+
+    def __init__(
+        self, *args: Any, deferred: Callable[[], list[click.Parameter]], **kwargs: Any
+    ) -> None:
+        self._deferred: Callable[[], list[click.Parameter]] | None = deferred
+        self._params: list[click.Parameter] = []
+        super().__init__(*args, **kwargs)
+
+    @property
+    def params(self) -> list[click.Parameter]:
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None:
+            self._params[:0] = deferred()
+        return self._params
+
+    @params.setter
+    def params(self, value: list[click.Parameter]) -> None:
+        self._params = value
 
 
 def engine_options(func: Any) -> Any:
@@ -390,8 +431,7 @@ def up_command(
         click.echo("stopped")
 
 
-@main.command("engine")
-@config_options
+@main.command("engine", cls=DeferredOptions, deferred=_config_params)
 @click.option("--log-level", default="INFO", show_default=True, type=_LOG_LEVELS)
 @engine_options
 def engine_command(

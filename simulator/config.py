@@ -28,8 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from simulator.domain.model import Settings
-
-SERVICE_TYPES = ("ClusterIP", "NodePort")
+from simulator.domain.service_types import SERVICE_TYPES
 
 
 class ConfigError(ValueError):

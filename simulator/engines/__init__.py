@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from simulator.config import EngineConfig
+if TYPE_CHECKING:  # only named in annotations: the CLI imports this module for every command
+    from simulator.config import EngineConfig
 
 ENGINES = ("sim", "ako")
 

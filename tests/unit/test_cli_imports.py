@@ -1,6 +1,7 @@
 """``simulator.cli``: the mock commands start without the engine-side modules they never use
-(requests, yaml, the AKO launcher's setup, the views), and the commands that need them still
-load them when they run or a help lists them (in a child process: a clean ``sys.modules``)."""
+(requests, yaml, the AKO launcher's setup, the views, the engine's settings and the domain
+model), and the commands that need them still load them when they run or a help lists them (in
+a child process: a clean ``sys.modules``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ ENGINE_SIDE = (
     "simulator.commands.run",
     "simulator.commands.snapshot",
     "simulator.views.topology",
+    "simulator.config",
+    "simulator.domain.model",
 )
 
 CHILD = textwrap.dedent(
@@ -40,6 +43,12 @@ CHILD = textwrap.dedent(
         assert "  " + name + " " in result.output, (name, result.output)
     result = CliRunner().invoke(main, ["get", "--help"])
     assert result.exit_code == 0 and "simulator.commands.inspect" in sys.modules, result.output
+    engine = main.commands["engine"]
+    names = [param.name for param in engine.params]
+    assert names[:2] == ["cluster_name", "service_type"] and "log_level" in names, names
+    assert names.index("avi_controller") < names.index("log_level") < names.index("engine_kind")
+    ctx = engine.make_context("engine", ["--avi-controller", "https://avi:8443", "--port", "0"])
+    assert ctx.params["avi_controller"] == "https://avi:8443", ctx.params
     print("ok")
     """
 )
