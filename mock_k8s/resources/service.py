@@ -24,6 +24,7 @@ from mock_k8s.errors import (
 from mock_k8s.registry import ResourceType
 from mock_k8s.resources.allocation import NODE_PORT_MAX, NODE_PORT_MIN, Allocators
 from mock_k8s.resources.common import DNS1123_SUBDOMAIN, Context, Strategy, is_ip
+from mock_k8s.store import clone
 
 TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
 PROTOCOLS = ["SCTP", "TCP", "UDP"]
@@ -345,6 +346,18 @@ class ServiceStrategy(Strategy):
 
     def allocate(self, ctx: Context, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
         spec = obj["spec"]
+        if old is not None and spec is old.get("spec"):
+            # a status write keeps the stored spec, the very object. Allocated already (as
+            # every spec stored through a write is), it holds what allocating would fill in,
+            # and what it holds is taken: nothing to do. Else what allocating fills in goes
+            # into a copy: stored versions never change in place.
+            if _allocated(obj["spec"]):
+                return
+            obj["spec"] = clone(spec)
+        self._allocate(obj, old)
+
+    def _allocate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+        spec = obj["spec"]
         old_spec = (old or {}).get("spec", {})
         needed = 0
         if needs_node_ports(spec):
@@ -365,14 +378,13 @@ class ServiceStrategy(Strategy):
             )
         if spec.get("type") != "ExternalName":
             cip = spec.get("clusterIP")
-            if cip == "None":
-                spec["clusterIPs"] = ["None"]
-            else:
+            if cip != "None":
                 if not cip:
                     cip = self.alloc.cluster_ip()
                     spec["clusterIP"] = cip
                 else:
                     self.alloc.cluster_ips.add(cip)
+            if spec.get("clusterIPs") != [cip]:
                 spec["clusterIPs"] = [cip]
             family = "IPv6" if cip and ":" in str(cip) else "IPv4"
             spec.setdefault("ipFamilies", [family])
@@ -407,6 +419,19 @@ class ServiceStrategy(Strategy):
         if cip and cip != "None":
             self.alloc.cluster_ips.add(cip)
         self.alloc.node_ports.update(self._node_ports_of(obj))
+
+
+def _allocated(spec: dict[str, Any]) -> bool:
+    """Would ``ServiceStrategy._allocate`` leave ``spec`` as it is (all it fills in there)?"""
+    if spec.get("type") != "ExternalName":
+        cip = spec.get("clusterIP")
+        if not cip or spec.get("clusterIPs") != [cip]:
+            return False
+        if "ipFamilies" not in spec or "ipFamilyPolicy" not in spec:
+            return False
+    if needs_node_ports(spec) and not all(p.get("nodePort") for p in spec.get("ports") or []):
+        return False
+    return not needs_hc_node_port(spec) or bool(spec.get("healthCheckNodePort"))
 
 
 def validate_conditions(conditions: Any, path: str) -> list[FieldError]:
