@@ -233,8 +233,12 @@ def _node(member: bool, children: Tree) -> Tree | None:
     """A fieldsV1 node: its children in order, after ``"."`` when it is a field itself."""
     if not children:
         return {} if member else None
-    ordered = {k: children[k] for k in sorted(children)}
+    ordered = dict(sorted(children.items()))
     return {".": {}, **ordered} if member else ordered
+
+
+# values that are leaves of a field set whatever their path (``_tree`` gives them ``{}``)
+_LEAVES = frozenset((str, int, float, bool, type(None)))
 
 
 def _tree(value: Any, kind: str, plain: tuple[str, ...]) -> Tree | None:
@@ -242,6 +246,9 @@ def _tree(value: Any, kind: str, plain: tuple[str, ...]) -> Tree | None:
     if isinstance(value, dict):
         children: Tree = {}
         for k, v in value.items():
+            if type(v) in _LEAVES:  # no path to build for a leaf
+                children[f"f:{k}"] = {}
+                continue
             sub = _tree(v, kind, (*plain, str(k)))
             if sub is not None:
                 children[f"f:{k}"] = sub
@@ -261,7 +268,7 @@ def _tree(value: Any, kind: str, plain: tuple[str, ...]) -> Tree | None:
                 raise _SharedPath
             item_children: Tree = {}
             for k, v in item.items():
-                sub = _tree(v, kind, (*plain, str(k)))
+                sub = {} if type(v) in _LEAVES else _tree(v, kind, (*plain, str(k)))
                 if sub is not None:
                     item_children[f"f:{k}"] = sub
             children[str(ik)] = _node(True, item_children)
@@ -299,7 +306,7 @@ def _fields_tree(obj: dict[str, Any], kind: str, status: bool) -> Tree:
                 if meta:
                     root["f:metadata"] = _node(False, meta)
             continue
-        sub = _tree(value, kind, (key,))
+        sub = {} if type(value) in _LEAVES else _tree(value, kind, (key,))
         if sub is not None:
             root[f"f:{key}"] = sub
     return _node(False, root) or {}

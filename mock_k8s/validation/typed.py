@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,12 +90,21 @@ def _segments(path: Path) -> list[str]:
 _FAST = {"string": str, "boolean": bool}
 
 
+def _fast(ref: TypeRef) -> tuple[type | None, tuple[int, int] | None]:
+    """The Python type of the values of ``ref`` that ``Walker.scalar`` takes as they are
+    without a look (integers: within the bounds given with it)."""
+    if ref.kind == "integer":
+        return int, RANGES.get(ref.fmt, models.INT64_RANGE)
+    return _FAST.get(ref.kind), None
+
+
 @dataclass(frozen=True)
 class _Plan:
-    """A model compiled for the walk: per JSON field its type and, for strings and booleans,
-    the Python type that needs no further check; the Go struct name; the required fields."""
+    """A model compiled for the walk: per JSON field its type and, for strings, booleans and
+    integers, the Python type that needs no further check (an integer: within its bounds);
+    the Go struct name; the required fields."""
 
-    fields: dict[str, tuple[TypeRef, type | None]]
+    fields: dict[str, tuple[TypeRef, type | None, tuple[int, int] | None]]
     short: str
     required: tuple[str, ...]
 
@@ -111,7 +121,7 @@ def _plan(name: str) -> _Plan | None:
     plan = None
     if m is not None:
         plan = _Plan(
-            {k: (f.type, _FAST.get(f.type.kind)) for k, f in m.fields.items()},
+            {k: (f.type, *_fast(f.type)) for k, f in m.fields.items()},
             m.short,
             tuple(n for n, f in m.fields.items() if f.required),
         )
@@ -172,27 +182,36 @@ class Walker:
             return plain(value)  # type: ignore[no-any-return]
         fields = plan.fields
         out: dict[str, Any] = {}
+        # only Pairs (read from a body that repeats a key) can repeat one: a dict's keys need
+        # no bookkeeping of what was seen
+        repeats = isinstance(value, Pairs)
         seen: set[str] = set()
         unknown: set[str] = set()
-        for key, v in items(value):
+        pairs: Iterable[tuple[str, Any]] = value if repeats else value.items()
+        for key, v in pairs:
             f = fields.get(key)
             if f is None:
-                if key not in unknown:
+                if not repeats or key not in unknown:
                     unknown.add(key)
                     self.strict.append(f'unknown field "{path_text(_segments((path, key)))}"')
                 continue
-            if key in seen:
-                self.strict.append(f'duplicate field "{path_text(_segments((path, key)))}"')
-            seen.add(key)
+            if repeats:
+                if key in seen:
+                    self.strict.append(f'duplicate field "{path_text(_segments((path, key)))}"')
+                seen.add(key)
             if v is None:
                 out.pop(key, None)
                 continue
             if given and key in given:
                 out[key] = v
                 continue
-            ftype, fast = f
-            if fast is not None and type(v) is fast:
+            ftype, fast, bounds = f
+            vtype = type(v)
+            if vtype is fast and (bounds is None or bounds[0] <= v <= bounds[1]):
                 out[key] = v
+                continue
+            if ftype.kind == "model":  # what ``value`` would call, one call less
+                out[key] = self.model(v, ftype, (path, key), (gopath, key), plan.short)
                 continue
             out[key] = self.value(v, ftype, (path, key), (gopath, key), plan.short)
         for name in plan.required:

@@ -11,6 +11,7 @@ import pytest
 from werkzeug.test import Client
 
 from mock_k8s.app import K8sApp, create_app
+from mock_k8s.managed import fields_of, fields_tree, to_fields_v1
 
 pytestmark = pytest.mark.contract
 
@@ -72,3 +73,96 @@ def test_a_status_write_completes_an_incomplete_stored_spec_in_a_copy(app: K8sAp
     assert "clusterIPs" not in before["spec"]
     assert answer["spec"]["clusterIPs"] == [before["spec"]["clusterIP"]]
     assert stored(app)["spec"]["clusterIPs"] == [before["spec"]["clusterIP"]]
+
+
+EVENTS = "/api/v1/namespaces/default/events"
+
+
+def event(name: str = "web.1", **fields: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": name},
+        "involvedObject": {"kind": "Service", "apiVersion": "v1", "namespace": "default",
+                           "name": "web", "uid": "u-1"},
+        "reason": "Synced", "message": "VIP allocated", "type": "Normal", "count": 1,
+        "firstTimestamp": "2026-12-02T06:00:00Z", "lastTimestamp": "2026-12-02T06:00:00Z",
+        "source": {"component": "ako-sim"}, "reportingComponent": "ako-sim", **fields,
+    }  # fmt: skip
+
+
+def raw_post(app: K8sApp, path: str, text: str, query: str = "") -> Any:
+    return Client(app).post(
+        f"{path}?{query}" if query else path, data=text, content_type="application/json",
+        headers={"User-Agent": "tests/1.0"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("count", "detail"),
+    [
+        (2**31, "json: cannot unmarshal number 2147483648 into Go struct field Event.count of "
+                "type int32"),
+        (-(2**31) - 1, "json: cannot unmarshal number -2147483649 into Go struct field "
+                       "Event.count of type int32"),
+        (True, "json: cannot unmarshal bool into Go struct field Event.count of type int32"),
+    ],
+)  # fmt: skip
+def test_an_event_count_beyond_int32_is_refused(app: K8sApp, count: Any, detail: str) -> None:
+    resp = raw_post(app, EVENTS, json.dumps(event(count=count)))
+    assert resp.status_code == 400
+    assert resp.get_json()["message"] == (
+        f'Event in version "v1" cannot be handled as a Event: {detail}'
+    )
+
+
+def test_an_event_count_at_the_int32_bounds_is_stored(app: K8sApp) -> None:
+    assert send(app, "POST", EVENTS, event("a.1", count=2**31 - 1))["count"] == 2**31 - 1
+    assert send(app, "POST", EVENTS, event("a.2", count=-(2**31)))["count"] == -(2**31)
+
+
+def test_repeated_and_unknown_event_fields_are_reported_once_each(app: K8sApp) -> None:
+    text = (
+        json.dumps(event())
+        .replace('"reason": "Synced"', '"reason": "A", "reason": "Synced", "odd": 1, "odd": 2')
+        .replace('"uid": "u-1"', '"uid": "u-0", "uid": "u-1", "zz": 1')
+    )
+    resp = raw_post(app, EVENTS, text)
+    assert resp.status_code == 201
+    assert resp.headers.getlist("Warning") == [
+        '299 - "duplicate field \\"involvedObject.uid\\""',
+        '299 - "unknown field \\"involvedObject.zz\\""',
+        '299 - "duplicate field \\"reason\\""',
+        '299 - "unknown field \\"odd\\""',
+    ]
+    stored = resp.get_json()
+    assert stored["reason"] == "Synced" and stored["involvedObject"]["uid"] == "u-1"
+    assert "odd" not in stored and "zz" not in stored["involvedObject"]
+
+
+def test_an_event_create_records_its_fields_as_the_field_set_construction_does(
+    app: K8sApp,
+) -> None:
+    body = event(related={"kind": "Pod", "name": "p"}, series={"count": 2})
+    body["metadata"].update(labels={"a": "b"}, annotations={"c": "d"})
+    created = send(app, "POST", EVENTS, body)
+    [entry] = created["metadata"]["managedFields"]
+    stored = app.api.store.get("events", "default", "web.1")
+    assert stored is not None
+    expected = to_fields_v1(fields_of(stored, "Event"))
+    assert json.dumps(entry["fieldsV1"]) == json.dumps(expected)  # the same order too
+    assert entry["manager"] == "tests"
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"spec": {"type": "LoadBalancer", "selector": {"app": "a"}, "ports": [
+            {"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+            {"port": 443, "nodePort": 30001}], "clusterIPs": ["10.0.0.1"], "x": None}},
+        {"metadata": {"labels": {}, "annotations": {"a": "b"}, "name": "n"}, "data": {"k": "v"},
+         "spec": {"template": {"spec": {"containers": [{"name": "c", "env": [{"name": "E"}]}]}}}},
+        {"spec": {"ports": [{"port": 80}, {"port": 81, "protocol": "UDP"}], "empty": {}}},
+    ],
+)  # fmt: skip
+def test_the_one_walk_field_tree_is_the_field_set_one(obj: dict[str, Any]) -> None:
+    kind = "Service"
+    assert json.dumps(fields_tree(obj, kind)) == json.dumps(to_fields_v1(fields_of(obj, kind)))
