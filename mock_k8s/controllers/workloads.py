@@ -30,9 +30,9 @@ from mock_k8s.controllers.timers import Clock, Timers, WorkloadSettings
 from mock_k8s.errors import ApiError, bad_request, not_found
 from mock_k8s.watch import Change
 
-# every bucket the workload controllers, the scheduler, the kubelet and the Endpoints controller
-# read changes of (the garbage collector and the owner index see every change)
-_READ_KEYS = frozenset(
+# every bucket the workload controllers, the scheduler and the kubelet read changes of (the
+# garbage collector and the owner index see every change)
+_WORKLOAD_KEYS = frozenset(
     (
         "deployments.apps",
         "replicasets.apps",
@@ -41,10 +41,10 @@ _READ_KEYS = frozenset(
         "jobs.batch",
         "pods",
         "nodes",
-        "services",
-        "endpoints",
     )
 )
+# ... and those the Endpoints controller reads
+_ENDPOINTS_KEYS = frozenset(("services", "pods", "endpoints"))
 
 
 class WorkloadControllers:
@@ -107,19 +107,19 @@ class WorkloadControllers:
             self.owners.observe(ch.key, ch.obj, ch.type == "DELETED")
         self.gc.handle(changes)
         # the controllers below read nothing else: a batch of Events (or ConfigMaps...) skips
-        # their eight loops over it
-        changes = [ch for ch in changes if ch.key in _READ_KEYS]
-        if not changes:
-            return
-        if self.settings.enabled:
-            self.deployments.handle(changes)
-            self.replicasets.handle(changes)
-            self.statefulsets.handle(changes)
-            self.daemonsets.handle(changes)
-            self.jobs.handle(changes)
-            self.scheduler.handle(changes)
-            self.kubelet.handle(changes)
-        self.endpoints.handle(changes)
+        # their eight loops over it, a batch of Service writes the seven of the workloads
+        workload = [ch for ch in changes if ch.key in _WORKLOAD_KEYS]
+        if workload and self.settings.enabled:
+            self.deployments.handle(workload)
+            self.replicasets.handle(workload)
+            self.statefulsets.handle(workload)
+            self.daemonsets.handle(workload)
+            self.jobs.handle(workload)
+            self.scheduler.handle(workload)
+            self.kubelet.handle(workload)
+        endpoints = [ch for ch in changes if ch.key in _ENDPOINTS_KEYS]
+        if endpoints:
+            self.endpoints.handle(endpoints)
 
     # ---- the API's delete hook ------------------------------------------------------------
     def on_delete(

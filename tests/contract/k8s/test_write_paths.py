@@ -166,3 +166,27 @@ def test_an_event_create_records_its_fields_as_the_field_set_construction_does(
 def test_the_one_walk_field_tree_is_the_field_set_one(obj: dict[str, Any]) -> None:
     kind = "Service"
     assert json.dumps(fields_tree(obj, kind)) == json.dumps(to_fields_v1(fields_of(obj, kind)))
+
+
+def test_service_writes_reach_the_endpoints_controller_only(
+    app: K8sApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workload controllers, the scheduler and the kubelet read no Service change: a
+    batch of Service writes skips their loops, the Endpoints controller still sees it."""
+    workloads = app.api.workloads
+    seen: dict[str, list[str]] = {}
+    for name in ("deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
+                 "scheduler", "kubelet", "endpoints"):  # fmt: skip
+        controller = getattr(workloads, name)
+
+        def recording(changes: Any, name: str = name, handle: Any = controller.handle) -> None:
+            seen.setdefault(name, []).extend(ch.key for ch in changes)
+            handle(changes)
+
+        monkeypatch.setattr(controller, "handle", recording)
+    send(app, "POST", SERVICES, service())
+    status = {"status": {"loadBalancer": {"ingress": [{"ip": "10.1.2.3"}]}}}
+    send(app, "PATCH", f"{SERVICES}/web/status", status, MERGE)
+    assert set(seen) == {"endpoints"}
+    assert seen["endpoints"] == ["services", "endpoints", "services"]
+    assert app.api.store.get("endpoints", "default", "web") is not None
