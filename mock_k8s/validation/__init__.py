@@ -155,6 +155,7 @@ def _without_kept_managed_fields(patched: dict[str, Any], current: dict[str, Any
     return {**patched, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
+_METADATA = frozenset(("metadata",))
 # top-level fields a status write takes from the stored object whatever the patch says
 _STATUS_WRITE_OWN = frozenset(("metadata", "status", "kind", "apiVersion"))
 
@@ -196,8 +197,15 @@ def check_patch(
     if scope.directive != IGNORE and ptype != "application/json-patch+json":
         strict += duplicate_fields(read_json(scope.raw, "application/json"))
     try:
-        given = _kept_by_status_write(patched, current) if status else frozenset()
-        obj, found = _decode(ctx, rt, _without_kept_managed_fields(patched, current), given)
+        source = _without_kept_managed_fields(patched, current)
+        given: frozenset[str] = frozenset()
+        if status:
+            given = _kept_by_status_write(patched, current)
+            if source is not patched and patched.get("metadata") is current.get("metadata"):
+                # the stored metadata, left alone by the patch, in a copy without its
+                # managedFields: as with the stored spec, walking it finds nothing to change
+                given |= _METADATA
+        obj, found = _decode(ctx, rt, source, given)
     except typed.DecodeError as exc:
         raise patch_error(str(exc)) from None
     if found:

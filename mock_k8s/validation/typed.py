@@ -22,7 +22,6 @@ from mock_k8s.openapi import models
 from mock_k8s.openapi.models import TypeRef
 from mock_k8s.validation.decoding import (
     Pairs,
-    is_object,
     items,
     json_kind,
     number_text,
@@ -88,6 +87,7 @@ def _segments(path: Path) -> list[str]:
 
 
 _FAST = {"string": str, "boolean": bool}
+_OBJECTS = (dict, Pairs)  # what ``is_object`` takes
 
 
 def _fast(ref: TypeRef) -> tuple[type | None, tuple[int, int] | None]:
@@ -143,14 +143,20 @@ class Walker:
                 raise _type_error(value, struct, gopath, ref)
             assert ref.item is not None
             out = []
+            item_ref = ref.item
+            item_kind = item_ref.kind
             for i, item in enumerate(value):
                 if item is None:
-                    out.append(ZERO.get(ref.item.kind))
-                    continue
-                out.append(self.value(item, ref.item, (path, f"[{i}]"), gopath, struct))
+                    out.append(ZERO.get(item_kind))
+                elif item_kind == "string" and type(item) is str:
+                    out.append(item)
+                elif item_kind == "model":  # what ``value`` would call, one call less
+                    out.append(self.model(item, item_ref, (path, f"[{i}]"), gopath, struct))
+                else:
+                    out.append(self.value(item, item_ref, (path, f"[{i}]"), gopath, struct))
             return out
         if kind == "map":
-            if not is_object(value):
+            if not isinstance(value, _OBJECTS):
                 raise _type_error(value, struct, gopath, ref)
             assert ref.item is not None
             result: dict[str, Any] = {}
@@ -175,24 +181,28 @@ class Walker:
         given: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         """``given``: fields taken as they are, unchecked (the root's only, see ``decode``)."""
-        if not is_object(value):
+        if not isinstance(value, _OBJECTS):
             raise _type_error(value, struct, gopath, ref)
-        plan = _plan(str(ref.model))
+        plan = _PLANS[ref.model] if ref.model in _PLANS else _plan(ref.model)
         if plan is None:
             return plain(value)  # type: ignore[no-any-return]
         fields = plan.fields
         out: dict[str, Any] = {}
         # only Pairs (read from a body that repeats a key) can repeat one: a dict's keys need
         # no bookkeeping of what was seen
-        repeats = isinstance(value, Pairs)
-        seen: set[str] = set()
-        unknown: set[str] = set()
-        pairs: Iterable[tuple[str, Any]] = value if repeats else value.items()
+        pairs: Iterable[tuple[str, Any]]
+        if isinstance(value, Pairs):
+            repeats, pairs = True, value
+            seen: set[str] = set()
+            unknown: set[str] = set()
+        else:
+            repeats, pairs = False, value.items()
         for key, v in pairs:
             f = fields.get(key)
             if f is None:
                 if not repeats or key not in unknown:
-                    unknown.add(key)
+                    if repeats:
+                        unknown.add(key)
                     self.strict.append(f'unknown field "{path_text(_segments((path, key)))}"')
                 continue
             if repeats:

@@ -4,6 +4,7 @@ these paths take give the answers the full paths give."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -190,3 +191,23 @@ def test_service_writes_reach_the_endpoints_controller_only(
     assert set(seen) == {"endpoints"}
     assert seen["endpoints"] == ["services", "endpoints", "services"]
     assert app.api.store.get("endpoints", "default", "web") is not None
+
+
+def test_status_patches_change_no_stored_version_in_place(app: K8sApp) -> None:
+    body = service()
+    body["metadata"].update(labels={"a": "b"}, annotations={"c": "d"}, finalizers=["x/y"])
+    send(app, "POST", SERVICES, body)
+    versions = [stored(app)]
+    copies = [copy.deepcopy(versions[0])]
+    for ip in ("10.1.2.3", "10.1.2.4"):
+        status = {"status": {"loadBalancer": {"ingress": [{"ip": ip}]}}}
+        answer = send(app, "PATCH", f"{SERVICES}/web/status", status, MERGE)
+        assert answer["metadata"]["labels"] == {"a": "b"}
+        assert answer["metadata"]["annotations"] == {"c": "d"}
+        assert answer["metadata"]["finalizers"] == ["x/y"]
+        versions.append(stored(app))
+        copies.append(copy.deepcopy(versions[-1]))
+    assert versions == copies
+    assert [v["metadata"]["resourceVersion"] for v in versions] == [
+        c["metadata"]["resourceVersion"] for c in copies
+    ]
