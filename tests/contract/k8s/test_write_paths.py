@@ -5,6 +5,7 @@ these paths take give the answers the full paths give."""
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from werkzeug.test import Client
 
 from mock_k8s.app import K8sApp, create_app
 from mock_k8s.managed import fields_of, fields_tree, to_fields_v1
+from mock_k8s.resources.common import is_ip
 
 pytestmark = pytest.mark.contract
 
@@ -211,3 +213,17 @@ def test_status_patches_change_no_stored_version_in_place(app: K8sApp) -> None:
     assert [v["metadata"]["resourceVersion"] for v in versions] == [
         c["metadata"]["resourceVersion"] for c in copies
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3.04", "1.2.3.4\n",
+     " 1.2.3.4", "1.2.3", "1.2.3.4.5", "\u0661.2.3.4", "::1", "fe80::1", "", "a.b.c.d"],
+)  # fmt: skip
+def test_is_ip_says_what_ipaddress_says(text: str) -> None:
+    try:
+        ipaddress.ip_address(text)
+        expected = True
+    except ValueError:
+        expected = False
+    assert is_ip(text) is expected
