@@ -94,7 +94,10 @@ def openapi_v2_choice(accept: str) -> str | None:
 
 def arg(req: Request, name: str, default: Any = None) -> Any:
     """A query parameter's first value, else ``default`` (werkzeug's ``args.get`` builds and
-    catches a KeyError exception for every parameter a request does not carry)."""
+    catches a KeyError exception for every parameter a request does not carry; a request
+    without a query, as most writes are, has no parameter to parse a MultiDict for)."""
+    if not req.environ.get("QUERY_STRING"):
+        return default
     args = req.args
     return args[name] if name in args else default  # noqa: SIM401 (get raises inside)
 

@@ -67,8 +67,10 @@ class _RequestScope:
         if method not in OPTIONS_KIND:
             self._token = _current.set(None)
             return None
-        args = req.args  # ``in`` first: werkzeug's get() raises and catches for a missing key
-        given = args["fieldValidation"] if "fieldValidation" in args else None  # noqa: SIM401
+        given = None
+        if req.environ.get("QUERY_STRING"):  # else no parameter: no MultiDict to parse
+            args = req.args  # ``in`` first: werkzeug's get() raises and catches a missing key
+            given = args["fieldValidation"] if "fieldValidation" in args else None  # noqa: SIM401
         directive = parse_directive(given, OPTIONS_KIND[method])
         scope = Scope(directive, req.get_data(cache=True), (req.mimetype or "").lower())
         self._token = _current.set(scope)

@@ -227,3 +227,16 @@ def test_is_ip_says_what_ipaddress_says(text: str) -> None:
     except ValueError:
         expected = False
     assert is_ip(text) is expected
+
+
+def test_query_parameters_of_a_write_still_count(app: K8sApp) -> None:
+    """Writes without a query skip parsing one; those with one keep their parameters."""
+    dry = raw_post(app, EVENTS, json.dumps(event("d.1")), "dryRun=All")
+    assert dry.status_code == 201 and app.api.store.get("events", "default", "d.1") is None
+    strict = raw_post(app, EVENTS, json.dumps(event("s.1", odd=1)), "fieldValidation=Strict")
+    assert strict.status_code == 400
+    managed = raw_post(app, EVENTS, json.dumps(event("m.1")), "fieldManager=mine")
+    assert managed.get_json()["metadata"]["managedFields"][0]["manager"] == "mine"
+    plain = raw_post(app, EVENTS, json.dumps(event("p.1", odd=1)))
+    assert plain.status_code == 201 and plain.headers.getlist("Warning")
+    assert plain.get_json()["metadata"]["managedFields"][0]["manager"] == "tests"
