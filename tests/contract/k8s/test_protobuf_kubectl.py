@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from mock_k8s.server import RunningServer
+from tests.support.tls import write_pem_pair
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
@@ -360,7 +361,7 @@ def test_delete_sends_delete_options(
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
@@ -377,16 +378,7 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
         .not_valid_after(now + dt.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = tmp_path / "tls.crt", tmp_path / "tls.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+    return write_pem_pair(cert, key, tmp_path / "tls.crt", tmp_path / "tls.key")
 
 
 def test_drain_cordons_and_evicts(kubectl: Kubectl, api: Callable[..., requests.Response]) -> None:
